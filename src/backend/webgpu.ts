@@ -1,0 +1,66 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from './tf.js';
+
+/** What a WebGPU probe found: an adapter's description and whether it is a software rasteriser. */
+export interface WebGpuAdapterInfo {
+  description: string;
+  software: boolean;
+}
+
+let installed: Promise<WebGpuAdapterInfo | null> | null = null;
+
+const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|cpu/i;
+
+/** Whether a Vulkan loader is installed; without one Dawn can only print a warning, so it is not asked. */
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  return dirs.some((d) => d && fs.existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
+/**
+ * Expose Dawn (npm `webgpu`) as `navigator.gpu` and ask it for an adapter; null when none exists.
+ * Must run before tfjs-backend-webgpu is loaded, because that module only registers itself when it sees
+ * `navigator.gpu` at import time.
+ */
+export function probeWebGpu(): Promise<WebGpuAdapterInfo | null> {
+  installed ??= (async () => {
+    let gpu: any;
+    if (!hasVulkanLoader()) return null;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const dawn = require('webgpu') as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+      Object.assign(globalThis, dawn.globals);
+      gpu = dawn.create(['backend=vulkan']);
+    } catch {
+      return null;
+    }
+    const g = globalThis as any;
+    if (!g.navigator) Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
+    if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    let adapter: any = null;
+    try {
+      adapter = await Promise.race([
+        gpu.requestAdapter({ powerPreference: 'high-performance' }),
+        new Promise((resolve) => setTimeout(() => resolve(null), 10000).unref()),
+      ]);
+    } catch {
+      adapter = null;
+    }
+    if (!adapter) return null;
+    const info = adapter.info ?? {};
+    const description = [info.vendor, info.architecture, info.device, info.description]
+      .filter((s: unknown) => typeof s === 'string' && s.length > 0).join(' ') || 'unknown adapter';
+    return { description, software: Boolean(adapter.isFallbackAdapter) || SOFTWARE.test(description) };
+  })();
+  return installed;
+}
+
+/** Load tfjs-backend-webgpu (after probeWebGpu) and switch the engine to it. */
+export async function activateWebGpu(): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-webgpu');
+  if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
+  const ok = await tf.setBackend('webgpu');
+  if (!ok) throw new Error('tf.setBackend("webgpu") failed');
+}

@@ -1,0 +1,97 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { GbmError } from '../util/errors.js';
+import { sha256 } from '../util/hash.js';
+import type { DatasetSpec, ImageDataset, Split } from './dataset.js';
+import { decodeImage, IMAGE_EXTENSIONS, type RawImage } from './image.js';
+
+const LAYOUT = 'lay it out as <root>/train/<class>/*.jpg and <root>/test/<class>/*.jpg (JPEG or PNG).';
+
+function listImages(dir: string): string[] {
+  return fs.readdirSync(dir)
+    .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
+    .sort();
+}
+
+function listClasses(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+}
+
+/** Your own images in the ImageFolder convention: root/{train,test}/<class>/<image>; classes = sorted train folders. */
+export class ImageFolderDataset implements ImageDataset {
+  readonly classNames: string[];
+  readonly notes: string[] = [];
+  private readonly files: Record<Split, string[]> = { train: [], test: [] };
+  private readonly labelArrays: Record<Split, Int32Array>;
+
+  constructor(readonly spec: DatasetSpec) {
+    const scan = scanImageFolder(spec.path);
+    this.classNames = scan.classNames;
+    this.files = scan.files;
+    this.labelArrays = scan.labels;
+  }
+
+  size(split: Split): number {
+    return this.files[split].length;
+  }
+
+  labels(split: Split): Int32Array {
+    return this.labelArrays[split];
+  }
+
+  image(split: Split, i: number): RawImage {
+    const file = path.join(this.spec.path, this.files[split][i]);
+    return decodeImage(fs.readFileSync(file), file);
+  }
+
+  imageName(split: Split, i: number): string {
+    return this.files[split][i];
+  }
+
+  close(): void {}
+}
+
+interface FolderScan {
+  classNames: string[];
+  files: Record<Split, string[]>;
+  labels: Record<Split, Int32Array>;
+  /** relative path, size and mtime of every image: the folder's identity. */
+  listing: string;
+}
+
+/** Walk root/{train,test}/<class>/ and check the layout, with an error naming the offending folder. */
+function scanImageFolder(root: string): FolderScan {
+  if (!fs.existsSync(root)) throw new GbmError(`image folder ${root} does not exist.`, LAYOUT);
+  const trainDir = path.join(root, 'train');
+  if (!fs.existsSync(trainDir)) throw new GbmError(`image folder ${root} has no train/ folder.`, LAYOUT);
+  const classNames = listClasses(trainDir);
+  if (classNames.length === 0) throw new GbmError(`${trainDir} has no class folders.`, LAYOUT);
+  const index = new Map(classNames.map((c, i) => [c, i] as const));
+  const files: Record<Split, string[]> = { train: [], test: [] };
+  const labels: Record<Split, number[]> = { train: [], test: [] };
+  const listing: string[] = [];
+  for (const split of ['train', 'test'] as const) {
+    const dir = path.join(root, split);
+    if (!fs.existsSync(dir)) continue; // train/ was checked above; test/ is optional
+    for (const c of listClasses(dir)) {
+      const label = index.get(c);
+      if (label === undefined) throw new GbmError(`${path.join(dir, c)} is a class that train/ does not have.`, `add train/${c}/ or remove test/${c}/.`);
+      const images = listImages(path.join(dir, c));
+      if (images.length === 0) throw new GbmError(`class folder ${path.join(dir, c)} has no images (${IMAGE_EXTENSIONS.join(', ')}).`, `add images to it or remove the folder.`);
+      for (const f of images) {
+        const rel = path.join(split, c, f);
+        const st = fs.statSync(path.join(root, rel));
+        files[split].push(rel);
+        labels[split].push(label);
+        listing.push(`${rel}\t${st.size}\t${st.mtimeMs}`);
+      }
+    }
+  }
+  return { classNames, files, labels: { train: Int32Array.from(labels.train), test: Int32Array.from(labels.test) }, listing: listing.join('\n') };
+}
+
+/** Describe an image folder, fingerprinted by its listing (paths, sizes, modification times). */
+export function imageFolderSpec(root: string): DatasetSpec {
+  const abs = path.resolve(root);
+  return { name: 'imagefolder', path: abs, fingerprint: sha256(scanImageFolder(abs).listing) };
+}

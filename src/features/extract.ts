@@ -1,0 +1,264 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { describeBackend, initBackend } from '../backend/index.js';
+import { SPLITS, type DatasetSpec, type ImageDataset, type Split } from '../data/dataset.js';
+import { cacheDir } from '../data/locate.js';
+import { DATASETS, defaultInputSize, reopenDataset } from '../data/registry.js';
+import type { BackboneSpec } from '../models/backbone.js';
+import { loadBackbone, locateBackbone } from '../models/registry.js';
+import { assertWritableDir } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import {
+  CACHE_FORMAT, entryDir, loadEntry, partsDir, readChunk, writeChunk, writeMeta, writeSplit,
+  type FeatureKey, type FeatureSet, type Subset,
+} from './cache.js';
+import { embedImages } from './embed.js';
+import type { WorkerInit, WorkerJob, WorkerReply } from './protocol.js';
+
+/** Options of a feature extraction; every field has a default (see FEATURE_DEFAULTS). */
+export interface FeatureOptions {
+  /** Dataset name (see DATASETS). */
+  dataset: string;
+  /** Folder of an `imagefolder` dataset. */
+  root?: string;
+  /** Backbone name (see BACKBONES). */
+  backbone?: string;
+  /** Square input size; default per dataset (64 for TinyImageNet). */
+  inputSize?: number;
+  /** Only some classes / images (quick runs, notebooks). */
+  subset?: Subset;
+  /** Images per forward pass. */
+  batchSize?: number;
+  /** Worker threads; 0 runs in this thread. Default: one per core on CPU backends, 0 on GPU/native ones. */
+  workers?: number;
+  /** Images per resumable chunk. */
+  chunkSize?: number;
+  /** Cache root (default data/cache or $GBM_CACHE_DIR). */
+  cacheRoot?: string;
+  /** Tensor backend (default $GBM_BACKEND or auto). */
+  backend?: string;
+  /** Draw a progress bar on stderr. */
+  progress?: boolean;
+  /** Logger for one-line status messages (cache hit, rebuild reasons); default stderr. */
+  log?: (line: string) => void;
+}
+
+/** Defaults of FeatureOptions, in one place. */
+export const FEATURE_DEFAULTS = { backbone: 'mobilenet', batchSize: 128, chunkSize: 2500, progress: true } as const;
+
+/** A feature set plus how it was obtained. */
+export interface ExtractResult extends FeatureSet {
+  fromCache: boolean;
+  /** Chunks found finished on disk from an interrupted run. */
+  resumedChunks: number;
+  /** Chunks computed by this call. */
+  computedChunks: number;
+}
+
+/** Canonical indices of a split that a subset keeps. */
+export function selectIndices(labels: Int32Array, subset: Subset | undefined, perClass: number | undefined): Int32Array {
+  if (!subset) return Int32Array.from(labels.keys());
+  const keep = subset.classes ? new Set(subset.classes) : null;
+  const seen = new Map<number, number>();
+  const out: number[] = [];
+  labels.forEach((l, i) => {
+    if (keep && !keep.has(l)) return;
+    const n = seen.get(l) ?? 0;
+    if (perClass !== undefined && n >= perClass) return;
+    seen.set(l, n + 1);
+    out.push(i);
+  });
+  return Int32Array.from(out);
+}
+
+function validateSubset(subset: Subset | undefined, numClasses: number): void {
+  if (!subset) return;
+  for (const c of subset.classes ?? []) {
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new GbmError(`subset class ${c} is out of range 0..${numClasses - 1}.`, 'pick class indices of this dataset.');
+  }
+  for (const k of ['trainPerClass', 'testPerClass'] as const) {
+    const v = subset[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new GbmError(`subset.${k} = ${v} must be a positive integer.`, `set ${k} to 1 or more.`);
+  }
+}
+
+interface Job extends WorkerJob {
+  chunk: number;
+}
+
+/** Run jobs on a pool of worker threads; each finished chunk is handed to onDone as it arrives. */
+async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (job: Job, f: Float32Array) => void): Promise<void> {
+  const tsx = require.resolve('tsx/cjs');
+  const script = path.join(__dirname, 'worker.ts');
+  const pool: Worker[] = [];
+  let next = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let pending = jobs.length;
+      let failed = false;
+      const fail = (e: Error) => { if (!failed) { failed = true; reject(e); } };
+      const count = Math.min(workers, jobs.length);
+      for (let w = 0; w < count; w++) {
+        const worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`, { eval: true, workerData: init });
+        pool.push(worker);
+        const inFlight = new Map<number, Job>();
+        const give = () => {
+          if (next < jobs.length && !failed) {
+            const job = jobs[next++];
+            inFlight.set(job.id, job);
+            worker.postMessage({ id: job.id, split: job.split, indices: job.indices } satisfies WorkerJob);
+          }
+        };
+        worker.on('message', (m: WorkerReply) => {
+          if (m.type === 'ready') { give(); give(); return; } // two in flight hide the message latency
+          if (m.type === 'error') { fail(m.userError ? new GbmError(m.message) : new Error(`feature worker: ${m.message}`)); return; }
+          const job = inFlight.get(m.id)!;
+          inFlight.delete(m.id);
+          try {
+            onDone(job, m.features);
+          } catch (e) {
+            fail(e as Error);
+            return;
+          }
+          if (--pending === 0) resolve();
+          else give();
+        });
+        worker.on('error', (e) => fail(e));
+        worker.on('exit', (code) => { if (code !== 0) fail(new Error(`feature worker exited with code ${code}`)); });
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/** Run jobs in this thread (workers = 0): same code as the workers, no threads. */
+async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, f: Float32Array) => void): Promise<void> {
+  await initBackend(init.backend);
+  const dataset = reopenDataset(init.dataset);
+  const backbone = await loadBackbone(init.backbone);
+  try {
+    for (const job of jobs) onDone(job, embedImages(dataset, backbone, job.split, job.indices, init.batchSize));
+  } finally {
+    backbone.dispose();
+    dataset.close();
+  }
+}
+
+/** Resolve names to specs (locating or downloading data and weights) and the cache key, without extracting. */
+export async function resolveFeatureKey(opts: FeatureOptions): Promise<{ dataset: DatasetSpec; backbone: BackboneSpec; key: FeatureKey; dir: string }> {
+  const entry = DATASETS[opts.dataset];
+  if (!entry) throw new GbmError(`unknown dataset "${opts.dataset}".`, `use one of: ${Object.keys(DATASETS).join(', ')}.`);
+  const backboneName = opts.backbone ?? FEATURE_DEFAULTS.backbone;
+  const bspec = await locateBackbone(backboneName, opts.inputSize ?? defaultInputSize(opts.dataset));
+  const dspec = await entry.locate({ root: opts.root });
+  const key: FeatureKey = {
+    format: CACHE_FORMAT,
+    dataset: { name: dspec.name, fingerprint: dspec.fingerprint },
+    backbone: { name: bspec.name, fingerprint: bspec.fingerprint, inputSize: bspec.inputSize },
+    subset: opts.subset ?? null,
+  };
+  return { dataset: dspec, backbone: bspec, key, dir: entryDir(opts.cacheRoot ?? cacheDir(), key) };
+}
+
+/**
+ * Features of every image of a dataset under a frozen backbone, from the cache when a matching entry exists,
+ * else extracted on all cores with a progress bar and cached; an interrupted extraction resumes from its
+ * finished chunks, and a data error leaves nothing behind.
+ */
+export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResult> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const cacheRoot = opts.cacheRoot ?? cacheDir();
+  const { dataset: dspec, backbone: bspec, key, dir } = await resolveFeatureKey({ ...opts, cacheRoot });
+
+  const cached = loadEntry(dir, key);
+  if (!('invalid' in cached)) return { ...cached, fromCache: true, resumedChunks: 0, computedChunks: 0 };
+  if (fs.existsSync(path.join(dir, 'meta.json'))) {
+    log(`feature cache ${dir} does not match its metadata (${cached.invalid}); rebuilding it.`);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assertWritableDir(cacheRoot, 'cache');
+
+  const dataset: ImageDataset = reopenDataset(dspec);
+  const batchSize = opts.batchSize ?? FEATURE_DEFAULTS.batchSize;
+  const chunkSize = opts.chunkSize ?? FEATURE_DEFAULTS.chunkSize;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new GbmError(`batch size ${batchSize} must be a positive integer.`, 'pass --batch-size 128.');
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new GbmError(`chunk size ${chunkSize} must be a positive integer.`, 'use the default.');
+  validateSubset(opts.subset, dataset.classNames.length);
+  const backendName = opts.backend ?? (process.env.GBM_BACKEND || 'auto');
+  const backend = await initBackend(backendName);
+  const cpuBackend = backend.name === 'wasm' || backend.name === 'cpu';
+  const workers = opts.workers ?? (cpuBackend ? os.availableParallelism() : 0);
+  const init: WorkerInit = { dataset: dspec, backbone: bspec, backend: backend.name, batchSize };
+
+  const selected = {} as Record<Split, Int32Array>;
+  const labels = {} as Record<Split, Int32Array>;
+  for (const split of SPLITS) {
+    selected[split] = selectIndices(dataset.labels(split), opts.subset, split === 'train' ? opts.subset?.trainPerClass : opts.subset?.testPerClass);
+    labels[split] = Int32Array.from(selected[split], (i) => dataset.labels(split)[i]);
+  }
+  const classNames = [...dataset.classNames];
+  const datasetNotes = [...dataset.notes];
+  dataset.close();
+
+  // The feature size and caveats come from the backbone itself; then plan the chunks.
+  const probe = await loadBackbone(bspec);
+  const dim = probe.featureDim;
+  const notes = [...datasetNotes, ...probe.notes];
+  probe.dispose();
+  const features = {} as Record<Split, Float32Array>;
+  const jobs: Job[] = [];
+  let resumedChunks = 0;
+  let todoImages = 0;
+  for (const split of SPLITS) {
+    const n = selected[split].length;
+    features[split] = new Float32Array(n * dim);
+    for (let c = 0, start = 0; start < n; c++, start += chunkSize) {
+      const idx = selected[split].subarray(start, Math.min(n, start + chunkSize));
+      const done = readChunk(dir, split, chunkSize, c, idx.length * dim);
+      if (done) {
+        features[split].set(done, start * dim);
+        resumedChunks++;
+      } else {
+        jobs.push({ id: jobs.length, chunk: c, split, indices: idx });
+        todoImages += idx.length;
+      }
+    }
+  }
+  const total = selected.train.length + selected.test.length;
+  const tag = `${dspec.name} / ${bspec.name}@${bspec.inputSize}`;
+  if (resumedChunks > 0) log(`resuming ${tag}: ${resumedChunks} chunks already extracted in ${partsDir(dir)}`);
+  log(`extracting ${tag} features: ${todoImages} images, ${Math.max(1, workers)} ${workers ? 'worker threads' : 'thread'} on ${describeBackend(backend)}`);
+
+  const bar = new Progress({ label: 'features', total, unit: 'img', initial: total - todoImages, stream: opts.progress === false ? null : process.stderr });
+  const t0 = Date.now();
+  const onDone = (job: Job, f: Float32Array) => {
+    writeChunk(dir, job.split, chunkSize, job.chunk, f);
+    features[job.split].set(f, job.chunk * chunkSize * dim);
+    bar.tick(job.indices.length);
+  };
+  try {
+    if (workers > 0) await runPool(init, jobs, workers, onDone);
+    else await runInline(init, jobs, onDone);
+  } catch (err) {
+    // Bad data will fail the same way next time: leave nothing behind. Other failures keep chunks to resume.
+    if (err instanceof GbmError) fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  bar.finish();
+  const seconds = (Date.now() - t0) / 1000;
+
+  const splits = {} as Record<Split, { count: number; sha256: string; labelsSha256: string }>;
+  for (const split of SPLITS) splits[split] = { count: selected[split].length, ...writeSplit(dir, split, features[split], labels[split]) };
+  const meta = {
+    key, datasetPath: dspec.path, classNames, featureDim: dim, splits, notes, createdAt: new Date().toISOString(),
+    extraction: { backend: backend.name, workers, seconds, imagesPerSecond: todoImages / Math.max(seconds, 1e-9) },
+  };
+  writeMeta(dir, meta);
+  fs.rmSync(partsDir(dir), { recursive: true, force: true });
+  const split = (s: Split) => ({ features: features[s], labels: labels[s], count: selected[s].length, dim });
+  return { meta, dir, train: split('train'), test: split('test'), fromCache: false, resumedChunks, computedChunks: jobs.length };
+}
