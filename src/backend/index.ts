@@ -20,7 +20,8 @@ export interface BackendInfo {
   tfjs: string;
 }
 
-function parseBackend(value: string): BackendName {
+/** Check a backend name (from GBM_BACKEND or --backend) before any work starts. */
+export function parseBackend(value: string): BackendName {
   if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
   throw new GbmError(`unknown backend "${value}" (from GBM_BACKEND or --backend).`, `use one of ${BACKENDS.join(', ')}.`);
 }

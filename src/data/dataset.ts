@@ -19,6 +19,8 @@ export interface ImageDataset {
   readonly spec: DatasetSpec;
   /** Class names; class index = position in this list (sorted folder names, the ImageFolder convention). */
   readonly classNames: readonly string[];
+  /** Human-readable class names for figures (e.g. TinyImageNet's words.txt), same order as classNames. */
+  readonly classTitles: readonly string[];
   /** Caveats a reader of results must know (e.g. "val used as test"). */
   readonly notes: readonly string[];
   /** Number of images in a split. */

@@ -28,6 +28,7 @@ function fileIn(dir: string, base: string): string | null {
 /** Fashion-MNIST (Zalando) from its official IDX files: 60,000 train and 10,000 test 28x28 gray images. */
 export class FashionMnist implements ImageDataset {
   readonly classNames = FASHION_MNIST_CLASSES;
+  readonly classTitles = FASHION_MNIST_CLASSES;
   readonly notes: string[] = [];
   private readonly images: Record<Split, Uint8Array>;
   private readonly labelArrays: Record<Split, Int32Array>;

@@ -20,6 +20,7 @@ function listClasses(dir: string): string[] {
 /** Your own images in the ImageFolder convention: root/{train,test}/<class>/<image>; classes = sorted train folders. */
 export class ImageFolderDataset implements ImageDataset {
   readonly classNames: string[];
+  readonly classTitles: string[];
   readonly notes: string[] = [];
   private readonly files: Record<Split, string[]> = { train: [], test: [] };
   private readonly labelArrays: Record<Split, Int32Array>;
@@ -27,6 +28,7 @@ export class ImageFolderDataset implements ImageDataset {
   constructor(readonly spec: DatasetSpec) {
     const scan = scanImageFolder(spec.path);
     this.classNames = scan.classNames;
+    this.classTitles = scan.classNames;
     this.files = scan.files;
     this.labelArrays = scan.labels;
   }

@@ -25,6 +25,7 @@ function numericSuffix(file: string): number {
 /** TinyImageNet-200 read straight from the official zip: train 200 x 500, val (our test) 200 x 50, 64x64 RGB. */
 export class TinyImageNet implements ImageDataset {
   readonly classNames: string[];
+  readonly classTitles: string[];
   readonly notes = ['TinyImageNet val set (50 per class) used as the test split, as in PyCIL/FeTrIL/FeCAM'];
   private readonly zip: ZipArchive;
   private readonly files: Record<Split, string[]> = { train: [], test: [] };
@@ -47,6 +48,14 @@ export class TinyImageNet implements ImageDataset {
     if (wnids.join() !== this.classNames.join()) {
       throw new GbmError(`${spec.path}: train folders do not match wnids.txt (${this.classNames.length} vs ${wnids.length}).`, FIX);
     }
+    const words = new Map<string, string>();
+    if (this.zip.entries.has(ROOT + 'words.txt')) {
+      for (const line of this.zip.extract(ROOT + 'words.txt').toString('utf8').split('\n')) {
+        const [id, text] = line.split('\t');
+        if (id && text) words.set(id, text.split(',')[0].trim());
+      }
+    }
+    this.classTitles = this.classNames.map((c) => words.get(c) ?? c);
     const index = new Map(this.classNames.map((c, i) => [c, i] as const));
     const trainLabels: number[] = [];
     for (const c of this.classNames) {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { describeBackend, initBackend } from '../backend/index.js';
+import { describeBackend, initBackend, parseBackend } from '../backend/index.js';
 import { SPLITS, type DatasetSpec, type ImageDataset, type Split } from '../data/dataset.js';
 import { cacheDir } from '../data/locate.js';
 import { DATASETS, defaultInputSize, reopenDataset } from '../data/registry.js';
@@ -171,6 +171,7 @@ export async function resolveFeatureKey(opts: FeatureOptions): Promise<{ dataset
  */
 export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResult> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const backendName = parseBackend(opts.backend ?? (process.env.GBM_BACKEND || 'auto'));
   const cacheRoot = opts.cacheRoot ?? cacheDir();
   const { dataset: dspec, backbone: bspec, key, dir } = await resolveFeatureKey({ ...opts, cacheRoot });
 
@@ -188,7 +189,6 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new GbmError(`batch size ${batchSize} must be a positive integer.`, 'pass --batch-size 128.');
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new GbmError(`chunk size ${chunkSize} must be a positive integer.`, 'use the default.');
   validateSubset(opts.subset, dataset.classNames.length);
-  const backendName = opts.backend ?? (process.env.GBM_BACKEND || 'auto');
   const backend = await initBackend(backendName);
   const cpuBackend = backend.name === 'wasm' || backend.name === 'cpu';
   const workers = opts.workers ?? (cpuBackend ? os.availableParallelism() : 0);

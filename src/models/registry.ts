@@ -24,11 +24,11 @@ function entry(name: string): BackboneEntry {
 }
 
 /** Find a backbone's weights by name (downloading them if needed) at the given input size. */
-export function locateBackbone(name: string, inputSize: number): Promise<BackboneSpec> {
+export async function locateBackbone(name: string, inputSize: number): Promise<BackboneSpec> {
   return entry(name).locate(inputSize);
 }
 
 /** Load a backbone from its spec (in this thread or a worker). */
-export function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
+export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
   return entry(spec.name).load(spec);
 }

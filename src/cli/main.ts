@@ -1,0 +1,81 @@
+import { describeBackend, initBackend } from '../backend/index.js';
+import { DATASETS } from '../data/registry.js';
+import { BACKBONES } from '../models/registry.js';
+import { errorLine } from '../util/errors.js';
+import { commandHelp, parseOptions, type Command } from './args.js';
+import { featuresCommand, FEATURE_OPTIONS, featureSummary, featuresFromOptions } from './features.js';
+
+const startCommand: Command = {
+  name: 'start',
+  summary: 'the main job: TinyImageNet features under MobileNet (cached), with a summary',
+  description: 'What `npm start` runs. Later stages of the kit (binarizers, BMM memory, pseudo-replay) grow it into the full GBM run.',
+  options: FEATURE_OPTIONS,
+  async run(o) {
+    const t0 = Date.now();
+    const r = await featuresFromOptions(o);
+    console.log(featureSummary(r, (Date.now() - t0) / 1000));
+  },
+};
+
+const infoCommand: Command = {
+  name: 'info',
+  summary: 'show the tensor backend that would be used, and the datasets and backbones available',
+  options: [{ name: 'backend', type: 'string', help: 'backend to try (default: $GBM_BACKEND or auto)' }],
+  async run(o) {
+    const b = await initBackend((o['backend'] as string | undefined) ?? (process.env.GBM_BACKEND || 'auto'));
+    console.log(`backend: ${describeBackend(b)}`);
+    console.log('datasets:');
+    for (const [k, v] of Object.entries(DATASETS)) console.log(`  ${k.padEnd(14)} ${v.description}`);
+    console.log('backbones:');
+    for (const [k, v] of Object.entries(BACKBONES)) console.log(`  ${k.padEnd(14)} ${v.description}`);
+  },
+};
+
+/** Every `gbm` command, by name. */
+export const COMMANDS: Command[] = [startCommand, featuresCommand, infoCommand];
+
+function mainHelp(): string {
+  return [
+    'gbm: Generative Binary Memory research kit (class-incremental learning by pseudo-replay from Bernoulli mixtures)',
+    '',
+    'Usage: gbm <command> [options]      gbm <command> --help',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Environment:',
+    '  GBM_DATA_DIR   folder holding datasets and weights (also searched: ./data, ../shared/data)',
+    '  GBM_CACHE_DIR  feature cache root (default: ./data/cache)',
+    '  GBM_BACKEND    auto | webgpu | tensorflow | wasm | cpu',
+  ].join('\n');
+}
+
+/** Run the CLI on argv; resolves to the exit code (0 ok, 1 runtime failure, 2 bad input). */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(mainHelp());
+    return 0;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    console.error(errorLine(new Error(`unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(', ')} (see gbm --help)`)));
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(commandHelp(cmd));
+    return 0;
+  }
+  try {
+    await cmd.run(parseOptions(cmd, rest));
+    return 0;
+  } catch (err) {
+    console.error(errorLine(err));
+    if (process.env.GBM_DEBUG && err instanceof Error) console.error(err.stack);
+    return err instanceof Error && err.name === 'GbmError' ? 2 : 1;
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import type { DataFrame } from 'danfojs-node';
+import type { Figure, RenderSize } from '../figures/figure.js';
+import { renderFigure, saveFigure } from '../figures/render.js';
+import { PROJECT_ROOT } from '../data/locate.js';
+
+/** True when notebooks should run on small subsets (CI, `npm run notebooks -- --quick`). */
+export function quickMode(): boolean {
+  return process.env.GBM_QUICK === '1';
+}
+
+interface TslabDisplay {
+  png(b: Uint8Array): void;
+  html(s: string): void;
+  text(s: string): void;
+}
+
+/** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */
+function tslabDisplay(): TslabDisplay | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: unknown };
+    if (jupyter.lastWriteDisplayData == null) return null;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('tslab') as { display: TslabDisplay }).display;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Show a figure inline in a tslab notebook (PNG), and save it as PNG+SVG under figures/ when `name` is given;
+ * outside a notebook it only saves. Returns the saved paths.
+ */
+export async function showInline(fig: Figure, name?: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string } | null> {
+  const d = tslabDisplay();
+  if (d) d.png(await renderFigure(fig, 'png', { scale: 1, ...size, ...sizeOf(fig) }));
+  return name ? saveFigure(fig, path.join(PROJECT_ROOT, 'figures', name), sizeOf(fig)) : null;
+}
+
+/** Rows of a danfo DataFrame, with its index as a first column when it is not just 0..n-1. */
+function frameRows(df: DataFrame): Record<string, unknown>[] {
+  const values = df.values as unknown[][];
+  const plainIndex = df.index.every((v, i) => v === i);
+  return values.map((row, i) => ({
+    ...(plainIndex ? {} : { '': df.index[i] }),
+    ...Object.fromEntries(df.columns.map((c, j) => [c, row[j]])),
+  }));
+}
+
+function sizeOf(fig: Figure): Partial<RenderSize> {
+  const out: Partial<RenderSize> = {};
+  if (typeof fig.layout?.width === 'number') out.width = fig.layout.width;
+  if (typeof fig.layout?.height === 'number') out.height = fig.layout.height;
+  return out;
+}
+
+/** Show a table (danfo DataFrame or plain rows) inline as HTML, or print it outside a notebook. */
+export function showTable(table: Record<string, unknown>[] | DataFrame, digits = 4): void {
+  const rows = Array.isArray(table) ? table : frameRows(table);
+  const cols = Object.keys(rows[0] ?? {});
+  const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(digits) : String(v));
+  const d = tslabDisplay();
+  if (d) {
+    const head = cols.map((c) => `<th>${c}</th>`).join('');
+    const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join('')}</tr>`).join('');
+    d.html(`<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`);
+  } else {
+    console.table(rows.map((r) => Object.fromEntries(cols.map((c) => [c, fmt(r[c])]))));
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { parseOptions, type Command } from '../src/cli/args.js';
+
+const GBM = path.resolve(__dirname, '..', 'bin', 'gbm');
+const run = (...args: string[]) => spawnSync(process.execPath, [GBM, ...args], { encoding: 'utf8' });
+
+describe('cli', () => {
+  it('--help lists every command, and each command lists its options with defaults', () => {
+    const r = run('--help');
+    assert.equal(r.status, 0);
+    for (const c of ['start', 'features', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+    const f = run('features', '--help');
+    assert.match(f.stdout, /--dataset <string>.*\(default: tinyimagenet\)/);
+    assert.match(f.stdout, /--batch-size <int>.*\(default: 128\)/);
+  });
+
+  it('bad input gives one clear line and exit code 2', () => {
+    const cases: [string[], RegExp][] = [
+      [['features', '--dataset', 'nope'], /^gbm: unknown dataset "nope"\. Fix: use one of: tinyimagenet/],
+      [['features', '--bogus', '1'], /^gbm: unknown option --bogus for `gbm features`/],
+      [['features', '--batch-size', 'x'], /^gbm: option --batch-size must be an integer/],
+      [['frobnicate'], /^gbm: .*unknown command "frobnicate"/],
+      [['info', '--backend', 'gpu'], /^gbm: unknown backend "gpu"/],
+      [['features', '--backend', 'gpu'], /^gbm: unknown backend "gpu"/],
+    ];
+    for (const [args, re] of cases) {
+      const r = run(...args);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr.trim(), re);
+    }
+  });
+
+  it('parses inline values and booleans', () => {
+    const cmd: Command = { name: 't', summary: '', options: [{ name: 'k', type: 'int', default: 8, help: '' }, { name: 'q', type: 'boolean', help: '' }], run: async () => {} };
+    assert.deepEqual(parseOptions(cmd, ['--k=4', '--q']), { k: 4, q: true });
+    assert.deepEqual(parseOptions(cmd, []), { k: 8, q: undefined });
+  });
+});

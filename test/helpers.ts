@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { findDataPath } from '../src/data/locate.js';
+
+/** A fresh temporary folder, removed after the run. */
+export function tmpDir(tag: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gbm-${tag}-`));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A w x h RGB test image: a class-dependent colour gradient plus an index-dependent stripe. */
+export function syntheticRgb(w: number, h: number, cls: number, idx: number): Uint8Array {
+  const px = new Uint8Array(w * h * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      px[o] = (cls * 80 + x * 3) % 256;
+      px[o + 1] = (cls * 40 + y * 3) % 256;
+      px[o + 2] = ((x + idx * 5) % 16 < 4 ? 230 : 20 + cls * 30) % 256;
+    }
+  }
+  return px;
+}
+
+/** JPEG bytes of an RGB image (jpeg-js encoder, quality 90). */
+export function encodeJpeg(rgb: Uint8Array, w: number, h: number): Buffer {
+  const rgba = Buffer.alloc(w * h * 4);
+  for (let i = 0; i < w * h; i++) {
+    rgba[4 * i] = rgb[3 * i];
+    rgba[4 * i + 1] = rgb[3 * i + 1];
+    rgba[4 * i + 2] = rgb[3 * i + 2];
+    rgba[4 * i + 3] = 255;
+  }
+  return jpeg.encode({ data: rgba, width: w, height: h }, 90).data;
+}
+
+/** PNG bytes of an RGB image. */
+export function encodePng(rgb: Uint8Array, w: number, h: number): Buffer {
+  const png = new PNG({ width: w, height: h });
+  for (let i = 0; i < w * h; i++) {
+    png.data[4 * i] = rgb[3 * i];
+    png.data[4 * i + 1] = rgb[3 * i + 1];
+    png.data[4 * i + 2] = rgb[3 * i + 2];
+    png.data[4 * i + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
+/** Write root/{train,test}/<class>/<i>.jpg for the given class names and counts. */
+export function makeImageFolder(root: string, classes: string[], perClass: { train: number; test: number }, size = 32): void {
+  classes.forEach((c, ci) => {
+    for (const split of ['train', 'test'] as const) {
+      if (perClass[split] === 0) continue;
+      const dir = path.join(root, split, c);
+      fs.mkdirSync(dir, { recursive: true });
+      for (let i = 0; i < perClass[split]; i++) {
+        fs.writeFileSync(path.join(dir, `img_${String(i).padStart(4, '0')}.jpg`), encodeJpeg(syntheticRgb(size, size, ci, i), size, size));
+      }
+    }
+  });
+}
+
+/** Debian's python3 (the one with the packages CI installs), used as an independent reference implementation. */
+export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** Run a Python snippet and return its stdout; throws with its stderr on failure. */
+export function python(code: string, args: string[] = []): string {
+  const r = spawnSync(PYTHON, ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/**
+ * Path of a shared dataset or weights file; when absent, skip the test, unless GBM_REQUIRE_DATA=1 (CI), where a
+ * missing file fails: a skipped test never counts as a pass there.
+ */
+export function requireData(ctx: Mocha.Context, rel: string): string {
+  const p = findDataPath(rel);
+  if (p) return p;
+  if (process.env.GBM_REQUIRE_DATA === '1') throw new Error(`${rel} not found in the data folders; CI needs ../shared/data or GBM_DATA_DIR`);
+  ctx.skip();
+  throw new Error('unreachable');
+}
