@@ -1,0 +1,94 @@
+import { PNG } from 'pngjs';
+import type { RawImage } from '../data/image.js';
+import { baseLayout, type Figure } from './figure.js';
+
+/** One row of an image grid: a label and its images. */
+export interface GridRow {
+  label: string;
+  images: RawImage[];
+}
+
+/** Nearest-neighbour resize of an image to cell x cell RGB (grid thumbnails only). */
+function thumbnail(im: RawImage, cell: number): Uint8Array {
+  const out = new Uint8Array(cell * cell * 3);
+  for (let y = 0; y < cell; y++) {
+    const sy = Math.min(im.height - 1, Math.floor((y * im.height) / cell));
+    for (let x = 0; x < cell; x++) {
+      const sx = Math.min(im.width - 1, Math.floor((x * im.width) / cell));
+      for (let c = 0; c < 3; c++) out[(y * cell + x) * 3 + c] = im.data[(sy * im.width + sx) * im.channels + (im.channels === 1 ? 0 : c)];
+    }
+  }
+  return out;
+}
+
+/** Encode RGB pixels as a PNG data URI (for Plotly image traces). */
+export function rgbToPngDataUri(rgb: Uint8Array, width: number, height: number): string {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) {
+    png.data[4 * i] = rgb[3 * i];
+    png.data[4 * i + 1] = rgb[3 * i + 1];
+    png.data[4 * i + 2] = rgb[3 * i + 2];
+    png.data[4 * i + 3] = 255;
+  }
+  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+}
+
+/** A mosaic of sample images, one labelled row per class: the first look at a dataset. */
+export function imageGridFigure(rows: GridRow[], title: string, cell = 64): Figure {
+  const gap = 4;
+  const cols = Math.max(...rows.map((r) => r.images.length));
+  const W = cols * (cell + gap) - gap;
+  const H = rows.length * (cell + gap) - gap;
+  const mosaic = new Uint8Array(W * H * 3).fill(255);
+  rows.forEach((row, r) => row.images.forEach((im, c) => {
+    const t = thumbnail(im, cell);
+    for (let y = 0; y < cell; y++) {
+      const dst = ((r * (cell + gap) + y) * W + c * (cell + gap)) * 3;
+      mosaic.set(t.subarray(y * cell * 3, (y + 1) * cell * 3), dst);
+    }
+  }));
+  const labelWidth = 20 + 8 * Math.max(...rows.map((r) => r.label.length));
+  return {
+    data: [{ type: 'image', source: rgbToPngDataUri(mosaic, W, H), x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip' } as never],
+    layout: baseLayout(title, {
+      width: W + labelWidth + 20,
+      height: H + 70,
+      margin: { l: labelWidth, r: 20, t: 50, b: 20 },
+      xaxis: { visible: false, range: [0, W] },
+      yaxis: { range: [H, 0], tickvals: rows.map((_, r) => r * (cell + gap) + cell / 2), ticktext: rows.map((r) => r.label), showgrid: false, zeroline: false },
+    }),
+  };
+}
+
+/** Histogram counts of values over [lo, hi] in `bins` equal bins (computed here: Plotly gets 40 bars, not 25M values). */
+export function histogram(values: ArrayLike<number>, bins: number, lo: number, hi: number): { centers: number[]; counts: number[] } {
+  const counts = new Array<number>(bins).fill(0);
+  const w = (hi - lo) / bins;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < lo || v > hi) continue;
+    counts[Math.min(bins - 1, Math.floor((v - lo) / w))]++;
+  }
+  return { centers: counts.map((_, b) => lo + (b + 0.5) * w), counts };
+}
+
+/** Distribution of embedding values: the exact zeros (ReLU) apart, the rest as a log-scale histogram. */
+export function featureHistogramFigure(values: Float32Array, title: string, bins = 60): Figure {
+  let zeros = 0;
+  let max = 0;
+  for (const v of values) {
+    if (v === 0) zeros++;
+    if (v > max) max = v;
+  }
+  const nonzero = values.filter((v) => v !== 0);
+  const h = histogram(nonzero, bins, 0, max || 1);
+  const pct = ((100 * zeros) / Math.max(1, values.length)).toFixed(1);
+  return {
+    data: [{ type: 'bar', x: h.centers, y: h.counts, marker: { color: '#3b6ea8' }, name: 'non-zero values' }],
+    layout: baseLayout(`${title} (${pct}% exactly zero, not shown)`, {
+      xaxis: { title: { text: 'feature value' } },
+      yaxis: { title: { text: 'count' }, type: 'log' },
+      bargap: 0.02,
+    }),
+  };
+}

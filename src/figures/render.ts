@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
+import { FIGURE_DEFAULTS, type Figure, type RenderSize } from './figure.js';
+
+// Minimal structural types of the playwright-core objects used here (the package's own types are huge).
+interface Page {
+  setContent(html: string): Promise<void>;
+  addScriptTag(o: { path: string }): Promise<unknown>;
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+}
+interface Browser {
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Chromium executables tried in order ($GBM_CHROMIUM first). */
+function chromiumPath(): string {
+  const candidates = [process.env.GBM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const found = candidates.find((p): p is string => !!p && fs.existsSync(p));
+  if (!found) {
+    throw new GbmError('no Chromium found to render figures (tried $GBM_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).',
+      'run `npm run setup` (installs Debian\'s chromium) or set GBM_CHROMIUM to a Chrome/Chromium executable.');
+  }
+  return found;
+}
+
+let session: { browser: Browser; page: Page } | null = null;
+let starting: Promise<{ browser: Browser; page: Page }> | null = null;
+let idleTimer: NodeJS.Timeout | null = null;
+
+async function getPage(): Promise<Page> {
+  if (idleTimer) clearTimeout(idleTimer);
+  if (session) return session.page;
+  starting ??= (async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { chromium } = require('playwright-core') as { chromium: { launch(o: object): Promise<Browser> } };
+    const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
+    const page = await browser.newPage();
+    await page.setContent('<!doctype html><html><body style="margin:0"><div id="fig"></div></body></html>');
+    await page.addScriptTag({ path: require.resolve('plotly.js-dist-min') });
+    session = { browser, page };
+    return session;
+  })();
+  try {
+    return (await starting).page;
+  } finally {
+    starting = null;
+  }
+}
+
+function scheduleClose(): void {
+  if (idleTimer) clearTimeout(idleTimer);
+  // The browser stays up for the next figure, and goes away when the process has nothing else to do.
+  idleTimer = setTimeout(() => void closeFigureRenderer(), 1500);
+}
+
+/** Close the headless browser now (it also closes itself when idle). */
+export async function closeFigureRenderer(): Promise<void> {
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
+  const s = session;
+  session = null;
+  if (s) await s.browser.close();
+}
+
+/** Render a figure to PNG bytes or SVG text with plotly.js in headless Chromium. */
+export async function renderFigure(fig: Figure, format: 'png', size?: Partial<RenderSize>): Promise<Buffer>;
+export async function renderFigure(fig: Figure, format: 'svg', size?: Partial<RenderSize>): Promise<string>;
+export async function renderFigure(fig: Figure, format: 'png' | 'svg', size: Partial<RenderSize> = {}): Promise<Buffer | string> {
+  const { width, height, scale } = { ...FIGURE_DEFAULTS, ...size };
+  const page = await getPage();
+  try {
+    const url = await page.evaluate(async (a: { fig: Figure; format: string; width: number; height: number; scale: number }) => {
+      const P = (globalThis as any).Plotly;
+      const el = (globalThis as any).document.getElementById('fig');
+      await P.react(el, a.fig.data, { ...a.fig.layout, width: a.width, height: a.height }, { staticPlot: true });
+      return P.toImage(el, { format: a.format, width: a.width, height: a.height, scale: a.format === 'png' ? a.scale : 1 }) as Promise<string>;
+    }, { fig: JSON.parse(JSON.stringify(fig)) as Figure, format, width, height, scale });
+    if (format === 'png') return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
+    return decodeURIComponent(url.slice(url.indexOf(',') + 1));
+  } finally {
+    scheduleClose();
+  }
+}
+
+/** Save a figure as `<base>.png` and `<base>.svg` (written atomically), ready to drop into a paper. */
+export async function saveFigure(fig: Figure, base: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string }> {
+  const stem = base.replace(/\.(png|svg)$/i, '');
+  const png = await renderFigure(fig, 'png', size);
+  const svg = await renderFigure(fig, 'svg', size);
+  fs.mkdirSync(path.dirname(stem), { recursive: true });
+  writeFileAtomic(`${stem}.png`, png);
+  writeFileAtomic(`${stem}.svg`, svg);
+  return { png: `${stem}.png`, svg: `${stem}.svg` };
+}
+
+/** Open a figure in a browser with nodeplotlib (interactive; needs a desktop and its CDN). */
+export function showFigure(fig: Figure): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { plot } = require('nodeplotlib') as typeof import('nodeplotlib');
+  plot(fig.data, fig.layout, fig.config);
+}
