@@ -6,10 +6,13 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { findDataPath } from '../src/data/locate.js';
 
-/** A fresh temporary folder, removed after the run. */
+const made: string[] = [];
+process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
+/** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(tag: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gbm-${tag}-`));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
 

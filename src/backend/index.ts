@@ -1,4 +1,5 @@
 import { tf } from './tf.js';
+import { registerWasmBatchMatMul } from './kernels/wasm-batch-matmul.js';
 import { activateWebGpu, probeWebGpu } from './webgpu.js';
 import { GbmError } from '../util/errors.js';
 
@@ -40,6 +41,7 @@ function hasNativeTensorflow(): boolean {
 async function useWasm(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
+  registerWasmBatchMatMul();
   if (!(await tf.setBackend('wasm'))) throw new GbmError('the wasm backend failed to initialise.', 'reinstall with `npm ci`.');
 }
 

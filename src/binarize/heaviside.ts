@@ -1,0 +1,76 @@
+import { tf } from '../backend/tf.js';
+import { MT19937 } from '../util/mt19937.js';
+import { GbmError } from '../util/errors.js';
+import type { Binarizer, HeavisideConfig } from './binarizer.js';
+import { heavisideSTE } from './ste.js';
+
+/**
+ * Heaviside binarizer (GBM_H): standardise the features with base-task statistics, project u = W f + b, and
+ * take z = 1[u > 0]. W and b are trained on the base task through the STE, with a softmax head on the codes.
+ */
+export class HeavisideBinarizer implements Binarizer {
+  constructor(readonly config: HeavisideConfig, private readonly mean: tf.Tensor1D, private readonly std: tf.Tensor1D,
+    private readonly W: tf.Variable, private readonly b: tf.Variable) {}
+
+  get inputDim(): number {
+    return this.mean.shape[0];
+  }
+
+  get codeLength(): number {
+    return this.config.bits;
+  }
+
+  /** Pre-activations u (differentiable w.r.t. W and b). */
+  project(features: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(tf.div(tf.sub(features, this.mean), this.std), this.W), this.b);
+  }
+
+  encode(features: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => heavisideSTE(this.project(features)) as tf.Tensor2D);
+  }
+
+  state(): Record<string, unknown> {
+    return { kind: 'heaviside', bits: this.config.bits, W: { shape: this.W.shape }, trainedEpochs: this.config.epochs };
+  }
+
+  dispose(): void {
+    tf.dispose([this.mean, this.std, this.W, this.b]);
+  }
+}
+
+/** Train a Heaviside binarizer on base-task features [n x d] with labels in [0, numClasses). */
+export function fitHeaviside(config: HeavisideConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number,
+  onEpoch?: (epoch: number, loss: number) => void): HeavisideBinarizer {
+  if (!Number.isInteger(config.bits) || config.bits < 1) throw new GbmError(`Heaviside code length ${config.bits} must be a positive integer.`, 'use e.g. --bits 256.');
+  const rng = new MT19937(seed);
+  const x = tf.tensor2d(features, [n, d]);
+  const mean = tf.tidy(() => x.mean(0) as tf.Tensor1D);
+  const std = tf.tidy(() => tf.sqrt(tf.moments(x, 0).variance).add(1e-6) as tf.Tensor1D);
+  const W = tf.variable(tf.randomNormal([d, config.bits], 0, 1 / Math.sqrt(d), 'float32', rng.childSeed()));
+  const b = tf.variable(tf.zeros([config.bits]));
+  const V = tf.variable(tf.randomNormal([config.bits, numClasses], 0, 1 / Math.sqrt(config.bits), 'float32', rng.childSeed()));
+  const c = tf.variable(tf.zeros([numClasses]));
+  const bin = new HeavisideBinarizer(config, mean, std, W, b);
+  const y = tf.tensor1d(labels, 'int32');
+  const opt = tf.train.adam(config.learningRate);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let epoch = 0; epoch < config.epochs; epoch++) {
+    rng.shuffle(order);
+    let total = 0;
+    for (let s = 0; s < n; s += config.batchSize) {
+      const idx = tf.tensor1d(order.subarray(s, Math.min(n, s + config.batchSize)), 'int32');
+      const loss = opt.minimize(() => {
+        const xb = tf.gather(x, idx) as tf.Tensor2D;
+        const z = heavisideSTE(bin.project(xb)) as tf.Tensor2D;
+        const logits = tf.add(tf.matMul(z, V), c);
+        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.gather(y, idx), numClasses), logits) as tf.Scalar;
+      }, true, [W, b, V, c]);
+      total += loss!.dataSync()[0] * idx.shape[0];
+      tf.dispose([loss!, idx]);
+    }
+    onEpoch?.(epoch, total / n);
+  }
+  tf.dispose([x, y, V, c]);
+  opt.dispose();
+  return bin;
+}

@@ -1,0 +1,64 @@
+import { tf } from '../backend/tf.js';
+import { GbmError } from '../util/errors.js';
+import type { Binarizer, ThermometerConfig } from './binarizer.js';
+import { thermometerSTE } from './ste.js';
+
+/** The q-quantile of each column of a row-major [n x d] matrix (or of all values, for scope 'global'). */
+export function columnPercentiles(x: Float32Array, n: number, d: number, q: number, scope: 'per-dim' | 'global'): Float32Array {
+  const pick = (v: Float32Array) => {
+    v.sort();
+    return v[Math.min(v.length - 1, Math.max(0, Math.ceil((q / 100) * v.length) - 1))];
+  };
+  if (scope === 'global') return new Float32Array(d).fill(pick(Float32Array.from(x)));
+  const out = new Float32Array(d);
+  const col = new Float32Array(n);
+  for (let j = 0; j < d; j++) {
+    for (let i = 0; i < n; i++) col[i] = x[i * d + j];
+    out[j] = pick(col);
+  }
+  return out;
+}
+
+/**
+ * Thermometer binarizer (GBM_T): clip each feature to [0, c_d], compare with thresholds c_d * j / (p + 1),
+ * j = 1..p; the count of ones in a feature's p bits is its level. c is a percentile of base-task features.
+ */
+export class ThermometerBinarizer implements Binarizer {
+  readonly codeLength: number;
+  private readonly c: tf.Tensor1D;
+
+  constructor(readonly config: ThermometerConfig, readonly range: Float32Array) {
+    checkThermometerConfig(config);
+    // A dimension that never fires on the base task gets c = 1e-6: its bits stay 0 unless it fires later.
+    this.c = tf.tensor1d(range.map((v) => Math.max(v, 1e-6)));
+    this.codeLength = range.length * config.levels;
+  }
+
+  get inputDim(): number {
+    return this.range.length;
+  }
+
+  encode(features: tf.Tensor2D): tf.Tensor2D {
+    return thermometerSTE(features, this.c, this.config.levels);
+  }
+
+  state(): Record<string, unknown> {
+    return { kind: 'thermometer', levels: this.config.levels, percentile: this.config.percentile, scope: this.config.scope, range: Array.from(this.range) };
+  }
+
+  dispose(): void {
+    this.c.dispose();
+  }
+}
+
+/** Check thermometer options (p >= 1, percentile in (0, 100]) with errors that say the fix. */
+export function checkThermometerConfig(config: ThermometerConfig): void {
+  if (!Number.isInteger(config.levels) || config.levels < 1) throw new GbmError(`thermometer levels p = ${config.levels} must be an integer >= 1.`, 'use --levels 1 (the paper\'s best) or more.');
+  if (!(config.percentile > 0 && config.percentile <= 100)) throw new GbmError(`thermometer percentile ${config.percentile} must be in (0, 100].`, 'use e.g. 95.');
+  if (config.scope !== 'per-dim' && config.scope !== 'global') throw new GbmError(`thermometer scope "${config.scope}" is not known.`, 'use per-dim or global.');
+}
+
+/** Calibrate a thermometer's ranges on base-task features [n x d]. */
+export function fitThermometer(config: ThermometerConfig, features: Float32Array, n: number, d: number): ThermometerBinarizer {
+  return new ThermometerBinarizer(config, columnPercentiles(features, n, d, config.percentile, config.scope));
+}

@@ -1,0 +1,62 @@
+import { BINARIZER_DEFAULTS, type BinarizerConfig } from '../binarize/binarizer.js';
+import { CLASSIFIER_DEFAULTS, type ClassifierConfig } from '../classifier/linear.js';
+import type { Subset } from '../features/cache.js';
+import { checkThermometerConfig } from '../binarize/thermometer.js';
+import { checkEmConfig, EM_DEFAULTS, type EmConfig } from '../memory/em.js';
+import { checkMuBits, type MuBits } from '../memory/memory.js';
+import { GbmError } from '../util/errors.js';
+import { SCENARIO_DEFAULTS, type ScenarioConfig } from './scenario.js';
+
+/** Everything that defines a GBM run: plain JSON, stored in every results file so any run can be redone. */
+export interface GbmConfig {
+  /** Where the embeddings come from (see `gbm features`). */
+  features: { dataset: string; backbone: string; inputSize?: number; root?: string; subset?: Subset };
+  scenario: ScenarioConfig;
+  binarizer: BinarizerConfig;
+  memory: { em: EmConfig; muBits: MuBits };
+  classifier: ClassifierConfig;
+  /** 'pseudo': GBM's pseudo-replay from the memory; 'none': fine-tune G on new classes only (lower bound). */
+  replay: 'pseudo' | 'none';
+  /** Seed of everything random in the run (EM initialisation, sampling, shuffles, weight init). */
+  seed: number;
+}
+
+/** The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, MobileNet, thermometer p=1, K=8, seed 1993. */
+export const GBM_DEFAULTS: GbmConfig = {
+  features: { dataset: 'tinyimagenet', backbone: 'mobilenet' },
+  scenario: SCENARIO_DEFAULTS,
+  binarizer: BINARIZER_DEFAULTS.thermometer,
+  memory: { em: EM_DEFAULTS, muBits: 32 },
+  classifier: CLASSIFIER_DEFAULTS,
+  replay: 'pseudo',
+  seed: 1993,
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+export type GbmConfigInput = DeepPartial<GbmConfig>;
+
+/** Defaults filled in, and every option checked, before any long work starts. */
+export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
+  const kind = input.binarizer?.kind ?? GBM_DEFAULTS.binarizer.kind;
+  if (kind !== 'thermometer' && kind !== 'heaviside') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer or heaviside.');
+  const cfg: GbmConfig = {
+    features: { ...GBM_DEFAULTS.features, ...input.features } as GbmConfig['features'],
+    scenario: { ...GBM_DEFAULTS.scenario, ...input.scenario },
+    binarizer: { ...BINARIZER_DEFAULTS[kind], ...input.binarizer } as BinarizerConfig,
+    memory: { em: { ...GBM_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? GBM_DEFAULTS.memory.muBits },
+    classifier: { ...GBM_DEFAULTS.classifier, ...input.classifier },
+    replay: input.replay ?? GBM_DEFAULTS.replay,
+    seed: input.seed ?? GBM_DEFAULTS.seed,
+  };
+  checkEmConfig(cfg.memory.em);
+  if (cfg.binarizer.kind === 'thermometer') checkThermometerConfig(cfg.binarizer);
+  checkMuBits(cfg.memory.muBits);
+  if (cfg.replay !== 'pseudo' && cfg.replay !== 'none') throw new GbmError(`replay "${cfg.replay}" is not known.`, 'use pseudo or none.');
+  if (!['continue', 'reinit'].includes(cfg.classifier.perTask)) throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
+  if (!['adam', 'sgd'].includes(cfg.classifier.optimizer)) throw new GbmError(`optimizer "${cfg.classifier.optimizer}" is not known.`, 'use adam or sgd.');
+  for (const [k, v] of [['epochs', cfg.classifier.epochs], ['batch size', cfg.classifier.batchSize]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new GbmError(`classifier ${k} = ${v} must be a positive integer.`, `set it to 1 or more.`);
+  }
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new GbmError(`seed ${cfg.seed} must be a non-negative integer.`, 'use e.g. --seed 1993.');
+  return cfg;
+}

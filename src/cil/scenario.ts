@@ -1,0 +1,55 @@
+import { GbmError } from '../util/errors.js';
+import { numpyPermutation } from '../util/mt19937.js';
+
+/** A class-incremental protocol: B base classes, then T tasks over the rest, in a seeded class order. */
+export interface ScenarioConfig {
+  /** Classes of the base (initial) task. */
+  baseClasses: number;
+  /** Incremental tasks after the base task. */
+  tasks: number;
+  /** Seed of the class order (`np.random.seed(seed); np.random.permutation(n)`; 1993 in PyCIL/FeTrIL/FeCAM). */
+  orderSeed: number;
+}
+
+/** Defaults of ScenarioConfig (TinyImageNet B100, 5 tasks of 20). */
+export const SCENARIO_DEFAULTS: ScenarioConfig = { baseClasses: 100, tasks: 5, orderSeed: 1993 };
+
+/** A concrete scenario: the class order and, per step (0 = base), the original class ids it brings. */
+export interface Scenario {
+  config: ScenarioConfig;
+  /** order[position] = original class id; classifier outputs and memory keys are positions. */
+  order: number[];
+  /** steps[t] = positions of the classes that arrive at step t. */
+  steps: number[][];
+}
+
+/**
+ * Build the scenario over `numClasses` classes: the seeded order, the base step, then `tasks` steps as equal
+ * as possible (earlier tasks take one class more when the rest does not divide).
+ */
+export function buildScenario(numClasses: number, config: ScenarioConfig): Scenario {
+  const { baseClasses, tasks } = config;
+  if (!Number.isInteger(baseClasses) || baseClasses < 1 || baseClasses > numClasses) {
+    throw new GbmError(`base classes = ${baseClasses} must be between 1 and the ${numClasses} classes of the data.`, 'pass e.g. --base-classes 100 for TinyImageNet.');
+  }
+  const rest = numClasses - baseClasses;
+  if (!Number.isInteger(tasks) || tasks < 0 || tasks > rest) {
+    throw new GbmError(`${tasks} tasks cannot share the ${rest} classes left after ${baseClasses} base classes (more tasks than classes).`, `use at most ${rest} tasks, or fewer base classes.`);
+  }
+  const order = numpyPermutation(numClasses, config.orderSeed);
+  const steps: number[][] = [Array.from({ length: baseClasses }, (_, i) => i)];
+  let next = baseClasses;
+  for (let t = 0; t < tasks; t++) {
+    const size = Math.floor(rest / tasks) + (t < rest % tasks ? 1 : 0);
+    steps.push(Array.from({ length: size }, (_, i) => next + i));
+    next += size;
+  }
+  return { config, order, steps };
+}
+
+/** Map original labels to positions in the scenario's order. */
+export function remapLabels(labels: Int32Array, order: number[]): Int32Array {
+  const pos = new Int32Array(order.length);
+  order.forEach((c, i) => { pos[c] = i; });
+  return labels.map((l) => pos[l]);
+}

@@ -1,0 +1,198 @@
+import { tf } from '../backend/tf.js';
+import { GbmError } from '../util/errors.js';
+import { MT19937 } from '../util/mt19937.js';
+
+/** Options of the per-class Bernoulli-mixture EM; every safeguard is a named option (method.md). */
+export interface EmConfig {
+  /** Components (prototypes) per class. */
+  K: number;
+  /** At most this many EM iterations. */
+  maxIter: number;
+  /** Stop when every class's mean log-likelihood per sample changes by less than this. */
+  tol: number;
+  /** Iterations with pi held uniform before it is freed. */
+  warmup: number;
+  /** mu is clamped to [eps, 1 - eps]. */
+  eps: number;
+  /** Initial mu = class centroid + uniform noise in [-perturbation, perturbation]. */
+  perturbation: number;
+  /** A component whose responsibility mass N_k falls below this many samples is re-seeded. */
+  minMass: number;
+}
+
+/** Defaults of EmConfig, in one place (K = 8 is the paper's sweet spot). */
+export const EM_DEFAULTS: EmConfig = { K: 8, maxIter: 100, tol: 1e-4, warmup: 5, eps: 1e-3, perturbation: 0.05, minMass: 1 };
+
+/** Codes of several classes, each a row-major [n_c x D] 0/1 matrix. */
+export interface ClassCodes {
+  codes: Uint8Array[] | Float32Array[];
+  dim: number;
+}
+
+/** Fitted mixtures of all classes, the likelihood trace, and what the safeguards did. */
+export interface EmResult {
+  /** [C x K x D] row-major. */
+  mu: Float32Array;
+  /** [C x K]. */
+  pi: Float32Array;
+  K: number;
+  dim: number;
+  /** trace[t][c]: class c's mean log-likelihood per sample under the parameters at the start of iteration t. */
+  trace: number[][];
+  /** Final mean log-likelihood per class. */
+  finalLogLik: number[];
+  iterations: number;
+  converged: boolean;
+  /** Re-seeded components: the iteration after which the likelihood may drop once. */
+  reseeds: { iteration: number; cls: number; component: number }[];
+}
+
+/** Optional starting point (tests compare against a float64 reference from the same start). */
+export interface EmInit {
+  mu: Float32Array;
+  pi: Float32Array;
+}
+
+/** Check EM options (K >= 1, eps, iterations) with errors that say the fix. */
+export function checkEmConfig(cfg: EmConfig): void {
+  if (!Number.isInteger(cfg.K) || cfg.K < 1) throw new GbmError(`K = ${cfg.K} components: must be an integer >= 1.`, 'use --K 8 (the paper\'s choice) or any K >= 1.');
+  if (!(cfg.eps > 0 && cfg.eps < 0.5)) throw new GbmError(`EM eps = ${cfg.eps} must be in (0, 0.5).`, 'use e.g. 1e-3.');
+  if (!Number.isInteger(cfg.maxIter) || cfg.maxIter < 1) throw new GbmError(`EM maxIter = ${cfg.maxIter} must be >= 1.`, 'use e.g. 100.');
+}
+
+function validate(cfg: EmConfig, data: ClassCodes): void {
+  checkEmConfig(cfg);
+  data.codes.forEach((c, i) => {
+    const n = c.length / data.dim;
+    if (n < cfg.K) throw new GbmError(`class ${i} has ${n} samples, fewer than K = ${cfg.K} components.`, 'lower K or give every class at least K samples.');
+  });
+}
+
+/** Centroid + seeded perturbation, clamped; pi uniform. */
+function initialise(cfg: EmConfig, data: ClassCodes, rng: MT19937): EmInit {
+  const C = data.codes.length;
+  const D = data.dim;
+  const mu = new Float32Array(C * cfg.K * D);
+  for (let c = 0; c < C; c++) {
+    const codes = data.codes[c];
+    const n = codes.length / D;
+    const centroid = new Float64Array(D);
+    for (let i = 0; i < n; i++) for (let d = 0; d < D; d++) centroid[d] += codes[i * D + d];
+    for (let k = 0; k < cfg.K; k++) {
+      for (let d = 0; d < D; d++) {
+        const v = centroid[d] / n + (cfg.K > 1 ? (2 * rng.random() - 1) * cfg.perturbation : 0);
+        mu[(c * cfg.K + k) * D + d] = Math.min(1 - cfg.eps, Math.max(cfg.eps, v));
+      }
+    }
+  }
+  return { mu, pi: new Float32Array(C * cfg.K).fill(1 / cfg.K) };
+}
+
+/**
+ * Fit a K-component Bernoulli mixture to every class's codes at once by EM in the log domain: all classes
+ * are padded into one [C, N, D] tensor, so an E-step is one batched matMul plus a log-sum-exp, and an M-step
+ * one batched matMul (Z^T gamma). Deterministic for a given seed on a given backend.
+ */
+export function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit): EmResult {
+  const cfg = { ...EM_DEFAULTS, ...config };
+  validate(cfg, data);
+  const C = data.codes.length;
+  const D = data.dim;
+  const K = cfg.K;
+  const counts = data.codes.map((c) => c.length / D);
+  const N = Math.max(...counts);
+  const rng = new MT19937(seed);
+  const start = init ?? initialise(cfg, data, rng);
+
+  // Padded codes and a validity mask, built once.
+  const zHost = new Float32Array(C * N * D);
+  const mHost = new Float32Array(C * N);
+  data.codes.forEach((codes, c) => {
+    zHost.set(codes, c * N * D);
+    mHost.fill(1, c * N, c * N + counts[c]);
+  });
+  const Z = tf.tensor3d(zHost, [C, N, D]);
+  const ZT = tf.transpose(Z, [0, 2, 1]); // [C, D, N], once: the M-step's large operand
+  const mask = tf.tensor3d(mHost, [C, N, 1]);
+  const nPerClass = tf.tensor2d(counts, [C, 1]);
+  let mu = tf.tensor3d(start.mu, [C, K, D]);
+  let logPi = tf.log(tf.tensor2d(start.pi, [C, K]));
+
+  const trace: number[][] = [];
+  const reseeds: EmResult['reseeds'] = [];
+  let converged = false;
+  let iter = 0;
+  for (; iter < cfg.maxIter; iter++) {
+    const freePi = iter >= cfg.warmup;
+    const [ll, nk, newMu, newLogPi, lse] = tf.tidy(() => {
+      const logMu = tf.log(mu);
+      const log1m = tf.log1p(tf.neg(mu));
+      const A = tf.transpose(tf.sub(logMu, log1m), [0, 2, 1]); // [C, D, K]
+      const bias = tf.add(tf.sum(log1m, 2), logPi).expandDims(1); // [C, 1, K]
+      const logp = tf.add(tf.matMul(Z, A), bias); // [C, N, K]
+      const lse = tf.logSumExp(logp, 2, true); // [C, N, 1]
+      const gamma = tf.mul(tf.exp(tf.sub(logp, lse)), mask); // [C, N, K]
+      const ll = tf.div(tf.sum(tf.mul(lse, mask), [1, 2]).expandDims(1), nPerClass).squeeze([1]); // [C]
+      const nk = tf.sum(gamma, 1); // [C, K]
+      // sum_i gamma_ik z_i as Z^T gamma: the small gamma is the right operand (the fast layout on wasm).
+      const sums = tf.transpose(tf.matMul(ZT, gamma), [0, 2, 1]); // [C, K, D]
+      const newMu = tf.clipByValue(tf.div(sums, tf.maximum(nk, 1e-12).expandDims(2)), cfg.eps, 1 - cfg.eps);
+      const newLogPi = freePi ? tf.log(tf.maximum(tf.div(nk, nPerClass), 1e-30)) : logPi.clone();
+      return [ll, nk, newMu, newLogPi, lse];
+    });
+    lse.dispose();
+    const llv = Array.from(ll.dataSync());
+    const nkv = nk.dataSync();
+    tf.dispose([ll, nk, mu, logPi]);
+    mu = newMu as tf.Tensor3D;
+    logPi = newLogPi as tf.Tensor2D;
+    trace.push(llv);
+    const prev = trace.length > 1 ? trace[trace.length - 2] : null;
+    const reseededLast = reseeds.some((r) => r.iteration === iter - 1);
+    if (prev && !reseededLast && iter > cfg.warmup && llv.every((v, c) => Math.abs(v - prev[c]) < cfg.tol)) {
+      converged = true;
+      break;
+    }
+    // Safeguard: re-seed a component holding less than minMass samples on a random sample of its class.
+    const collapsed: [number, number][] = [];
+    for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) if (nkv[c * K + k] < cfg.minMass) collapsed.push([c, k]);
+    if (collapsed.length && K > 1) {
+      const muHost = mu.dataSync().slice();
+      const piHost = Float32Array.from(tf.tidy(() => tf.exp(logPi)).dataSync());
+      for (const [c, k] of collapsed) {
+        const n = counts[c];
+        const i = rng.interval(n - 1);
+        for (let d = 0; d < D; d++) {
+          const v = 0.9 * zHost[(c * N + i) * D + d] + 0.1 * 0.5;
+          muHost[(c * K + k) * D + d] = Math.min(1 - cfg.eps, Math.max(cfg.eps, v));
+        }
+        piHost[c * K + k] = 1 / K;
+        let s = 0;
+        for (let j = 0; j < K; j++) s += piHost[c * K + j];
+        for (let j = 0; j < K; j++) piHost[c * K + j] /= s;
+        reseeds.push({ iteration: iter, cls: c, component: k });
+      }
+      tf.dispose([mu, logPi]);
+      mu = tf.tensor3d(muHost, [C, K, D]);
+      logPi = tf.log(tf.tensor2d(piHost, [C, K]));
+    }
+  }
+  const muOut = mu.dataSync() as Float32Array;
+  const piOut = tf.tidy(() => tf.exp(logPi)).dataSync() as Float32Array;
+  const finalLogLik = meanLogLikelihood(data, muOut, piOut, K);
+  tf.dispose([Z, ZT, mask, nPerClass, mu, logPi]);
+  return { mu: Float32Array.from(muOut), pi: Float32Array.from(piOut), K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
+}
+
+/** Mean log-likelihood per sample of each class's codes under its own mixture (one batched pass). */
+export function meanLogLikelihood(data: ClassCodes, mu: Float32Array, pi: Float32Array, K: number): number[] {
+  const D = data.dim;
+  return data.codes.map((codes, c) => tf.tidy(() => {
+    const n = codes.length / D;
+    const z = tf.tensor2d(codes, [n, D]);
+    const m = tf.tensor2d(mu.subarray(c * K * D, (c + 1) * K * D), [K, D]);
+    const A = tf.transpose(tf.sub(tf.log(m), tf.log1p(tf.neg(m))));
+    const bias = tf.add(tf.sum(tf.log1p(tf.neg(m)), 1), tf.log(tf.tensor1d(pi.subarray(c * K, (c + 1) * K))));
+    return tf.mean(tf.logSumExp(tf.add(tf.matMul(z, A), bias), 1)).dataSync()[0];
+  }));
+}
