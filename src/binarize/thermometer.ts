@@ -3,18 +3,41 @@ import { GbmError } from '../util/errors.js';
 import type { Binarizer, ThermometerConfig } from './binarizer.js';
 import { thermometerSTE } from './ste.js';
 
-/** The q-quantile of each column of a row-major [n x d] matrix (or of all values, for scope 'global'). */
+/** The k-th smallest value of v (0-based), by quickselect; reorders v. */
+function kthSmallest(v: Float32Array, k: number): number {
+  let lo = 0;
+  let hi = v.length - 1;
+  while (lo < hi) {
+    const pivot = v[(lo + hi) >>> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (v[i] < pivot) i++;
+      while (v[j] > pivot) j--;
+      if (i <= j) {
+        const t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return v[k];
+  }
+  return v[k];
+}
+
+/** The q-th percentile (nearest rank) of each column of a row-major [n x d] matrix, or of all values for scope 'global'. */
 export function columnPercentiles(x: Float32Array, n: number, d: number, q: number, scope: 'per-dim' | 'global'): Float32Array {
-  const pick = (v: Float32Array) => {
-    v.sort();
-    return v[Math.min(v.length - 1, Math.max(0, Math.ceil((q / 100) * v.length) - 1))];
-  };
-  if (scope === 'global') return new Float32Array(d).fill(pick(Float32Array.from(x)));
+  const rank = (len: number) => Math.min(len - 1, Math.max(0, Math.ceil((q / 100) * len) - 1));
+  if (scope === 'global') return new Float32Array(d).fill(kthSmallest(Float32Array.from(x), rank(x.length)));
   const out = new Float32Array(d);
   const col = new Float32Array(n);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) col[i] = x[i * d + j];
-    out[j] = pick(col);
+    out[j] = kthSmallest(col, rank(n));
   }
   return out;
 }

@@ -3,18 +3,16 @@ import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
 import { errorLine } from '../util/errors.js';
 import { commandHelp, parseOptions, type Command } from './args.js';
-import { featuresCommand, FEATURE_OPTIONS, featureSummary, featuresFromOptions } from './features.js';
+import { featuresCommand } from './features.js';
+import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
 
 const startCommand: Command = {
   name: 'start',
-  summary: 'the main job: TinyImageNet features under MobileNet (cached), with a summary',
-  description: 'What `npm start` runs. Later stages of the kit (binarizers, BMM memory, pseudo-replay) grow it into the full GBM run.',
-  options: FEATURE_OPTIONS,
-  async run(o) {
-    const t0 = Date.now();
-    const r = await featuresFromOptions(o);
-    console.log(featureSummary(r, (Date.now() - t0) / 1000));
-  },
+  summary: 'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, MobileNet, thermometer p=1, K=8, seed 1993',
+  description: 'Extracts (or loads) the features, runs GBM class-incrementally, prints a table per step and writes\n' +
+    'results/<run>/{results.json, steps.csv, accuracy.png, accuracy.svg, memory/}. Same options as `gbm run`.',
+  options: RUN_OPTIONS,
+  run: runCommand,
 };
 
 const infoCommand: Command = {
@@ -32,7 +30,7 @@ const infoCommand: Command = {
 };
 
 /** Every `gbm` command, by name. */
-export const COMMANDS: Command[] = [startCommand, featuresCommand, infoCommand];
+export const COMMANDS: Command[] = [startCommand, runGbmCommand, featuresCommand, infoCommand];
 
 function mainHelp(): string {
   return [

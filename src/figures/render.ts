@@ -18,8 +18,8 @@ interface Browser {
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Chromium executables tried in order ($GBM_CHROMIUM first). */
-function chromiumPath(): string {
+/** The Chromium executable figures are rendered with ($GBM_CHROMIUM first); a clear error when there is none. */
+export function chromiumPath(): string {
   const candidates = [process.env.GBM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((p): p is string => !!p && fs.existsSync(p));
   if (!found) {

@@ -4,6 +4,7 @@ import { tf } from '../backend/tf.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
+import { Xoshiro128 } from '../util/xoshiro.js';
 
 /** Precisions mu can be stored at: 32-bit float, or quantised to b <= 8 bits. */
 export const MU_BITS = [32, 8, 6, 4, 3, 2, 1] as const;
@@ -91,12 +92,14 @@ export class BinaryMemory {
 
   /**
    * Pseudo-exemplars on the host: for each requested class label, a component k ~ Categorical(pi) then bits
-   * z_d ~ Bernoulli(mu_kd) independently, from one seeded MT19937 stream (the same bits on every backend).
+   * z_d ~ Bernoulli(mu_kd) independently; components from an MT19937 stream and bits from a xoshiro128** stream
+   * it seeds (the same bits on every backend).
    * Returns [n x D] 0/1 values, row-major.
    */
   sampleCodes(labels: Int32Array, seed: number): Float32Array {
     const thr = this.thresholds();
     const rng = new MT19937(seed);
+    const bits = new Xoshiro128(rng);
     const D = this.dim;
     const out = new Float32Array(labels.length * D);
     for (let i = 0; i < labels.length; i++) {
@@ -108,7 +111,7 @@ export class BinaryMemory {
       while (k < this.K - 1 && u >= pi[k]) u -= pi[k++];
       const base = k * D;
       const row = i * D;
-      for (let d = 0; d < D; d++) out[row + d] = rng.nextUint32() < t[base + d] ? 1 : 0;
+      for (let d = 0; d < D; d++) out[row + d] = bits.nextUint32() < t[base + d] ? 1 : 0;
     }
     return out;
   }

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import * as dfd from 'danfojs-node';
+import type { Figure } from '../figures/figure.js';
+import { baseLayout } from '../figures/figure.js';
+import { saveFigure } from '../figures/render.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import type { RunResult } from './runner.js';
+
+/** One row per step, with the config's key fields beside the metrics so any row can be traced to its run. */
+export function stepsFrame(r: RunResult): dfd.DataFrame {
+  const c = r.config;
+  const b = c.binarizer;
+  return new dfd.DataFrame(r.steps.map((s) => ({
+    run: r.name,
+    dataset: c.features.dataset,
+    backbone: c.features.backbone,
+    binarizer: b.kind,
+    levels: b.kind === 'thermometer' ? b.levels : 0,
+    code_bits: r.codeLength,
+    K: c.memory.em.K,
+    mu_bits: c.memory.muBits,
+    replay: c.replay,
+    seed: c.seed,
+    step: s.step,
+    seen_classes: s.seenClasses,
+    accuracy: s.accuracy,
+    old_accuracy: Number.isNaN(s.oldAccuracy) ? '' : s.oldAccuracy,
+    new_accuracy: s.newAccuracy,
+    memory_bits: s.memoryBits,
+    em_iterations: s.emIterations,
+    em_loglik: s.emLogLikelihood,
+    train_loss: s.trainLoss,
+    seconds: s.seconds.binarize + s.seconds.em + s.seconds.train + s.seconds.eval,
+  })));
+}
+
+/** A_t after every step, with the old/new split: the paper's accuracy-per-step plot. */
+export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all classes seen so far'): Figure {
+  const pct = (v: number) => (Number.isNaN(v) ? null : 100 * v);
+  const data: Figure['data'] = [];
+  runs.forEach((r) => {
+    const x = r.steps.map((s) => s.seenClasses);
+    const label = runs.length > 1 ? `${r.name}: ` : '';
+    data.push({ x, y: r.steps.map((s) => pct(s.accuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: `${label}A_t (all seen)`, line: { width: 3 } });
+    if (runs.length === 1) {
+      data.push({ x, y: r.steps.map((s) => pct(s.oldAccuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: 'old classes', line: { dash: 'dash' } });
+      data.push({ x, y: r.steps.map((s) => pct(s.newAccuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: 'new classes', line: { dash: 'dot' } });
+    }
+  });
+  const r0 = runs[0];
+  const sub = `${r0.config.features.dataset}, B${r0.config.scenario.baseClasses} + ${r0.config.scenario.tasks} tasks, ${r0.config.features.backbone}`;
+  return {
+    data,
+    layout: baseLayout(`${title}<br><sub>${sub}</sub>`, {
+      xaxis: { title: { text: 'classes seen' } },
+      yaxis: { title: { text: 'top-1 accuracy (%)' }, rangemode: 'tozero' },
+      legend: { orientation: 'h', y: -0.2 },
+      margin: { l: 60, r: 20, t: 70, b: 90 },
+    }),
+  };
+}
+
+/** Write results.json, steps.csv and accuracy.{png,svg} into `dir` (each file atomically). */
+export async function writeRunResults(dir: string, r: RunResult, figure = true): Promise<string[]> {
+  const files = [path.join(dir, 'results.json'), path.join(dir, 'steps.csv')];
+  writeJsonAtomic(files[0], r);
+  writeFileAtomic(files[1], dfd.toCSV(stepsFrame(r), {}) as string);
+  if (figure) {
+    const f = await saveFigure(accuracyFigure([r]), path.join(dir, 'accuracy'));
+    files.push(f.png, f.svg);
+  }
+  return files;
+}

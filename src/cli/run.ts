@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveConfig, type GbmConfigInput } from '../cil/config.js';
+import { writeRunResults } from '../cil/results.js';
+import { runGbm, runName, type StepResult } from '../cil/runner.js';
+import { PROJECT_ROOT } from '../data/locate.js';
+import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
+import { assertWritableDir } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
+import type { Command, OptionSpec } from './args.js';
+
+type Opts = Record<string, string | number | boolean | undefined>;
+
+/** Options of `gbm run`; unset ones keep the config file's value, then the defaults (GBM_DEFAULTS). */
+export const RUN_OPTIONS: OptionSpec[] = [
+  { name: 'config', type: 'string', help: 'JSON file with a (partial) GbmConfig; flags below override it' },
+  { name: 'dataset', type: 'string', help: 'dataset (default: tinyimagenet)' },
+  { name: 'root', type: 'string', help: 'folder of an imagefolder dataset' },
+  { name: 'backbone', type: 'string', help: 'frozen feature extractor (default: mobilenet)' },
+  { name: 'input-size', type: 'int', help: 'backbone input size (default: per dataset)' },
+  { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
+  { name: 'train-per-class', type: 'int', help: 'only the first N training images per class' },
+  { name: 'test-per-class', type: 'int', help: 'only the first N test images per class' },
+  { name: 'base-classes', type: 'int', help: 'classes of the base task (default: 100)' },
+  { name: 'tasks', type: 'int', help: 'incremental tasks after the base task (default: 5)' },
+  { name: 'order-seed', type: 'int', help: 'class-order seed, numpy permutation (default: 1993)' },
+  { name: 'binarizer', type: 'string', help: 'thermometer | heaviside (default: thermometer)' },
+  { name: 'levels', type: 'int', help: 'thermometer levels p per feature (default: 1)' },
+  { name: 'percentile', type: 'number', help: 'thermometer range c = this percentile of base features (default: 75)' },
+  { name: 'scope', type: 'string', help: 'thermometer range per-dim | global (default: per-dim)' },
+  { name: 'bits', type: 'int', help: 'Heaviside code length (default: 256)' },
+  { name: 'K', type: 'int', help: 'BMM components per class (default: 8)' },
+  { name: 'mu-bits', type: 'int', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1 (default: 32)' },
+  { name: 'em-iters', type: 'int', help: 'EM iterations at most (default: 100)' },
+  { name: 'epochs', type: 'int', help: 'classifier epochs per task (default: 8)' },
+  { name: 'batch-size', type: 'int', help: 'classifier mini-batch size (default: 256)' },
+  { name: 'lr', type: 'number', help: 'classifier learning rate (default: 0.001)' },
+  { name: 'optimizer', type: 'string', help: 'adam | sgd (default: adam)' },
+  { name: 'per-task', type: 'string', help: 'continue | reinit the classifier each task (default: continue)' },
+  { name: 'replay', type: 'string', help: 'pseudo (GBM) | none (fine-tune on new classes only) (default: pseudo)' },
+  { name: 'seed', type: 'int', help: 'seed of everything random in the run (default: 1993)' },
+  { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>/' },
+  { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
+];
+
+function readConfigFile(file: string): GbmConfigInput {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as GbmConfigInput;
+  } catch (e) {
+    throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
+  }
+}
+
+/** Merge a config file and flags into one config input (flags win). */
+export function configFromOptions(o: Opts): GbmConfigInput {
+  const c: GbmConfigInput = o['config'] ? readConfigFile(String(o['config'])) : {};
+  const set = <T>(v: unknown, f: (x: T) => void) => { if (v !== undefined) f(v as T); };
+  c.features = { ...c.features };
+  set<string>(o['dataset'], (v) => { c.features!.dataset = v; });
+  set<string>(o['root'], (v) => { c.features!.root = v; });
+  set<string>(o['backbone'], (v) => { c.features!.backbone = v; });
+  set<number>(o['input-size'], (v) => { c.features!.inputSize = v; });
+  if (o['classes'] !== undefined || o['train-per-class'] !== undefined || o['test-per-class'] !== undefined) {
+    c.features.subset = { ...c.features.subset };
+    set<number>(o['classes'], (v) => { c.features!.subset!.classes = Array.from({ length: v }, (_, i) => i); });
+    set<number>(o['train-per-class'], (v) => { c.features!.subset!.trainPerClass = v; });
+    set<number>(o['test-per-class'], (v) => { c.features!.subset!.testPerClass = v; });
+  }
+  c.scenario = { ...c.scenario };
+  set<number>(o['base-classes'], (v) => { c.scenario!.baseClasses = v; });
+  set<number>(o['tasks'], (v) => { c.scenario!.tasks = v; });
+  set<number>(o['order-seed'], (v) => { c.scenario!.orderSeed = v; });
+  const b: Record<string, unknown> = { ...c.binarizer };
+  set<string>(o['binarizer'], (v) => { b.kind = v; });
+  set<number>(o['levels'], (v) => { b.levels = v; });
+  set<number>(o['percentile'], (v) => { b.percentile = v; });
+  set<string>(o['scope'], (v) => { b.scope = v; });
+  set<number>(o['bits'], (v) => { b.bits = v; });
+  c.binarizer = b as GbmConfigInput['binarizer'];
+  c.memory = { ...c.memory, em: { ...c.memory?.em } };
+  set<number>(o['K'], (v) => { c.memory!.em!.K = v; });
+  set<number>(o['em-iters'], (v) => { c.memory!.em!.maxIter = v; });
+  set<number>(o['mu-bits'], (v) => { c.memory!.muBits = v as never; });
+  c.classifier = { ...c.classifier };
+  set<number>(o['epochs'], (v) => { c.classifier!.epochs = v; });
+  set<number>(o['batch-size'], (v) => { c.classifier!.batchSize = v; });
+  set<number>(o['lr'], (v) => { c.classifier!.learningRate = v; });
+  set<string>(o['optimizer'], (v) => { c.classifier!.optimizer = v as never; });
+  set<string>(o['per-task'], (v) => { c.classifier!.perTask = v as never; });
+  set<string>(o['replay'], (v) => { c.replay = v as never; });
+  set<number>(o['seed'], (v) => { c.seed = v; });
+  return c;
+}
+
+const pct = (v: number) => (Number.isNaN(v) ? '   -  ' : (100 * v).toFixed(2).padStart(6));
+
+function printRow(s: StepResult): void {
+  const t = s.seconds;
+  console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.emIterations).padStart(4)}  ${(t.binarize + t.em + t.train + t.eval).toFixed(1).padStart(6)}`);
+}
+
+/** `gbm run` (and `gbm start` with no flags): one class-incremental GBM run, a table per step, results on disk. */
+export async function runCommand(o: Opts): Promise<void> {
+  const config = resolveConfig(configFromOptions(o));
+  const name = runName(config);
+  const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), name);
+  assertWritableDir(dir, 'results');
+  if (!o['no-figure']) chromiumPath(); // fail now, not after the run, when figures cannot be drawn
+  console.log(`run ${name}`);
+  console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
+  const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
+  const files = await writeRunResults(dir, r, !o['no-figure']);
+  await closeFigureRenderer();
+  const s = r.summary;
+  console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} %, final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points`);
+  console.log(`memory ${s.bitsPerClass} bits per class (${(s.memoryBits / 8 / 1024).toFixed(0)} KiB in all, K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits); ${s.seconds.toFixed(1)} s`);
+  for (const n of r.features.notes) console.log(`note: ${n}`);
+  console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+}
+
+/** `gbm run`. */
+export const runGbmCommand: Command = {
+  name: 'run',
+  summary: 'one class-incremental GBM run: per-step table, results (JSON, CSV, memory, figure) under results/',
+  description: 'Base task: fit the binarizer, train G, fit a Bernoulli mixture per class. Each task: fit the new classes\' mixtures,\n' +
+    'retrain G on real new codes + pseudo-exemplars (Equation 4). Features come from the cache (see `gbm features`).',
+  options: RUN_OPTIONS,
+  run: runCommand,
+};
