@@ -29,12 +29,12 @@ export function thermometerSTE(f: tf.Tensor2D, c: tf.Tensor1D, p: number): tf.Te
     const theta = tf.mul(c.reshape([F, 1]), levels.reshape([1, p])); // [F, p]
     const clipped = tf.minimum(tf.relu(x), c.reshape([1, F]));
     const bits = tf.cast(tf.greater(clipped.reshape([n, F, 1]), theta.reshape([1, F, p])), 'float32').reshape([n, F * p]);
-    save([x, theta]);
+    save([x, theta, c]);
     return {
       value: bits,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, th] = saved;
-        const delta = tf.div(c, p + 1).reshape([1, F, 1]);
+        const [xs, th, cs] = saved;
+        const delta = tf.div(cs, p + 1).reshape([1, F, 1]);
         const near = tf.cast(tf.lessEqual(tf.abs(tf.sub(xs.reshape([n, F, 1]), th.reshape([1, F, p]))), tf.div(delta, 2)), 'float32');
         return tf.sum(tf.mul(dy.reshape([n, F, p]), tf.div(near, delta)), 2);
       },

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { GbmError } from './errors.js';
 
 let counter = 0;
 
@@ -32,6 +33,6 @@ export function assertWritableDir(dir: string, what: string): void {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
-    throw new Error(`${what} folder ${dir} is not writable. Fix: point it at a folder you can write to.`);
+    throw new GbmError(`${what} folder ${dir} is not writable.`, 'point it at a folder you can write to.');
   }
 }

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveConfig } from '../src/cil/config.js';
+import { averageForgetting, averageIncrementalAccuracy } from '../src/cil/metrics.js';
+import { stepsFrame } from '../src/cil/results.js';
+import { runGbm, type RunResult } from '../src/cil/runner.js';
+import { buildScenario } from '../src/cil/scenario.js';
+import { extractFeatures } from '../src/features/extract.js';
+import type { FeatureSet } from '../src/features/cache.js';
+import { fitBernoulliMixtures } from '../src/memory/em.js';
+import { requireData, tmpDir } from './helpers.js';
+
+const SUBSET = { classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainPerClass: 200, testPerClass: 50 };
+
+describe('class-incremental runner', function () {
+  let feats: FeatureSet;
+  const runs: Record<string, RunResult> = {};
+
+  before(async function () {
+    requireData(this, 'tiny-imagenet-200.zip');
+    feats = await extractFeatures({ dataset: 'tinyimagenet', subset: SUBSET, progress: false, log: () => {} });
+    for (const replay of ['pseudo', 'none'] as const) {
+      runs[replay] = await runGbm({ features: { dataset: 'tinyimagenet', backbone: 'mobilenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, replay, classifier: { epochs: 15 } },
+        { features: feats, progress: false });
+    }
+  });
+
+  it('runs 10 real TinyImageNet classes in 3 tasks far above chance, and pseudo-replay beats no replay', () => {
+    const p = runs.pseudo;
+    const n = runs.none;
+    assert.equal(p.steps.length, 4);
+    assert.deepEqual(p.steps.map((s) => s.seenClasses), [4, 6, 8, 10]);
+    assert.ok(p.summary.finalAccuracy > 3 * 0.1, `final accuracy ${p.summary.finalAccuracy} (chance 0.1)`);
+    assert.ok(p.summary.finalAccuracy > n.summary.finalAccuracy + 0.1, `pseudo ${p.summary.finalAccuracy} vs none ${n.summary.finalAccuracy}`);
+    assert.ok(p.summary.averageForgetting < n.summary.averageForgetting);
+    // Fine-tuning on new classes only forgets the old ones almost entirely.
+    assert.ok(n.steps[3].oldAccuracy < 0.15, `no replay keeps ${n.steps[3].oldAccuracy} on old classes`);
+  });
+
+  it('reports consistent metrics, memory and a rerunnable config', () => {
+    const p = runs.pseudo;
+    assert.ok(Math.abs(p.summary.averageIncrementalAccuracy - averageIncrementalAccuracy(p.steps.map((s) => s.accuracy))) < 1e-12);
+    assert.equal(p.summary.memoryBits, 10 * (8 * p.codeLength * 32 + 8 * 32));
+    assert.equal(p.config.seed, 1993);
+    assert.equal(p.classOrder.length, 10);
+    assert.deepEqual([...p.classOrder].sort((a, b) => a - b), SUBSET.classes);
+    const df = stepsFrame(p);
+    assert.deepEqual(df.shape, [4, 20]);
+    assert.ok(p.environment.backend.length > 0 && p.environment.tfjs.length > 0);
+  });
+
+  it('gives identical results for the same seed', async () => {
+    const again = await runGbm(runs.pseudo.config, { features: feats, progress: false });
+    assert.deepEqual(again.steps.map((s) => s.accuracy), runs.pseudo.steps.map((s) => s.accuracy));
+  });
+
+  it('rejects NaN features before any work', async () => {
+    const bad = { ...feats, train: { ...feats.train, features: Float32Array.from(feats.train.features) } };
+    bad.train.features[77] = NaN;
+    await assert.rejects(runGbm(runs.pseudo.config, { features: bad, progress: false }), /train features contain NaN at row 0, column 77/);
+  });
+});
+
+describe('metrics and scenario', () => {
+  it('computes average forgetting as in Chaudhry et al. on a known case', () => {
+    // groups: after step 0: [0.8]; step 1: [0.6, 0.9]; step 2: [0.5, 0.7, 0.95]
+    const f = averageForgetting([[0.8], [0.6, 0.9], [0.5, 0.7, 0.95]]);
+    assert.ok(Math.abs(f - ((0.8 - 0.5) + (0.9 - 0.7)) / 2) < 1e-12);
+    assert.equal(averageForgetting([[0.5]]), 0);
+  });
+
+  it('splits classes as the protocol says and refuses more tasks than classes', () => {
+    const s = buildScenario(200, { baseClasses: 100, tasks: 5, orderSeed: 1993 });
+    assert.deepEqual(s.steps.map((t) => t.length), [100, 20, 20, 20, 20, 20]);
+    assert.deepEqual(s.order.slice(0, 3), [68, 56, 78]);
+    assert.deepEqual(buildScenario(10, { baseClasses: 3, tasks: 3, orderSeed: 1 }).steps.map((t) => t.length), [3, 3, 2, 2]);
+    assert.throws(() => buildScenario(10, { baseClasses: 5, tasks: 6, orderSeed: 1 }), /6 tasks cannot share the 5 classes left.*more tasks than classes/);
+    assert.throws(() => buildScenario(10, { baseClasses: 11, tasks: 1, orderSeed: 1 }), /base classes = 11/);
+  });
+
+  it('checks the config before any long work: K < 1, p < 1, unknown options', () => {
+    assert.throws(() => resolveConfig({ memory: { em: { K: 0 } } }), /K = 0 components/);
+    assert.throws(() => resolveConfig({ binarizer: { kind: 'thermometer', levels: 0 } }), /levels p = 0/);
+    assert.throws(() => resolveConfig({ replay: 'maybe' as never }), /replay "maybe"/);
+    assert.throws(() => resolveConfig({ memory: { muBits: 5 as never } }), /mu precision 5 bits/);
+    assert.throws(() => fitBernoulliMixtures({ codes: [new Uint8Array(16)], dim: 8 }, { K: 3 }), /class 0 has 2 samples, fewer than K = 3/);
+  });
+
+  it('gbm run refuses an unwritable results folder and a bad K before extracting anything', () => {
+    const dir = tmpDir('ro-results');
+    fs.writeFileSync(path.join(dir, 'blocker'), 'x');
+    const gbm = path.resolve(__dirname, '..', 'bin', 'gbm');
+    const r1 = spawnSync(process.execPath, [gbm, 'run', '--results', path.join(dir, 'blocker', 'sub'), '--no-figure'], { encoding: 'utf8' });
+    assert.equal(r1.status, 2);
+    assert.match(r1.stderr, /results folder .* is not writable/);
+    const r2 = spawnSync(process.execPath, [gbm, 'run', '--K', '0'], { encoding: 'utf8' });
+    assert.equal(r2.status, 2);
+    assert.match(r2.stderr.trim(), /^gbm: K = 0 components: must be an integer >= 1\. Fix: use --K 8/);
+    const r3 = spawnSync(process.execPath, [gbm, 'run', '--tasks', '150', '--no-figure'], { encoding: 'utf8' });
+    assert.equal(r3.status, 2);
+    assert.match(r3.stderr, /150 tasks cannot share the 100 classes left/);
+  });
+});
