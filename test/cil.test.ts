@@ -74,7 +74,9 @@ describe('metrics and scenario', () => {
   it('splits classes as the protocol says and refuses more tasks than classes', () => {
     const s = buildScenario(200, { baseClasses: 100, tasks: 5, orderSeed: 1993 });
     assert.deepEqual(s.steps.map((t) => t.length), [100, 20, 20, 20, 20, 20]);
-    assert.deepEqual(s.order.slice(0, 3), [68, 56, 78]);
+    const cifar = buildScenario(100, { baseClasses: 50, tasks: 10, orderSeed: 1993 });
+    assert.deepEqual(cifar.order.slice(0, 10), [68, 56, 78, 8, 23, 84, 90, 65, 74, 76]);
+    assert.deepEqual(cifar.steps.map((t) => t.length), [50, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
     assert.deepEqual(buildScenario(10, { baseClasses: 3, tasks: 3, orderSeed: 1 }).steps.map((t) => t.length), [3, 3, 2, 2]);
     assert.throws(() => buildScenario(10, { baseClasses: 5, tasks: 6, orderSeed: 1 }), /6 tasks cannot share the 5 classes left.*more tasks than classes/);
     assert.throws(() => buildScenario(10, { baseClasses: 11, tasks: 1, orderSeed: 1 }), /base classes = 11/);
