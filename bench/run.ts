@@ -1,5 +1,6 @@
 /** npm run bench [-- --quick] [name...]: run the kit's benchmarks and print a markdown table for BENCHMARKS.md. */
 import os from 'node:os';
+import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
 
 /** One measured number. */
@@ -11,6 +12,7 @@ export interface BenchRow {
 
 const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   features: benchFeatures,
+  em: benchEm,
 };
 
 async function main(): Promise<void> {
@@ -28,7 +30,8 @@ async function main(): Promise<void> {
   for (const name of names.length ? names : Object.keys(BENCHES)) {
     const rows = await BENCHES[name](quick);
     console.log(`\n### ${name}${quick ? ' (quick)' : ''}\n\n| measurement | value |\n|---|---|`);
-    for (const r of rows) console.log(`| ${r.what} | ${r.value.toFixed(r.value >= 100 ? 0 : 2)} ${r.unit} |`);
+    const fmt = (v: number) => (Number.isNaN(v) ? '' : Math.abs(v) < 0.01 && v !== 0 ? v.toExponential(1) : v.toFixed(v >= 100 ? 0 : 2));
+    for (const r of rows) console.log(`| ${r.what} | ${fmt(r.value)} ${r.unit} |`);
   }
 }
 
