@@ -15,8 +15,8 @@ const N = 500;
 const D = 256;
 const K = 8;
 
-/** Codes drawn from a planted mixture per class (seeded), and the kit's own centroid + perturbation start. */
-function makeData(seed: number): { codes: Uint8Array[]; mu0: Float32Array; pi0: Float32Array } {
+/** Codes drawn from a planted mixture per class (seeded), and the kit's own centroid + perturbation start (shared with bench/gpu). */
+export function makeData(seed: number): { codes: Uint8Array[]; mu0: Float32Array; pi0: Float32Array } {
   const rng = new MT19937(seed);
   const codes: Uint8Array[] = [];
   for (let c = 0; c < C; c++) {
@@ -46,9 +46,9 @@ export async function benchEm(quick: boolean): Promise<BenchRow[]> {
   const iters = quick ? 10 : 50;
   const { codes, mu0, pi0 } = makeData(1);
   const cfg = { K, maxIter: iters, tol: 0, warmup: 5, eps: 1e-3, minMass: 0 };
-  fitBernoulliMixtures({ codes: codes.slice(0, 4), dim: D }, { ...cfg, maxIter: 2 }, 0); // warm-up
+  await fitBernoulliMixtures({ codes: codes.slice(0, 4), dim: D }, { ...cfg, maxIter: 2 }, 0); // warm-up
   const t0 = performance.now();
-  const ours = fitBernoulliMixtures({ codes, dim: D }, cfg, 0, { mu: mu0, pi: pi0 });
+  const ours = await fitBernoulliMixtures({ codes, dim: D }, cfg, 0, { mu: mu0, pi: pi0 });
   const oursMs = (performance.now() - t0) / iters;
   rows.push({ what: `EM ${C} classes x ${N} codes x ${D} bits, K=${K}, per iteration (${backend.name})`, value: oursMs, unit: 'ms' });
   rows.push({ what: `EM full fit, ${iters} iterations (${backend.name})`, value: (oursMs * iters) / 1000, unit: 's' });

@@ -61,7 +61,7 @@ describe('binarizers', () => {
     }));
   });
 
-  it('trains a Heaviside projection whose codes separate the base classes', () => {
+  it('trains a Heaviside projection whose codes separate the base classes', async () => {
     const rng = new MT19937(3);
     const n = 400;
     const d = 16;
@@ -72,7 +72,7 @@ describe('binarizers', () => {
       for (let j = 0; j < d; j++) x[i * d + j] = (j % 4 === y[i] ? 2 : 0) + (rng.random() - 0.5);
     }
     const losses: number[] = [];
-    const bin = fitHeaviside({ kind: 'heaviside', bits: 32, epochs: 15, batchSize: 32, learningRate: 0.01 }, x, y, n, d, 4, 1, (_, l) => losses.push(l));
+    const bin = await fitHeaviside({ kind: 'heaviside', bits: 32, epochs: 15, batchSize: 32, learningRate: 0.01 }, x, y, n, d, 4, 1, (_, l) => losses.push(l));
     assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss ${losses[0]} -> ${losses[losses.length - 1]}`);
     const codes = tf.tidy(() => bin.encode(tf.tensor2d(x, [n, d]))).arraySync();
     assert.ok(codes.flat().every((b) => b === 0 || b === 1));

@@ -82,12 +82,12 @@ describe('metrics and scenario', () => {
     assert.throws(() => buildScenario(10, { baseClasses: 11, tasks: 1, orderSeed: 1 }), /base classes = 11/);
   });
 
-  it('checks the config before any long work: K < 1, p < 1, unknown options', () => {
+  it('checks the config before any long work: K < 1, p < 1, unknown options', async () => {
     assert.throws(() => resolveConfig({ memory: { em: { K: 0 } } }), /K = 0 components/);
     assert.throws(() => resolveConfig({ binarizer: { kind: 'thermometer', levels: 0 } }), /levels p = 0/);
     assert.throws(() => resolveConfig({ replay: 'maybe' as never }), /replay "maybe"/);
     assert.throws(() => resolveConfig({ memory: { muBits: 5 as never } }), /mu precision 5 bits/);
-    assert.throws(() => fitBernoulliMixtures({ codes: [new Uint8Array(16)], dim: 8 }, { K: 3 }), /class 0 has 2 samples, fewer than K = 3/);
+    await assert.rejects(fitBernoulliMixtures({ codes: [new Uint8Array(16)], dim: 8 }, { K: 3 }), /class 0 has 2 samples, fewer than K = 3/);
   });
 
   it('gbm run refuses an unwritable results folder and a bad K before extracting anything', () => {

@@ -34,15 +34,15 @@ describe('classifier and pseudo-replay batches', () => {
     assert.throws(() => g.grow(3, 'continue'), /cannot shrink/);
   });
 
-  it('learns a linearly separable problem', () => {
+  it('learns a linearly separable problem', async () => {
     const g = new LinearClassifier(8, 4, 2);
     const opt = g.optimizer({ epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 0.05, perTask: 'continue' });
     const rng = new MT19937(1);
     const y = Int32Array.from({ length: 256 }, (_, i) => i % 4);
     const x = tf.tensor2d(Float32Array.from({ length: 256 * 8 }, (_, k) => ((k % 8) % 4 === y[Math.floor(k / 8)] ? 1 : 0) * (rng.random() < 0.9 ? 1 : 0)), [256, 8]);
     const yt = tf.tensor1d(y, 'int32');
-    for (let i = 0; i < 100; i++) g.step(opt, x, yt);
-    const p = g.predict(x);
+    for (let i = 0; i < 100; i++) g.step(opt, x, yt).dispose();
+    const p = await g.predict(x);
     assert.ok(p.filter((v, i) => v === y[i]).length / 256 > 0.95);
   });
 

@@ -28,7 +28,7 @@ function randomProtos(K: number, D: number, seed: number): number[][] {
 describe('memory: Bernoulli-mixture EM', () => {
   before(async () => { await initBackend('wasm'); });
 
-  it('matches a float64 reference from the same start, iteration by iteration', () => {
+  it('matches a float64 reference from the same start, iteration by iteration', async () => {
     const K = 3;
     const D = 24;
     const { codes } = planted(randomProtos(K, D, 1), [0.5, 0.3, 0.2], 300, 2);
@@ -36,7 +36,7 @@ describe('memory: Bernoulli-mixture EM', () => {
     const mu0 = Float32Array.from({ length: K * D }, () => 0.3 + 0.4 * rng.random());
     const pi0 = new Float32Array(K).fill(1 / K);
     const iters = 12;
-    const ours = fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: iters, tol: 0, warmup: 2, eps: 1e-3, minMass: 0 }, 0, { mu: mu0, pi: pi0 });
+    const ours = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: iters, tol: 0, warmup: 2, eps: 1e-3, minMass: 0 }, 0, { mu: mu0, pi: pi0 });
     const ref = em64(codes, 300, D, mu0, pi0, K, iters, 2, 1e-3);
     assert.equal(ours.iterations, iters);
     ours.trace.forEach((ll, t) => assert.ok(Math.abs(ll[0] - ref.ll[t]) < 1e-3 * Math.abs(ref.ll[t]), `iteration ${t}: ${ll[0]} vs ${ref.ll[t]}`));
@@ -44,13 +44,13 @@ describe('memory: Bernoulli-mixture EM', () => {
     for (let k = 0; k < K; k++) assert.ok(Math.abs(ours.pi[k] - ref.pi[k]) < 2e-3);
   });
 
-  it('recovers a planted mixture up to permutation', () => {
+  it('recovers a planted mixture up to permutation', async () => {
     const K = 4;
     const D = 64;
     const truth = randomProtos(K, D, 11);
     const pi = [0.4, 0.3, 0.2, 0.1];
     const { codes } = planted(truth, pi, 4000, 12);
-    const r = fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: 200, tol: 1e-6 }, 5);
+    const r = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: 200, tol: 1e-6 }, 5);
     // Match every true component to its nearest fitted one; the matching must be a permutation.
     const used = new Set<number>();
     truth.forEach((t, j) => {
@@ -68,9 +68,9 @@ describe('memory: Bernoulli-mixture EM', () => {
     });
   });
 
-  it('never lets the log-likelihood decrease beyond float noise, for several classes at once', () => {
+  it('never lets the log-likelihood decrease beyond float noise, for several classes at once', async () => {
     const classes = [0, 1, 2, 3, 4].map((c) => planted(randomProtos(3, 48, 20 + c), [0.5, 0.25, 0.25], 150 + 40 * c, 30 + c).codes);
-    const r = fitBernoulliMixtures({ codes: classes, dim: 48 }, { K: 6, maxIter: 60, tol: 0 }, 7);
+    const r = await fitBernoulliMixtures({ codes: classes, dim: 48 }, { K: 6, maxIter: 60, tol: 0 }, 7);
     for (let t = 1; t < r.trace.length; t++) {
       if (r.reseeds.some((s) => s.iteration === t - 1)) continue; // a re-seed may lower it once, by design
       r.trace[t].forEach((ll, c) => assert.ok(ll >= r.trace[t - 1][c] - 1e-4 * Math.abs(ll), `class ${c} iteration ${t}: ${r.trace[t - 1][c]} -> ${ll}`));
@@ -78,10 +78,10 @@ describe('memory: Bernoulli-mixture EM', () => {
     assert.equal(r.finalLogLik.length, 5);
   });
 
-  it('with K = 1 gives each class its bit frequencies', () => {
+  it('with K = 1 gives each class its bit frequencies', async () => {
     const D = 16;
     const { codes } = planted(randomProtos(2, D, 40), [0.5, 0.5], 257, 41);
-    const r = fitBernoulliMixtures({ codes: [codes], dim: D }, { K: 1, eps: 1e-6 }, 0);
+    const r = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K: 1, eps: 1e-6 }, 0);
     for (let d = 0; d < D; d++) {
       let ones = 0;
       for (let i = 0; i < 257; i++) ones += codes[i * D + d];
@@ -90,17 +90,17 @@ describe('memory: Bernoulli-mixture EM', () => {
     assert.equal(r.pi[0], 1);
   });
 
-  it('is deterministic for a seed', () => {
+  it('is deterministic for a seed', async () => {
     const { codes } = planted(randomProtos(3, 32, 50), [0.3, 0.3, 0.4], 200, 51);
-    const a = fitBernoulliMixtures({ codes: [codes], dim: 32 }, { K: 4 }, 9);
-    const b = fitBernoulliMixtures({ codes: [codes], dim: 32 }, { K: 4 }, 9);
+    const a = await fitBernoulliMixtures({ codes: [codes], dim: 32 }, { K: 4 }, 9);
+    const b = await fitBernoulliMixtures({ codes: [codes], dim: 32 }, { K: 4 }, 9);
     assert.deepEqual(a.mu, b.mu);
     assert.deepEqual(a.trace, b.trace);
   });
 
-  it('rejects K < 1 and classes with fewer samples than K before any work', () => {
+  it('rejects K < 1 and classes with fewer samples than K before any work', async () => {
     const codes = new Uint8Array(5 * 8);
-    assert.throws(() => fitBernoulliMixtures({ codes: [codes], dim: 8 }, { K: 0 }), /K = 0 components: must be an integer >= 1/);
-    assert.throws(() => fitBernoulliMixtures({ codes: [codes], dim: 8 }, { K: 8 }), /class 0 has 5 samples, fewer than K = 8/);
+    await assert.rejects(fitBernoulliMixtures({ codes: [codes], dim: 8 }, { K: 0 }), /K = 0 components: must be an integer >= 1/);
+    await assert.rejects(fitBernoulliMixtures({ codes: [codes], dim: 8 }, { K: 8 }), /class 0 has 5 samples, fewer than K = 8/);
   });
 });

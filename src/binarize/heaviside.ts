@@ -39,8 +39,8 @@ export class HeavisideBinarizer implements Binarizer {
 }
 
 /** Train a Heaviside binarizer on base-task features [n x d] with labels in [0, numClasses). */
-export function fitHeaviside(config: HeavisideConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number,
-  onEpoch?: (epoch: number, loss: number) => void): HeavisideBinarizer {
+export async function fitHeaviside(config: HeavisideConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number,
+  onEpoch?: (epoch: number, loss: number) => void): Promise<HeavisideBinarizer> {
   if (!Number.isInteger(config.bits) || config.bits < 1) throw new GbmError(`Heaviside code length ${config.bits} must be a positive integer.`, 'use e.g. --bits 256.');
   const rng = new MT19937(seed);
   const x = tf.tensor2d(features, [n, d]);
@@ -56,7 +56,7 @@ export function fitHeaviside(config: HeavisideConfig, features: Float32Array, la
   const order = Int32Array.from({ length: n }, (_, i) => i);
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     rng.shuffle(order);
-    let total = 0;
+    let total: tf.Scalar = tf.scalar(0);
     for (let s = 0; s < n; s += config.batchSize) {
       const idx = tf.tensor1d(order.subarray(s, Math.min(n, s + config.batchSize)), 'int32');
       const loss = opt.minimize(() => {
@@ -65,10 +65,13 @@ export function fitHeaviside(config: HeavisideConfig, features: Float32Array, la
         const logits = tf.add(tf.matMul(z, V), c);
         return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.gather(y, idx), numClasses), logits) as tf.Scalar;
       }, true, [W, b, V, c]);
-      total += loss!.dataSync()[0] * idx.shape[0];
-      tf.dispose([loss!, idx]);
+      const next = tf.add(total, tf.mul(loss!, idx.shape[0])) as tf.Scalar;
+      tf.dispose([loss!, idx, total]);
+      total = next;
     }
-    onEpoch?.(epoch, total / n);
+    const epochLoss = (await total.data())[0] / n;
+    total.dispose();
+    onEpoch?.(epoch, epochLoss);
   }
   tf.dispose([x, y, V, c]);
   opt.dispose();

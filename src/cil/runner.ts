@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from '../data/locate.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
+import { selectClasses } from '../features/select.js';
 import { fitBernoulliMixtures } from '../memory/em.js';
 import { BinaryMemory } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
@@ -70,18 +71,6 @@ export function runName(c: GbmConfig): string {
   const b = c.binarizer.kind === 'thermometer' ? `thermo-p${c.binarizer.levels}` : `heavi-${c.binarizer.bits}`;
   const sub = c.features.subset ? '-subset' : '';
   return `${c.features.dataset}${sub}-${c.features.backbone}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}-K${c.memory.em.K}-mu${c.memory.muBits}-${c.replay}-s${c.seed}`;
-}
-
-function rowsOf(split: SplitFeatures, positions: Int32Array, keep: Set<number>): number[] {
-  const rows: number[] = [];
-  for (let i = 0; i < split.count; i++) if (keep.has(positions[i])) rows.push(i);
-  return rows;
-}
-
-function gatherRows(split: SplitFeatures, rows: number[]): Float32Array {
-  const out = new Float32Array(rows.length * split.dim);
-  rows.forEach((r, i) => out.set(split.features.subarray(r * split.dim, (r + 1) * split.dim), i * split.dim));
-  return out;
 }
 
 function assertFinite(split: SplitFeatures, name: string, dir: string): void {
@@ -145,7 +134,6 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const order = scenario.order.map((i) => classIds[i]);
   const posOf = new Int32Array(Math.max(...classIds) + 1).fill(-1);
   order.forEach((c, i) => { posOf[c] = i; });
-  const trainPos = feats.train.labels.map((l) => posOf[l]);
   const testPos = feats.test.labels.map((l) => posOf[l]);
 
   const rng = new MT19937(config.seed);
@@ -163,22 +151,23 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       const newSet = new Set(newPos);
       const seen = scenario.steps.slice(0, t + 1).flat();
       const oldPos = scenario.steps.slice(0, t).flat();
-      const rows = rowsOf(feats.train, trainPos, newSet);
-      const x = gatherRows(feats.train, rows);
-      const y = Int32Array.from(rows, (r) => trainPos[r]);
+      const sel = selectClasses(feats.train, newPos.map((p) => order[p]));
+      const x = sel.x;
+      const y = sel.y.map((i) => newPos[i]);
+      const n = sel.n;
 
       // Binarize (the binarizer is fitted on the base task only, then frozen).
       let ts = Date.now();
       if (t === 0) {
-        binarizer = fitBinarizer(config.binarizer, x, y, rows.length, F, newPos.length, rng.childSeed());
+        binarizer = await fitBinarizer(config.binarizer, x, y, n, F, newPos.length, rng.childSeed());
         memory.store = new BinaryMemory(binarizer.codeLength, config.memory.em.K, config.memory.muBits, config.memory.em.eps);
         const bz = binarizer;
         testCodes = tf.tidy(() => bz.encode(tf.tensor2d(feats.test.features, [feats.test.count, F])));
         G = new LinearClassifier(binarizer.codeLength, newPos.length, rng.childSeed());
       }
       const bin = binarizer!;
-      const codes = tf.tidy(() => bin.encode(tf.tensor2d(x, [rows.length, F])));
-      const codesHost = codes.dataSync() as Float32Array;
+      const codes = tf.tidy(() => bin.encode(tf.tensor2d(x, [n, F])));
+      const codesHost = (await codes.data()) as Float32Array;
       const D = bin.codeLength;
       const tBin = (Date.now() - ts) / 1000;
 
@@ -192,7 +181,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         list.forEach((i, j) => { for (let d = 0; d < D; d++) out[j * D + d] = codesHost[i * D + d]; });
         return out;
       });
-      const em = fitBernoulliMixtures({ codes: classCodes, dim: D }, config.memory.em, rng.childSeed());
+      const em = await fitBernoulliMixtures({ codes: classCodes, dim: D }, config.memory.em, rng.childSeed());
       const K = config.memory.em.K;
       newPos.forEach((p, i) => memory.store!.add(p, em.mu.subarray(i * K * D, (i + 1) * K * D), em.pi.subarray(i * K, (i + 1) * K)));
       const tEm = (Date.now() - ts) / 1000;
@@ -207,31 +196,31 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       let lastLoss = NaN;
       const progress = bar(`step ${t} train G`, config.classifier.epochs);
       for (let e = 0; e < config.classifier.epochs; e++) {
-        const batches = replayEpoch(rows.length, replayOld, newPos.length, config.classifier.batchSize, rng);
+        const batches = replayEpoch(n, replayOld, newPos.length, config.classifier.batchSize, rng);
         const allPseudo = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
-        let off = 0;
-        for (const b of batches) { allPseudo.set(b.pseudoLabels, off); off += b.pseudoLabels.length; }
+        batches.reduce((o, b) => { allPseudo.set(b.pseudoLabels, o); return o + b.pseudoLabels.length; }, 0);
         // One draw of the epoch's pseudo-exemplars; each batch uploads its rows (no slicing of a big tensor).
         const pseudo = allPseudo.length ? memory.store!.sampleCodes(allPseudo, rng.childSeed()) : null;
-        let lossSum = 0;
-        off = 0;
-        for (const b of batches) {
-          const nOld = b.pseudoLabels.length;
-          const [xb, yb] = tf.tidy(() => {
-            const idx = tf.tensor1d(b.realIndices, 'int32');
-            let xs = tf.gather(codes, idx) as tf.Tensor2D;
-            let ys = tf.gather(yReal, idx) as tf.Tensor1D;
-            if (pseudo && nOld) {
-              xs = tf.concat([xs, tf.tensor2d(pseudo.subarray(off * D, (off + nOld) * D), [nOld, D])]);
-              ys = tf.concat([ys, tf.tensor1d(b.pseudoLabels, 'int32')]);
-            }
-            return [xs, ys];
-          });
-          off += nOld;
-          lossSum += g.step(opt, xb, yb);
-          tf.dispose([xb, yb]);
+        // Batches are built lazily, one at a time, as the classifier consumes them.
+        function* batchTensors(): Generator<[tf.Tensor2D, tf.Tensor1D]> {
+          let off = 0;
+          for (const b of batches) {
+            const nOld = b.pseudoLabels.length;
+            const start = off;
+            off += nOld;
+            yield tf.tidy(() => {
+              const idx = tf.tensor1d(b.realIndices, 'int32');
+              let xs = tf.gather(codes, idx) as tf.Tensor2D;
+              let ys = tf.gather(yReal, idx) as tf.Tensor1D;
+              if (pseudo && nOld) {
+                xs = tf.concat([xs, tf.tensor2d(pseudo.subarray(start * D, (start + nOld) * D), [nOld, D])]);
+                ys = tf.concat([ys, tf.tensor1d(b.pseudoLabels, 'int32')]);
+              }
+              return [xs, ys] as [tf.Tensor2D, tf.Tensor1D];
+            });
+          }
         }
-        lastLoss = lossSum / batches.length;
+        lastLoss = await g.steps(opt, batchTensors());
         progress.tick();
       }
       progress.finish();
@@ -241,7 +230,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
 
       // Evaluate on the test images of every class seen so far.
       ts = Date.now();
-      const pred = g.predict(testCodes!);
+      const pred = await g.predict(testCodes!);
       const groupAcc = scenario.steps.slice(0, t + 1).map((grp) => accuracyOn(pred, testPos, new Set(grp)));
       groupAccHistory.push(groupAcc);
       const step: StepResult = {

@@ -75,13 +75,31 @@ export class LinearClassifier {
     });
   }
 
-  /** One optimizer step of softmax cross-entropy on a batch; returns the loss. */
-  step(opt: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor1D): number {
+  /**
+   * One optimizer step of softmax cross-entropy on a batch; returns the loss as a scalar tensor that the caller
+   * disposes (sum it on the backend and read it once per epoch: a read per step stalls a GPU).
+   */
+  step(opt: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
     const { loss, dW, db } = this.lossAndGradients(x, y);
     opt.applyGradients({ [this.W.name]: dW, [this.b.name]: db });
-    const v = loss.dataSync()[0];
-    tf.dispose([loss, dW, db]);
-    return v;
+    tf.dispose([dW, db]);
+    return loss;
+  }
+
+  /** Run steps over batches, summing the loss on the backend; returns the mean loss (one read). */
+  async steps(opt: tf.Optimizer, batches: Iterable<[tf.Tensor2D, tf.Tensor1D]>): Promise<number> {
+    let sum: tf.Scalar = tf.scalar(0);
+    let count = 0;
+    for (const [x, y] of batches) {
+      const loss = this.step(opt, x, y);
+      const next = tf.add(sum, loss) as tf.Scalar;
+      tf.dispose([sum, loss, x, y]);
+      sum = next;
+      count++;
+    }
+    const v = (await sum.data())[0];
+    sum.dispose();
+    return count ? v / count : NaN;
   }
 
   /** The weights as tensors (read-only view, for tests and analysis). */
@@ -90,8 +108,11 @@ export class LinearClassifier {
   }
 
   /** Predicted class of each code. */
-  predict(x: tf.Tensor2D): Int32Array {
-    return tf.tidy(() => tf.argMax(this.logits(x), 1)).dataSync() as Int32Array;
+  async predict(x: tf.Tensor2D): Promise<Int32Array> {
+    const p = tf.tidy(() => tf.argMax(this.logits(x), 1));
+    const out = (await p.data()) as Int32Array;
+    p.dispose();
+    return out;
   }
 
   dispose(): void {

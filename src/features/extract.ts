@@ -141,7 +141,7 @@ async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, f: Fl
   const dataset = reopenDataset(init.dataset);
   const backbone = await loadBackbone(init.backbone);
   try {
-    for (const job of jobs) onDone(job, embedImages(dataset, backbone, job.split, job.indices, init.batchSize));
+    for (const job of jobs) onDone(job, await embedImages(dataset, backbone, job.split, job.indices, init.batchSize));
   } finally {
     backbone.dispose();
     dataset.close();

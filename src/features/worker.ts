@@ -16,9 +16,9 @@ async function main(): Promise<void> {
     const dataset = reopenDataset(init.dataset);
     const backbone = await loadBackbone(init.backbone);
     send({ type: 'ready', backend: backend.name, featureDim: backbone.featureDim });
-    port.on('message', (job: WorkerJob) => {
+    port.on('message', async (job: WorkerJob) => {
       try {
-        const features = embedImages(dataset, backbone, job.split, job.indices, init.batchSize);
+        const features = await embedImages(dataset, backbone, job.split, job.indices, init.batchSize);
         send({ type: 'done', id: job.id, features }, [features.buffer as ArrayBuffer]);
       } catch (err) {
         send({ type: 'error', id: job.id, message: (err as Error).message, userError: err instanceof GbmError });

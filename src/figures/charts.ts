@@ -92,3 +92,41 @@ export function featureHistogramFigure(values: Float32Array, title: string, bins
     }),
   };
 }
+
+/** A named series of y values over shared x values. */
+export interface Series {
+  name: string;
+  y: (number | null)[];
+}
+
+/** Lines (with markers) of several series over one x axis. */
+export function lineChart(title: string, x: (number | string)[], series: Series[], xTitle: string, yTitle: string, logY = false): Figure {
+  return {
+    data: series.map((s) => ({ x, y: s.y as number[], type: 'scatter', mode: 'lines+markers', name: s.name })),
+    layout: baseLayout(title, { xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
+  };
+}
+
+/** Grouped bars: one group per category, one bar per series. */
+export function barChart(title: string, categories: string[], series: Series[], yTitle: string): Figure {
+  return {
+    data: series.map((s) => ({ x: categories, y: s.y as number[], type: 'bar', name: s.name })),
+    layout: baseLayout(title, { yaxis: { title: { text: yTitle } }, barmode: 'group' }),
+  };
+}
+
+/** A heatmap of a matrix (rows top to bottom), e.g. BMM prototypes (K x D). */
+export function heatmapChart(title: string, z: number[][], xTitle: string, yTitle: string, zmin = 0, zmax = 1): Figure {
+  return {
+    data: [{ z, type: 'heatmap', colorscale: 'Viridis', zmin, zmax } as never],
+    layout: baseLayout(title, { xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle }, autorange: 'reversed' } }),
+  };
+}
+
+/** Points in 2-D, one colour per group. */
+export function scatterChart(title: string, groups: { name: string; x: number[]; y: number[] }[]): Figure {
+  return {
+    data: groups.map((g) => ({ x: g.x, y: g.y, type: 'scatter', mode: 'markers', name: g.name, marker: { size: 5, opacity: 0.7 } })),
+    layout: baseLayout(title, { xaxis: { showticklabels: false, zeroline: false }, yaxis: { showticklabels: false, zeroline: false } }),
+  };
+}

@@ -93,7 +93,7 @@ function initialise(cfg: EmConfig, data: ClassCodes, rng: MT19937): EmInit {
  * are padded into one [C, N, D] tensor, so an E-step is one batched matMul plus a log-sum-exp, and an M-step
  * one batched matMul (Z^T gamma). Deterministic for a given seed on a given backend.
  */
-export function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit): EmResult {
+export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit): Promise<EmResult> {
   const cfg = { ...EM_DEFAULTS, ...config };
   validate(cfg, data);
   const C = data.codes.length;
@@ -141,8 +141,8 @@ export function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig>
       return [ll, nk, newMu, newLogPi, lse];
     });
     lse.dispose();
-    const llv = Array.from(ll.dataSync());
-    const nkv = nk.dataSync();
+    const [llData, nkv] = await Promise.all([ll.data(), nk.data()]);
+    const llv = Array.from(llData);
     tf.dispose([ll, nk, mu, logPi]);
     mu = newMu as tf.Tensor3D;
     logPi = newLogPi as tf.Tensor2D;
@@ -157,8 +157,10 @@ export function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig>
     const collapsed: [number, number][] = [];
     for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) if (nkv[c * K + k] < cfg.minMass) collapsed.push([c, k]);
     if (collapsed.length && K > 1) {
-      const muHost = mu.dataSync().slice();
-      const piHost = Float32Array.from(tf.tidy(() => tf.exp(logPi)).dataSync());
+      const muHost = Float32Array.from(await mu.data());
+      const piT = tf.exp(logPi);
+      const piHost = Float32Array.from(await piT.data());
+      piT.dispose();
       for (const [c, k] of collapsed) {
         const n = counts[c];
         const i = rng.interval(n - 1);
@@ -177,22 +179,28 @@ export function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig>
       logPi = tf.log(tf.tensor2d(piHost, [C, K]));
     }
   }
-  const muOut = mu.dataSync() as Float32Array;
-  const piOut = tf.tidy(() => tf.exp(logPi)).dataSync() as Float32Array;
-  const finalLogLik = meanLogLikelihood(data, muOut, piOut, K);
+  const muOut = Float32Array.from(await mu.data());
+  const piT = tf.exp(logPi);
+  const piOut = Float32Array.from(await piT.data());
+  piT.dispose();
+  const finalLogLik = await meanLogLikelihood(data, muOut, piOut, K);
   tf.dispose([Z, ZT, mask, nPerClass, mu, logPi]);
-  return { mu: Float32Array.from(muOut), pi: Float32Array.from(piOut), K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
+  return { mu: muOut, pi: piOut, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
 }
 
 /** Mean log-likelihood per sample of each class's codes under its own mixture (one batched pass). */
-export function meanLogLikelihood(data: ClassCodes, mu: Float32Array, pi: Float32Array, K: number): number[] {
+export async function meanLogLikelihood(data: ClassCodes, mu: Float32Array, pi: Float32Array, K: number): Promise<number[]> {
   const D = data.dim;
-  return data.codes.map((codes, c) => tf.tidy(() => {
+  const means = data.codes.map((codes, c) => tf.tidy(() => {
     const n = codes.length / D;
     const z = tf.tensor2d(codes, [n, D]);
     const m = tf.tensor2d(mu.subarray(c * K * D, (c + 1) * K * D), [K, D]);
     const A = tf.transpose(tf.sub(tf.log(m), tf.log1p(tf.neg(m))));
     const bias = tf.add(tf.sum(tf.log1p(tf.neg(m)), 1), tf.log(tf.tensor1d(pi.subarray(c * K, (c + 1) * K))));
-    return tf.mean(tf.logSumExp(tf.add(tf.matMul(z, A), bias), 1)).dataSync()[0];
+    return tf.mean(tf.logSumExp(tf.add(tf.matMul(z, A), bias), 1));
   }));
+  const stacked = tf.stack(means);
+  const out = Array.from(await stacked.data());
+  tf.dispose([stacked, ...means]);
+  return out;
 }
