@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import { packBits, unpackBits } from '../src/binarize/bitpack.js';
+import { encodePacked } from '../src/binarize/index.js';
 import { fitHeaviside } from '../src/binarize/heaviside.js';
 import { heavisideSTE, thermometerSTE } from '../src/binarize/ste.js';
 import { columnPercentiles, fitThermometer, ThermometerBinarizer } from '../src/binarize/thermometer.js';
@@ -96,5 +97,14 @@ describe('binarizers', () => {
     assert.equal(words.length, n * 3);
     assert.deepEqual(unpackBits(words, n, d), bits);
     assert.equal(packBits([1, 0, 1, 1], 1, 4)[0], 0b1101);
+  });
+
+  it('exports codes bit-packed, and unpacking gives the codes back', async () => {
+    const x = Float32Array.from({ length: 5 * 40 }, (_, i) => (i * 7919) % 13);
+    const bin = fitThermometer({ kind: 'thermometer', levels: 2, percentile: 90, scope: 'per-dim' }, x, 5, 40);
+    const packed = await encodePacked(bin, x, 5);
+    const codes = tf.tidy(() => bin.encode(tf.tensor2d(x, [5, 40]))).dataSync();
+    assert.equal(packed.length, 5 * 3);
+    assert.deepEqual(Array.from(unpackBits(packed, 5, 80)), Array.from(codes));
   });
 });

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveConfig } from '../src/cil/config.js';
+import { configFromOptions } from '../src/cli/run.js';
 import { averageForgetting, averageIncrementalAccuracy } from '../src/cil/metrics.js';
 import { stepsFrame } from '../src/cil/results.js';
 import { runGbm, type RunResult } from '../src/cil/runner.js';
@@ -49,6 +50,15 @@ describe('class-incremental runner', function () {
     const df = stepsFrame(p);
     assert.deepEqual(df.shape, [4, 20]);
     assert.ok(p.environment.backend.length > 0 && p.environment.tfjs.length > 0);
+  });
+
+  it('rereads a run\'s config from its results.json, flags overriding', () => {
+    const dir = tmpDir('rerun');
+    const file = path.join(dir, 'results.json');
+    fs.writeFileSync(file, JSON.stringify(runs.pseudo));
+    const cfg = resolveConfig(configFromOptions({ config: file, K: 4 }));
+    assert.deepEqual({ ...cfg, memory: { ...cfg.memory, em: { ...cfg.memory.em, K: 8 } } }, runs.pseudo.config);
+    assert.equal(cfg.memory.em.K, 4);
   });
 
   it('gives identical results for the same seed', async () => {

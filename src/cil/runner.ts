@@ -19,7 +19,7 @@ import { Progress } from '../util/progress.js';
 import { resolveConfig, type GbmConfig, type GbmConfigInput } from './config.js';
 import { accuracyOn, averageForgetting, averageIncrementalAccuracy } from './metrics.js';
 import { replayEpoch } from './replay.js';
-import { buildScenario, remapLabels, type Scenario } from './scenario.js';
+import { buildScenario, type Scenario } from './scenario.js';
 
 /** What one step (0 = base task) measured. */
 export interface StepResult {

@@ -46,10 +46,3 @@ export function buildScenario(numClasses: number, config: ScenarioConfig): Scena
   }
   return { config, order, steps };
 }
-
-/** Map original labels to positions in the scenario's order. */
-export function remapLabels(labels: Int32Array, order: number[]): Int32Array {
-  const pos = new Int32Array(order.length);
-  order.forEach((c, i) => { pos[c] = i; });
-  return labels.map((l) => pos[l]);
-}

@@ -43,9 +43,11 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
 ];
 
+/** A config file: a (partial) GbmConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
 function readConfigFile(file: string): GbmConfigInput {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as GbmConfigInput;
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as GbmConfigInput & { format?: string; config?: GbmConfigInput };
+    return json.format === 'gbm-run/1' && json.config ? json.config : json;
   } catch (e) {
     throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
   }
