@@ -83,10 +83,15 @@ function assertFinite(split: SplitFeatures, name: string, dir: string): void {
 }
 
 function environment(backend: BackendInfo): RunResult['environment'] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
+  let kit = 'unknown';
+  try {
+    kit = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // Bundled or copied code without its package.json: the commit below still identifies it when known.
+  }
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   return {
-    backend: backend.name, backendDetail: describeBackend(backend), tfjs: backend.tfjs, node: process.version, kit: pkg.version,
+    backend: backend.name, backendDetail: describeBackend(backend), tfjs: backend.tfjs, node: process.version, kit,
     commit: git.status === 0 ? git.stdout.trim() : null, date: new Date().toISOString(),
     machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
   };
