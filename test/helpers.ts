@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import { findDataPath } from '../src/data/locate.js';
 
 const made: string[] = [];
@@ -42,17 +41,7 @@ export function encodeJpeg(rgb: Uint8Array, w: number, h: number): Buffer {
   return jpeg.encode({ data: rgba, width: w, height: h }, 90).data;
 }
 
-/** PNG bytes of an RGB image. */
-export function encodePng(rgb: Uint8Array, w: number, h: number): Buffer {
-  const png = new PNG({ width: w, height: h });
-  for (let i = 0; i < w * h; i++) {
-    png.data[4 * i] = rgb[3 * i];
-    png.data[4 * i + 1] = rgb[3 * i + 1];
-    png.data[4 * i + 2] = rgb[3 * i + 2];
-    png.data[4 * i + 3] = 255;
-  }
-  return PNG.sync.write(png);
-}
+export { encodePng } from '../src/data/image.js';
 
 /** Write root/{train,test}/<class>/<i>.jpg for the given class names and counts. */
 export function makeImageFolder(root: string, classes: string[], perClass: { train: number; test: number }, size = 32): void {

@@ -10,6 +10,18 @@ export interface RawImage {
   data: Uint8Array;
 }
 
+/** PNG bytes of row-major RGB pixels (figures embed them; tests write image fixtures with them). */
+export function encodePng(rgb: Uint8Array, width: number, height: number): Buffer {
+  const png = new PNG({ width, height });
+  for (let i = 0; i < width * height; i++) {
+    png.data[4 * i] = rgb[3 * i];
+    png.data[4 * i + 1] = rgb[3 * i + 1];
+    png.data[4 * i + 2] = rgb[3 * i + 2];
+    png.data[4 * i + 3] = 255;
+  }
+  return PNG.sync.write(png);
+}
+
 /** File endings the image decoders accept. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 

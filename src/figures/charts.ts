@@ -1,5 +1,4 @@
-import { PNG } from 'pngjs';
-import type { RawImage } from '../data/image.js';
+import { encodePng, type RawImage } from '../data/image.js';
 import { baseLayout, type Figure } from './figure.js';
 
 /** One row of an image grid: a label and its images. */
@@ -23,14 +22,7 @@ function thumbnail(im: RawImage, cell: number): Uint8Array {
 
 /** Encode RGB pixels as a PNG data URI (for Plotly image traces). */
 export function rgbToPngDataUri(rgb: Uint8Array, width: number, height: number): string {
-  const png = new PNG({ width, height });
-  for (let i = 0; i < width * height; i++) {
-    png.data[4 * i] = rgb[3 * i];
-    png.data[4 * i + 1] = rgb[3 * i + 1];
-    png.data[4 * i + 2] = rgb[3 * i + 2];
-    png.data[4 * i + 3] = 255;
-  }
-  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+  return `data:image/png;base64,${encodePng(rgb, width, height).toString('base64')}`;
 }
 
 /** A mosaic of sample images, one labelled row per class: the first look at a dataset. */

@@ -158,9 +158,7 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
     for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) if (nkv[c * K + k] < cfg.minMass) collapsed.push([c, k]);
     if (collapsed.length && K > 1) {
       const muHost = Float32Array.from(await mu.data());
-      const piT = tf.exp(logPi);
-      const piHost = Float32Array.from(await piT.data());
-      piT.dispose();
+      const piHost = await readPi(logPi);
       for (const [c, k] of collapsed) {
         const n = counts[c];
         const i = rng.interval(n - 1);
@@ -180,12 +178,18 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
     }
   }
   const muOut = Float32Array.from(await mu.data());
-  const piT = tf.exp(logPi);
-  const piOut = Float32Array.from(await piT.data());
-  piT.dispose();
+  const piOut = await readPi(logPi);
   const finalLogLik = await meanLogLikelihood(data, muOut, piOut, K);
   tf.dispose([Z, ZT, mask, nPerClass, mu, logPi]);
   return { mu: muOut, pi: piOut, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
+}
+
+/** pi on the host from log pi on the backend. */
+async function readPi(logPi: tf.Tensor2D): Promise<Float32Array> {
+  const pi = tf.exp(logPi);
+  const out = Float32Array.from(await pi.data());
+  pi.dispose();
+  return out;
 }
 
 /** Mean log-likelihood per sample of each class's codes under its own mixture (one batched pass). */
