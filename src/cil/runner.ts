@@ -118,17 +118,16 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const config = resolveConfig(input);
   const t0 = Date.now();
   const backend = await initBackend();
-  // Check the scenario against the data before extracting anything.
-  let numClasses: number;
-  if (opts.features) numClasses = new Set(opts.features.train.labels).size;
-  else if (config.features.subset?.classes) numClasses = config.features.subset.classes.length;
-  else {
-    const { dataset } = await resolveFeatureKey(config.features);
-    const ds = reopenDataset(dataset);
-    numClasses = ds.classNames.length;
-    ds.close();
+  if (!opts.features) {
+    // Check the scenario against the data's class count before extracting anything.
+    let numClasses = config.features.subset?.classes?.length;
+    if (numClasses === undefined) {
+      const ds = reopenDataset((await resolveFeatureKey(config.features)).dataset);
+      numClasses = ds.classNames.length;
+      ds.close();
+    }
+    buildScenario(numClasses, config.scenario);
   }
-  buildScenario(numClasses, config.scenario);
   const feats = opts.features ?? await extractFeatures({ ...config.features, progress: opts.progress !== false });
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
@@ -144,7 +143,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const rng = new MT19937(config.seed);
   const F = feats.train.dim;
   const steps: StepResult[] = [];
-  const memory = { store: null as BinaryMemory | null };
+  let memory: BinaryMemory | null = null;
   let binarizer: Binarizer | null = null;
   let G: LinearClassifier | null = null;
   let testCodes: tf.Tensor2D | null = null;
@@ -165,7 +164,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       let ts = Date.now();
       if (t === 0) {
         binarizer = await fitBinarizer(config.binarizer, x, y, n, F, newPos.length, rng.childSeed());
-        memory.store = new BinaryMemory(binarizer.codeLength, config.memory.em.K, config.memory.muBits, config.memory.em.eps);
+        memory = new BinaryMemory(binarizer.codeLength, config.memory.em.K, config.memory.muBits, config.memory.em.eps);
         const bz = binarizer;
         testCodes = tf.tidy(() => bz.encode(tf.tensor2d(feats.test.features, [feats.test.count, F])));
         G = new LinearClassifier(binarizer.codeLength, newPos.length, rng.childSeed());
@@ -179,8 +178,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       // Fit one BMM per new class, all classes of the step in one batched EM.
       ts = Date.now();
       const perClass = newPos.map(() => [] as number[]);
-      const idxOf = new Map(newPos.map((p, i) => [p, i] as const));
-      y.forEach((p, i) => perClass[idxOf.get(p)!].push(i));
+      sel.y.forEach((c, i) => perClass[c].push(i)); // sel.y indexes newPos
       const classCodes = perClass.map((list) => {
         const out = new Uint8Array(list.length * D);
         list.forEach((i, j) => { for (let d = 0; d < D; d++) out[j * D + d] = codesHost[i * D + d]; });
@@ -188,7 +186,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       });
       const em = await fitBernoulliMixtures({ codes: classCodes, dim: D }, config.memory.em, rng.childSeed());
       const K = config.memory.em.K;
-      newPos.forEach((p, i) => memory.store!.add(p, em.mu.subarray(i * K * D, (i + 1) * K * D), em.pi.subarray(i * K, (i + 1) * K)));
+      newPos.forEach((p, i) => memory!.add(p, em.mu.subarray(i * K * D, (i + 1) * K * D), em.pi.subarray(i * K, (i + 1) * K)));
       const tEm = (Date.now() - ts) / 1000;
 
       // Train G: base task on real codes; later tasks on real new codes + pseudo-exemplars (or none).
@@ -205,7 +203,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         const allPseudo = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
         batches.reduce((o, b) => { allPseudo.set(b.pseudoLabels, o); return o + b.pseudoLabels.length; }, 0);
         // One draw of the epoch's pseudo-exemplars; each batch uploads its rows (no slicing of a big tensor).
-        const pseudo = allPseudo.length ? memory.store!.sampleCodes(allPseudo, rng.childSeed()) : null;
+        const pseudo = allPseudo.length ? memory!.sampleCodes(allPseudo, rng.childSeed()) : null;
         // Batches are built lazily, one at a time, as the classifier consumes them.
         function* batchTensors(): Generator<[tf.Tensor2D, tf.Tensor1D]> {
           let off = 0;
@@ -246,7 +244,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         oldAccuracy: t === 0 ? NaN : accuracyOn(pred, testPos, new Set(oldPos)),
         newAccuracy: accuracyOn(pred, testPos, newSet),
         groupAccuracy: groupAcc,
-        memoryBits: memory.store!.sizeInBits(),
+        memoryBits: memory!.sizeInBits(),
         emIterations: em.iterations,
         emLogLikelihood: em.finalLogLik.reduce((a, b) => a + b, 0) / em.finalLogLik.length,
         emReseeds: em.reseeds.length,
@@ -256,7 +254,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       steps.push(step);
       opts.onStep?.(step, { scenario });
     }
-    if (opts.memoryDir) memory.store!.save(opts.memoryDir);
+    if (opts.memoryDir) memory!.save(opts.memoryDir);
     const acc = steps.map((s) => s.accuracy);
     return {
       format: 'gbm-run/1',
@@ -271,8 +269,8 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         averageIncrementalAccuracy: averageIncrementalAccuracy(acc),
         finalAccuracy: acc[acc.length - 1],
         averageForgetting: averageForgetting(groupAccHistory),
-        memoryBits: memory.store!.sizeInBits(),
-        bitsPerClass: memory.store!.bitsPerClass(),
+        memoryBits: memory!.sizeInBits(),
+        bitsPerClass: memory!.bitsPerClass(),
         seconds: (Date.now() - t0) / 1000,
       },
     };
@@ -280,6 +278,6 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
     binarizer?.dispose();
     G?.dispose();
     testCodes?.dispose();
-    memory.store?.dispose();
+    memory?.dispose();
   }
 }

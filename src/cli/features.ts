@@ -1,42 +1,59 @@
+import { GBM_DEFAULTS } from '../cil/config.js';
 import { DATASETS } from '../data/registry.js';
 import { extractFeatures, FEATURE_DEFAULTS, type ExtractResult } from '../features/extract.js';
 import type { Subset } from '../features/cache.js';
 import { BACKBONES } from '../models/registry.js';
 import type { Command, OptionSpec } from './args.js';
 
-/** Options shared by every command that needs features. */
-export const FEATURE_OPTIONS: OptionSpec[] = [
-  { name: 'dataset', type: 'string', default: 'tinyimagenet', help: `dataset: ${Object.keys(DATASETS).join(', ')}` },
+/**
+ * Where the embeddings come from: shared by `gbm features` and `gbm run`. No parser defaults here (the help
+ * text names them), so that `gbm run --config file` keeps the file's values unless a flag is given.
+ */
+export const SOURCE_OPTIONS: OptionSpec[] = [
+  { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${GBM_DEFAULTS.features.dataset})` },
   { name: 'root', type: 'string', help: 'folder of an imagefolder dataset (<root>/train/<class>/...)' },
-  { name: 'backbone', type: 'string', default: FEATURE_DEFAULTS.backbone, help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')}` },
+  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${GBM_DEFAULTS.features.backbone})` },
   { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: 64 for TinyImageNet, 32 for Fashion-MNIST)' },
-  { name: 'batch-size', type: 'int', default: FEATURE_DEFAULTS.batchSize, help: 'images per forward pass' },
-  { name: 'workers', type: 'int', help: 'worker threads (default: one per core on CPU backends; 0 = this thread)' },
-  { name: 'backend', type: 'string', help: 'tensor backend: auto, webgpu, tensorflow, wasm, cpu (default: $GBM_BACKEND or auto)' },
-  { name: 'chunk-size', type: 'int', default: FEATURE_DEFAULTS.chunkSize, help: 'images per resumable chunk written to disk' },
   { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
   { name: 'train-per-class', type: 'int', help: 'only the first N training images of each class' },
   { name: 'test-per-class', type: 'int', help: 'only the first N test images of each class' },
 ];
 
+/** Options of `gbm features`: the source, plus how to extract. */
+export const FEATURE_OPTIONS: OptionSpec[] = [
+  ...SOURCE_OPTIONS,
+  { name: 'batch-size', type: 'int', default: FEATURE_DEFAULTS.batchSize, help: 'images per forward pass' },
+  { name: 'workers', type: 'int', help: 'worker threads (default: one per core on CPU backends; 0 = this thread)' },
+  { name: 'backend', type: 'string', help: 'tensor backend: auto, webgpu, tensorflow, wasm, cpu (default: $GBM_BACKEND or auto)' },
+  { name: 'chunk-size', type: 'int', default: FEATURE_DEFAULTS.chunkSize, help: 'images per resumable chunk written to disk' },
+];
+
 type Opts = Record<string, string | number | boolean | undefined>;
 
-/** Turn parsed feature options into an extractFeatures call. */
-export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
-  const subset: Subset = {};
+/** The subset the --classes / --train-per-class / --test-per-class flags ask for (undefined when none is given). */
+export function subsetFromOptions(o: Opts, base: Subset = {}): Subset | undefined {
+  if (o['classes'] === undefined && o['train-per-class'] === undefined && o['test-per-class'] === undefined) {
+    return Object.keys(base).length ? base : undefined;
+  }
+  const subset: Subset = { ...base };
   if (o['classes'] !== undefined) subset.classes = Array.from({ length: o['classes'] as number }, (_, i) => i);
   if (o['train-per-class'] !== undefined) subset.trainPerClass = o['train-per-class'] as number;
   if (o['test-per-class'] !== undefined) subset.testPerClass = o['test-per-class'] as number;
+  return subset;
+}
+
+/** Turn parsed feature options into an extractFeatures call. */
+export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
   return extractFeatures({
-    dataset: o['dataset'] as string,
+    dataset: (o['dataset'] as string | undefined) ?? GBM_DEFAULTS.features.dataset,
     root: o['root'] as string | undefined,
-    backbone: o['backbone'] as string,
+    backbone: (o['backbone'] as string | undefined) ?? GBM_DEFAULTS.features.backbone,
     inputSize: o['input-size'] as number | undefined,
     batchSize: o['batch-size'] as number,
     workers: o['workers'] as number | undefined,
     chunkSize: o['chunk-size'] as number,
     backend: o['backend'] as string | undefined,
-    subset: Object.keys(subset).length ? subset : undefined,
+    subset: subsetFromOptions(o),
   });
 }
 

@@ -8,19 +8,14 @@ import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
 import { assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
+import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
 /** Options of `gbm run`; unset ones keep the config file's value, then the defaults (GBM_DEFAULTS). */
 export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'config', type: 'string', help: 'JSON file with a (partial) GbmConfig; flags below override it' },
-  { name: 'dataset', type: 'string', help: 'dataset (default: tinyimagenet)' },
-  { name: 'root', type: 'string', help: 'folder of an imagefolder dataset' },
-  { name: 'backbone', type: 'string', help: 'frozen feature extractor (default: mobilenet)' },
-  { name: 'input-size', type: 'int', help: 'backbone input size (default: per dataset)' },
-  { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
-  { name: 'train-per-class', type: 'int', help: 'only the first N training images per class' },
-  { name: 'test-per-class', type: 'int', help: 'only the first N test images per class' },
+  ...SOURCE_OPTIONS,
   { name: 'base-classes', type: 'int', help: 'classes of the base task (default: 100)' },
   { name: 'tasks', type: 'int', help: 'incremental tasks after the base task (default: 5)' },
   { name: 'order-seed', type: 'int', help: 'class-order seed, numpy permutation (default: 1993)' },
@@ -62,12 +57,8 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   set<string>(o['root'], (v) => { c.features!.root = v; });
   set<string>(o['backbone'], (v) => { c.features!.backbone = v; });
   set<number>(o['input-size'], (v) => { c.features!.inputSize = v; });
-  if (o['classes'] !== undefined || o['train-per-class'] !== undefined || o['test-per-class'] !== undefined) {
-    c.features.subset = { ...c.features.subset };
-    set<number>(o['classes'], (v) => { c.features!.subset!.classes = Array.from({ length: v }, (_, i) => i); });
-    set<number>(o['train-per-class'], (v) => { c.features!.subset!.trainPerClass = v; });
-    set<number>(o['test-per-class'], (v) => { c.features!.subset!.testPerClass = v; });
-  }
+  const subset = subsetFromOptions(o, c.features.subset);
+  if (subset) c.features.subset = subset;
   c.scenario = { ...c.scenario };
   set<number>(o['base-classes'], (v) => { c.scenario!.baseClasses = v; });
   set<number>(o['tasks'], (v) => { c.scenario!.tasks = v; });

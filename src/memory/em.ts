@@ -118,29 +118,34 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
   let mu = tf.tensor3d(start.mu, [C, K, D]);
   let logPi = tf.log(tf.tensor2d(start.pi, [C, K]));
 
+  // The E-step's shared part: log p(z_i, k) for every code and component, its log-sum-exp over k, and the mean
+  // log-likelihood per class (padding masked out). Used by every iteration and for the final likelihood.
+  const logLik = (m: tf.Tensor3D, lp: tf.Tensor2D) => {
+    const log1m = tf.log1p(tf.neg(m));
+    const A = tf.transpose(tf.sub(tf.log(m), log1m), [0, 2, 1]); // [C, D, K]
+    const bias = tf.add(tf.sum(log1m, 2), lp).expandDims(1); // [C, 1, K]
+    const logp = tf.add(tf.matMul(Z, A), bias); // [C, N, K]
+    const lse = tf.logSumExp(logp, 2, true); // [C, N, 1]
+    const ll = tf.div(tf.sum(tf.mul(lse, mask), [1, 2]).expandDims(1), nPerClass).squeeze([1]) as tf.Tensor1D; // [C]
+    return { logp, lse, ll };
+  };
+
   const trace: number[][] = [];
   const reseeds: EmResult['reseeds'] = [];
   let converged = false;
   let iter = 0;
   for (; iter < cfg.maxIter; iter++) {
     const freePi = iter >= cfg.warmup;
-    const [ll, nk, newMu, newLogPi, lse] = tf.tidy(() => {
-      const logMu = tf.log(mu);
-      const log1m = tf.log1p(tf.neg(mu));
-      const A = tf.transpose(tf.sub(logMu, log1m), [0, 2, 1]); // [C, D, K]
-      const bias = tf.add(tf.sum(log1m, 2), logPi).expandDims(1); // [C, 1, K]
-      const logp = tf.add(tf.matMul(Z, A), bias); // [C, N, K]
-      const lse = tf.logSumExp(logp, 2, true); // [C, N, 1]
+    const [ll, nk, newMu, newLogPi] = tf.tidy(() => {
+      const { logp, lse, ll } = logLik(mu, logPi);
       const gamma = tf.mul(tf.exp(tf.sub(logp, lse)), mask); // [C, N, K]
-      const ll = tf.div(tf.sum(tf.mul(lse, mask), [1, 2]).expandDims(1), nPerClass).squeeze([1]); // [C]
       const nk = tf.sum(gamma, 1); // [C, K]
       // sum_i gamma_ik z_i as Z^T gamma: the small gamma is the right operand (the fast layout on wasm).
       const sums = tf.transpose(tf.matMul(ZT, gamma), [0, 2, 1]); // [C, K, D]
       const newMu = tf.clipByValue(tf.div(sums, tf.maximum(nk, 1e-12).expandDims(2)), cfg.eps, 1 - cfg.eps);
       const newLogPi = freePi ? tf.log(tf.maximum(tf.div(nk, nPerClass), 1e-30)) : logPi.clone();
-      return [ll, nk, newMu, newLogPi, lse];
+      return [ll, nk, newMu, newLogPi];
     });
-    lse.dispose();
     const [llData, nkv] = await Promise.all([ll.data(), nk.data()]);
     const llv = Array.from(llData);
     tf.dispose([ll, nk, mu, logPi]);
@@ -179,8 +184,9 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
   }
   const muOut = Float32Array.from(await mu.data());
   const piOut = await readPi(logPi);
-  const finalLogLik = await meanLogLikelihood(data, muOut, piOut, K);
-  tf.dispose([Z, ZT, mask, nPerClass, mu, logPi]);
+  const finalLl = tf.tidy(() => logLik(mu, logPi).ll);
+  const finalLogLik = Array.from(await finalLl.data());
+  tf.dispose([finalLl, Z, ZT, mask, nPerClass, mu, logPi]);
   return { mu: muOut, pi: piOut, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
 }
 
@@ -189,22 +195,5 @@ async function readPi(logPi: tf.Tensor2D): Promise<Float32Array> {
   const pi = tf.exp(logPi);
   const out = Float32Array.from(await pi.data());
   pi.dispose();
-  return out;
-}
-
-/** Mean log-likelihood per sample of each class's codes under its own mixture (one batched pass). */
-export async function meanLogLikelihood(data: ClassCodes, mu: Float32Array, pi: Float32Array, K: number): Promise<number[]> {
-  const D = data.dim;
-  const means = data.codes.map((codes, c) => tf.tidy(() => {
-    const n = codes.length / D;
-    const z = tf.tensor2d(codes, [n, D]);
-    const m = tf.tensor2d(mu.subarray(c * K * D, (c + 1) * K * D), [K, D]);
-    const A = tf.transpose(tf.sub(tf.log(m), tf.log1p(tf.neg(m))));
-    const bias = tf.add(tf.sum(tf.log1p(tf.neg(m)), 1), tf.log(tf.tensor1d(pi.subarray(c * K, (c + 1) * K))));
-    return tf.mean(tf.logSumExp(tf.add(tf.matMul(z, A), bias), 1));
-  }));
-  const stacked = tf.stack(means);
-  const out = Array.from(await stacked.data());
-  tf.dispose([stacked, ...means]);
   return out;
 }
