@@ -103,7 +103,8 @@ export function lineChart(title: string, x: (number | string)[], series: Series[
 export function barChart(title: string, categories: string[], series: Series[], yTitle: string): Figure {
   return {
     data: series.map((s) => ({ x: categories, y: s.y as number[], type: 'bar', name: s.name })),
-    layout: baseLayout(title, { yaxis: { title: { text: yTitle } }, barmode: 'group' }),
+    // automargin: long category names are rotated by Plotly and must not be cut off at the bottom.
+    layout: baseLayout(title, { xaxis: { automargin: true }, yaxis: { title: { text: yTitle } }, barmode: 'group' }),
   };
 }
 
