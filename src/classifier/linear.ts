@@ -67,10 +67,12 @@ export class LinearClassifier {
   lossAndGradients(x: tf.Tensor2D, y: tf.Tensor1D): { loss: tf.Scalar; dW: tf.Tensor2D; db: tf.Tensor1D } {
     return tf.tidy(() => {
       const n = x.shape[0];
-      const logProbs = tf.logSoftmax(this.logits(x));
+      // softmax is one fused kernel on wasm; logSoftmax + exp are several (and exp is slow there).
+      const probs = tf.softmax(this.logits(x));
       const onehot = tf.oneHot(y, this.classes);
-      const loss = tf.div(tf.neg(tf.sum(tf.mul(logProbs, onehot))), n) as tf.Scalar;
-      const dLogits = tf.div(tf.sub(tf.exp(logProbs), onehot), n);
+      const pTrue = tf.maximum(tf.sum(tf.mul(probs, onehot), 1), 1e-30);
+      const loss = tf.div(tf.neg(tf.sum(tf.log(pTrue))), n) as tf.Scalar;
+      const dLogits = tf.mul(tf.sub(probs, onehot), 1 / n);
       return { loss, dW: tf.matMul(tf.transpose(x), dLogits) as tf.Tensor2D, db: tf.sum(dLogits, 0) as tf.Tensor1D };
     });
   }
