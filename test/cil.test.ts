@@ -48,7 +48,7 @@ describe('class-incremental runner', function () {
     assert.equal(p.classOrder.length, 10);
     assert.deepEqual([...p.classOrder].sort((a, b) => a - b), SUBSET.classes);
     const df = stepsFrame(p);
-    assert.deepEqual(df.shape, [4, 20]);
+    assert.deepEqual(df.shape, [4, 21]);
     assert.ok(p.environment.backend.length > 0 && p.environment.tfjs.length > 0);
   });
 

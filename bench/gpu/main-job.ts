@@ -23,11 +23,11 @@ async function main(): Promise<void> {
     const r = await runGbm({}, { features: feats, progress: false });
     runs.push({ backend: b.name, r, wall: (performance.now() - t0) / 1000 });
   }
-  const sum = (r: RunResult, k: 'binarize' | 'em' | 'train' | 'eval') => r.steps.reduce((s, x) => s + x.seconds[k], 0).toFixed(1);
+  const sum = (r: RunResult, k: 'binarize' | 'memory' | 'train' | 'eval') => r.steps.reduce((s, x) => s + x.seconds[k], 0).toFixed(1);
   console.log(`\n| ${runs[0].r.name} | ${runs.map((x) => x.backend).join(' | ')} |`);
   console.log(`|---|${runs.map(() => '---|').join('')}`);
   console.log(`| wall time (s) | ${runs.map((x) => x.wall.toFixed(1)).join(' | ')} |`);
-  for (const k of ['binarize', 'em', 'train', 'eval'] as const) console.log(`| ${k} (s) | ${runs.map((x) => sum(x.r, k)).join(' | ')} |`);
+  for (const k of ['binarize', 'memory', 'train', 'eval'] as const) console.log(`| ${k} (s) | ${runs.map((x) => sum(x.r, k)).join(' | ')} |`);
   console.log(`| A_t per step (%) | ${runs.map((x) => x.r.steps.map((s) => (100 * s.accuracy).toFixed(2)).join(' ')).join(' | ')} |`);
   console.log(`| average incremental / final accuracy (%) | ${runs.map((x) => `${(100 * x.r.summary.averageIncrementalAccuracy).toFixed(2)} / ${(100 * x.r.summary.finalAccuracy).toFixed(2)}`).join(' | ')} |`);
 }

@@ -6,6 +6,7 @@ import { checkEmConfig, EM_DEFAULTS, type EmConfig } from '../memory/em.js';
 import { checkMuBits, type MuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
 import { SCENARIO_DEFAULTS, type ScenarioConfig } from './scenario.js';
+import { methodSpec, resolveMethodOptions } from '../baselines/registry.js';
 
 /** Everything that defines a GBM run: plain JSON, stored in every results file so any run can be redone. */
 export interface GbmConfig {
@@ -15,8 +16,8 @@ export interface GbmConfig {
   binarizer: BinarizerConfig;
   memory: { em: EmConfig; muBits: MuBits };
   classifier: ClassifierConfig;
-  /** 'pseudo': GBM's pseudo-replay from the memory; 'none': fine-tune G on new classes only (lower bound). */
-  replay: 'pseudo' | 'none';
+  /** The method (see METHODS: gbm or a baseline) and its own options, defaults filled in. */
+  method: { name: string; options: Record<string, number | string> };
   /** Seed of everything random in the run (EM initialisation, sampling, shuffles, weight init). */
   seed: number;
 }
@@ -28,12 +29,13 @@ export const GBM_DEFAULTS: GbmConfig = {
   binarizer: BINARIZER_DEFAULTS.thermometer,
   memory: { em: EM_DEFAULTS, muBits: 32 },
   classifier: CLASSIFIER_DEFAULTS,
-  replay: 'pseudo',
+  method: { name: 'gbm', options: {} },
   seed: 1993,
 };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
-export type GbmConfigInput = DeepPartial<GbmConfig>;
+/** A partial config; `replay: 'none'` is still read as `method: finetune` (results files from before methods existed). */
+export type GbmConfigInput = DeepPartial<Omit<GbmConfig, 'method'>> & { method?: { name?: string; options?: Record<string, unknown> }; replay?: 'pseudo' | 'none' };
 
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
@@ -45,13 +47,19 @@ export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
     binarizer: { ...BINARIZER_DEFAULTS[kind], ...input.binarizer } as BinarizerConfig,
     memory: { em: { ...GBM_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? GBM_DEFAULTS.memory.muBits },
     classifier: { ...GBM_DEFAULTS.classifier, ...input.classifier },
-    replay: input.replay ?? GBM_DEFAULTS.replay,
+    method: { name: '', options: {} },
     seed: input.seed ?? GBM_DEFAULTS.seed,
   };
+  const spec = methodSpec(input.method?.name ?? (input.replay === 'none' ? 'finetune' : GBM_DEFAULTS.method.name));
+  if (input.replay !== undefined && input.replay !== 'pseudo' && input.replay !== 'none') throw new GbmError(`replay "${input.replay}" is not known.`, 'use --method finetune for no replay.');
+  cfg.method = { name: spec.name, options: resolveMethodOptions(spec, input.method?.options) };
+  if (spec.name === 'gbm-k1') {
+    if (input.memory?.em?.K !== undefined && input.memory.em.K !== 1) throw new GbmError(`method gbm-k1 is GBM with K = 1, but K = ${input.memory.em.K} was asked for.`, 'drop --K, or use --method gbm --K N.');
+    cfg.memory.em.K = 1;
+  }
   checkEmConfig(cfg.memory.em);
   if (cfg.binarizer.kind === 'thermometer') checkThermometerConfig(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);
-  if (cfg.replay !== 'pseudo' && cfg.replay !== 'none') throw new GbmError(`replay "${cfg.replay}" is not known.`, 'use pseudo or none.');
   if (!['continue', 'reinit'].includes(cfg.classifier.perTask)) throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
   if (!['adam', 'sgd'].includes(cfg.classifier.optimizer)) throw new GbmError(`optimizer "${cfg.classifier.optimizer}" is not known.`, 'use adam or sgd.');
   for (const [k, v] of [['epochs', cfg.classifier.epochs], ['batch size', cfg.classifier.batchSize]] as const) {

@@ -1,3 +1,6 @@
+import { tf } from '../backend/tf.js';
+import type { ClassifierConfig, LinearClassifier } from '../classifier/linear.js';
+import type { Progress } from '../util/progress.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 
@@ -27,4 +30,58 @@ export function replayEpoch(numReal: number, oldClasses: readonly number[], numN
     batches.push({ realIndices, pseudoLabels });
   }
   return batches;
+}
+
+/** Where the old classes' training rows come from during replay: GBM's BMM samples, stored exemplars, shifted features. */
+export type OldRowSampler = (labels: Int32Array, seed: number) => Float32Array;
+
+/**
+ * Train G for `epochs` on one step: every epoch walks the real rows once in Equation-4 batches, each topped up
+ * with rows of old classes drawn from `sampleOld` (none when it is null: fine-tuning). Returns the last
+ * epoch's mean loss. Every method that trains G goes through here, so they differ only in their memory.
+ */
+export async function trainWithReplay(
+  g: LinearClassifier, cfg: ClassifierConfig, real: { x: tf.Tensor2D; y: Int32Array; n: number; numClasses: number },
+  oldClasses: readonly number[], sampleOld: OldRowSampler | null, rng: MT19937, bar: Progress,
+): Promise<number> {
+  const D = real.x.shape[1];
+  const opt = g.optimizer(cfg);
+  const yReal = tf.tensor1d(real.y, 'int32');
+  const replayOld = sampleOld ? oldClasses : [];
+  let lastLoss = NaN;
+  try {
+    for (let e = 0; e < cfg.epochs; e++) {
+      const batches = replayEpoch(real.n, replayOld, real.numClasses, cfg.batchSize, rng);
+      const allOld = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
+      batches.reduce((o, b) => { allOld.set(b.pseudoLabels, o); return o + b.pseudoLabels.length; }, 0);
+      // One draw of the epoch's old rows; each batch uploads its own (no slicing of a big tensor).
+      const old = allOld.length ? sampleOld!(allOld, rng.childSeed()) : null;
+      // Batches are built lazily, one at a time, as the classifier consumes them.
+      function* batchTensors(): Generator<[tf.Tensor2D, tf.Tensor1D]> {
+        let off = 0;
+        for (const b of batches) {
+          const nOld = b.pseudoLabels.length;
+          const start = off;
+          off += nOld;
+          yield tf.tidy(() => {
+            const idx = tf.tensor1d(b.realIndices, 'int32');
+            let xs = tf.gather(real.x, idx) as tf.Tensor2D;
+            let ys = tf.gather(yReal, idx) as tf.Tensor1D;
+            if (old && nOld) {
+              xs = tf.concat([xs, tf.tensor2d(old.subarray(start * D, (start + nOld) * D), [nOld, D])]);
+              ys = tf.concat([ys, tf.tensor1d(b.pseudoLabels, 'int32')]);
+            }
+            return [xs, ys] as [tf.Tensor2D, tf.Tensor1D];
+          });
+        }
+      }
+      lastLoss = await g.steps(opt, batchTensors());
+      bar.tick();
+    }
+  } finally {
+    bar.finish();
+    opt.dispose();
+    yReal.dispose();
+  }
+  return lastLoss;
 }

@@ -17,9 +17,10 @@ export function stepsFrame(r: RunResult): dfd.DataFrame {
     binarizer: b.kind,
     levels: b.kind === 'thermometer' ? b.levels : 0,
     code_bits: r.codeLength,
+    method: c.method.name,
+    method_options: JSON.stringify(c.method.options),
     K: c.memory.em.K,
     mu_bits: c.memory.muBits,
-    replay: c.replay,
     seed: c.seed,
     step: s.step,
     seen_classes: s.seenClasses,
@@ -30,7 +31,7 @@ export function stepsFrame(r: RunResult): dfd.DataFrame {
     em_iterations: s.emIterations,
     em_loglik: s.emLogLikelihood,
     train_loss: s.trainLoss,
-    seconds: s.seconds.binarize + s.seconds.em + s.seconds.train + s.seconds.eval,
+    seconds: s.seconds.binarize + s.seconds.memory + s.seconds.train + s.seconds.eval,
   })));
 }
 

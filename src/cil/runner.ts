@@ -5,20 +5,18 @@ import path from 'node:path';
 import { describeBackend, initBackend, type BackendInfo } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
 import { fitBinarizer, type Binarizer } from '../binarize/index.js';
-import { LinearClassifier } from '../classifier/linear.js';
 import { PROJECT_ROOT } from '../data/locate.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
 import { selectClasses } from '../features/select.js';
-import { fitBernoulliMixtures } from '../memory/em.js';
-import { BinaryMemory } from '../memory/memory.js';
+import { methodSpec } from '../baselines/registry.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 import { Progress } from '../util/progress.js';
 import { resolveConfig, type GbmConfig, type GbmConfigInput } from './config.js';
 import { accuracyOn, averageForgetting, averageIncrementalAccuracy } from './metrics.js';
-import { replayEpoch } from './replay.js';
+import type { CilMethod, StepStats } from './method.js';
 import { buildScenario, type Scenario } from './scenario.js';
 
 /** What one step (0 = base task) measured. */
@@ -35,15 +33,17 @@ export interface StepResult {
   newAccuracy: number;
   /** Accuracy on each step's class group so far (for forgetting). */
   groupAccuracy: number[];
-  /** GBM memory size after this step, in bits. */
+  /** The method's memory after this step, in bits (GBM: its BMMs; baselines: what they keep). */
   memoryBits: number;
+  /** EM iterations (0 for methods without a BMM). */
   emIterations: number;
-  /** Mean over this step's classes of the final EM log-likelihood per sample. */
+  /** Mean over this step's classes of the final EM log-likelihood per sample (NaN without a BMM). */
   emLogLikelihood: number;
   emReseeds: number;
-  /** Mean training loss of the classifier's last epoch. */
+  /** Mean training loss of the classifier's last epoch (NaN for methods without G). */
   trainLoss: number;
-  seconds: { binarize: number; em: number; train: number; eval: number };
+  /** Seconds per stage; `memory` is EM for GBM, exemplar selection or class statistics for baselines. */
+  seconds: { binarize: number; memory: number; train: number; eval: number };
 }
 
 /** A whole run: its config and environment (enough to redo it), every step, and the summary metrics. */
@@ -53,7 +53,10 @@ export interface RunResult {
   config: GbmConfig;
   environment: { backend: string; backendDetail: string; tfjs: string; node: string; kit: string; commit: string | null; date: string; machine: string };
   features: { dir: string; featureDim: number; notes: string[] };
+  /** Code length D' of the binarizer (0 when the method reads real features). */
   codeLength: number;
+  /** Size of one input row of the method (D' or F). */
+  inputDim: number;
   classOrder: number[];
   steps: StepResult[];
   summary: {
@@ -66,11 +69,16 @@ export interface RunResult {
   };
 }
 
-/** A short, stable name for a config, used as its results folder. */
+/** A short, stable name for a config, used as its results folder (the key options; the full config is in results.json). */
 export function runName(c: GbmConfig): string {
-  const b = c.binarizer.kind === 'thermometer' ? `thermo-p${c.binarizer.levels}` : `heavi-${c.binarizer.bits}`;
+  const spec = methodSpec(c.method.name);
+  const b = spec.input === 'features' ? 'feat' : c.binarizer.kind === 'thermometer' ? `thermo-p${c.binarizer.levels}` : `heavi-${c.binarizer.bits}`;
   const sub = c.features.subset ? '-subset' : '';
-  return `${c.features.dataset}${sub}-${c.features.backbone}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}-K${c.memory.em.K}-mu${c.memory.muBits}-${c.replay}-s${c.seed}`;
+  const head = `${c.features.dataset}${sub}-${c.features.backbone}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
+  if (c.method.name === 'gbm') return `${head}-K${c.memory.em.K}-mu${c.memory.muBits}-pseudo-s${c.seed}`;
+  const opts = Object.values(c.method.options).map(String);
+  const mu = spec.usesBmm ? [`mu${c.memory.muBits}`] : [];
+  return [head, c.method.name, ...mu, ...opts, `s${c.seed}`].join('-');
 }
 
 function assertFinite(split: SplitFeatures, name: string, dir: string): void {
@@ -110,12 +118,13 @@ export interface RunOptions {
 }
 
 /**
- * Run GBM class-incrementally: on the base task fit the binarizer, train G and fit every base class's BMM;
- * then for each task fit the new classes' BMMs and retrain G on real new codes mixed with pseudo-exemplars of
- * the old classes (Equation 4); evaluate after every step.
+ * Run a method class-incrementally (GBM by default, or any registered baseline) on frozen features: fit the
+ * binarizer on the base task when the method reads codes, then for every step let the method learn the new
+ * classes and evaluate it on the test images of every class seen so far.
  */
 export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const config = resolveConfig(input);
+  const spec = methodSpec(config.method.name);
   const t0 = Date.now();
   const backend = await initBackend();
   if (!opts.features) {
@@ -143,12 +152,11 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const rng = new MT19937(config.seed);
   const F = feats.train.dim;
   const steps: StepResult[] = [];
-  let memory: BinaryMemory | null = null;
+  let method: CilMethod | null = null;
   let binarizer: Binarizer | null = null;
-  let G: LinearClassifier | null = null;
-  let testCodes: tf.Tensor2D | null = null;
+  let testX: tf.Tensor2D | null = null;
   const groupAccHistory: number[][] = [];
-  const bar = (label: string, total: number) => new Progress({ label, total, unit: 'batch', stream: opts.progress === false ? null : process.stderr });
+  const progress = (label: string, total: number) => new Progress({ label, total, unit: 'epoch', stream: opts.progress === false ? null : process.stderr });
   try {
     for (let t = 0; t < scenario.steps.length; t++) {
       const newPos = scenario.steps[t];
@@ -156,84 +164,37 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       const seen = scenario.steps.slice(0, t + 1).flat();
       const oldPos = scenario.steps.slice(0, t).flat();
       const sel = selectClasses(feats.train, newPos.map((p) => order[p]));
-      const x = sel.x;
       const y = sel.y.map((i) => newPos[i]);
-      const n = sel.n;
 
-      // Binarize (the binarizer is fitted on the base task only, then frozen).
+      // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
       let ts = Date.now();
       if (t === 0) {
-        binarizer = await fitBinarizer(config.binarizer, x, y, n, F, newPos.length, rng.childSeed());
-        memory = new BinaryMemory(binarizer.codeLength, config.memory.em.K, config.memory.muBits, config.memory.em.eps);
+        if (spec.input === 'codes') binarizer = await fitBinarizer(config.binarizer, sel.x, y, sel.n, F, newPos.length, rng.childSeed());
         const bz = binarizer;
-        testCodes = tf.tidy(() => bz.encode(tf.tensor2d(feats.test.features, [feats.test.count, F])));
-        G = new LinearClassifier(binarizer.codeLength, newPos.length, rng.childSeed());
+        testX = tf.tidy(() => {
+          const f = tf.tensor2d(feats.test.features, [feats.test.count, F]);
+          return bz ? bz.encode(f) : f;
+        });
+        method = spec.create({ config, dim: bz ? bz.codeLength : F, rng, progress });
       }
-      const bin = binarizer!;
-      const codes = tf.tidy(() => bin.encode(tf.tensor2d(x, [n, F])));
-      const codesHost = (await codes.data()) as Float32Array;
-      const D = bin.codeLength;
+      const bin = binarizer;
+      const xTensor = tf.tidy(() => {
+        const f = tf.tensor2d(sel.x, [sel.n, F]);
+        return bin ? bin.encode(f) : f;
+      });
+      const x = bin ? (await xTensor.data()) as Float32Array : sel.x;
       const tBin = (Date.now() - ts) / 1000;
 
-      // Fit one BMM per new class, all classes of the step in one batched EM.
-      ts = Date.now();
-      const perClass = newPos.map(() => [] as number[]);
-      sel.y.forEach((c, i) => perClass[c].push(i)); // sel.y indexes newPos
-      const classCodes = perClass.map((list) => {
-        const out = new Uint8Array(list.length * D);
-        list.forEach((i, j) => { for (let d = 0; d < D; d++) out[j * D + d] = codesHost[i * D + d]; });
-        return out;
-      });
-      const em = await fitBernoulliMixtures({ codes: classCodes, dim: D }, config.memory.em, rng.childSeed());
-      const K = config.memory.em.K;
-      newPos.forEach((p, i) => memory!.add(p, em.mu.subarray(i * K * D, (i + 1) * K * D), em.pi.subarray(i * K, (i + 1) * K)));
-      const tEm = (Date.now() - ts) / 1000;
-
-      // Train G: base task on real codes; later tasks on real new codes + pseudo-exemplars (or none).
-      ts = Date.now();
-      const g = G!;
-      if (t > 0) g.grow(seen.length, config.classifier.perTask);
-      const opt = g.optimizer(config.classifier);
-      const yReal = tf.tensor1d(y, 'int32');
-      const replayOld = config.replay === 'pseudo' ? oldPos : [];
-      let lastLoss = NaN;
-      const progress = bar(`step ${t} train G`, config.classifier.epochs);
-      for (let e = 0; e < config.classifier.epochs; e++) {
-        const batches = replayEpoch(n, replayOld, newPos.length, config.classifier.batchSize, rng);
-        const allPseudo = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
-        batches.reduce((o, b) => { allPseudo.set(b.pseudoLabels, o); return o + b.pseudoLabels.length; }, 0);
-        // One draw of the epoch's pseudo-exemplars; each batch uploads its rows (no slicing of a big tensor).
-        const pseudo = allPseudo.length ? memory!.sampleCodes(allPseudo, rng.childSeed()) : null;
-        // Batches are built lazily, one at a time, as the classifier consumes them.
-        function* batchTensors(): Generator<[tf.Tensor2D, tf.Tensor1D]> {
-          let off = 0;
-          for (const b of batches) {
-            const nOld = b.pseudoLabels.length;
-            const start = off;
-            off += nOld;
-            yield tf.tidy(() => {
-              const idx = tf.tensor1d(b.realIndices, 'int32');
-              let xs = tf.gather(codes, idx) as tf.Tensor2D;
-              let ys = tf.gather(yReal, idx) as tf.Tensor1D;
-              if (pseudo && nOld) {
-                xs = tf.concat([xs, tf.tensor2d(pseudo.subarray(start * D, (start + nOld) * D), [nOld, D])]);
-                ys = tf.concat([ys, tf.tensor1d(b.pseudoLabels, 'int32')]);
-              }
-              return [xs, ys] as [tf.Tensor2D, tf.Tensor1D];
-            });
-          }
-        }
-        lastLoss = await g.steps(opt, batchTensors());
-        progress.tick();
+      let stats: StepStats;
+      try {
+        stats = await method!.learn({ step: t, newClasses: newPos, oldClasses: oldPos, x, xTensor, y, n: sel.n, dim: xTensor.shape[1] });
+      } finally {
+        xTensor.dispose();
       }
-      progress.finish();
-      opt.dispose();
-      tf.dispose([yReal, codes]);
-      const tTrain = (Date.now() - ts) / 1000;
 
       // Evaluate on the test images of every class seen so far.
       ts = Date.now();
-      const pred = await g.predict(testCodes!);
+      const pred = await method!.predict(testX!);
       const groupAcc = scenario.steps.slice(0, t + 1).map((grp) => accuracyOn(pred, testPos, new Set(grp)));
       groupAccHistory.push(groupAcc);
       const step: StepResult = {
@@ -244,40 +205,41 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         oldAccuracy: t === 0 ? NaN : accuracyOn(pred, testPos, new Set(oldPos)),
         newAccuracy: accuracyOn(pred, testPos, newSet),
         groupAccuracy: groupAcc,
-        memoryBits: memory!.sizeInBits(),
-        emIterations: em.iterations,
-        emLogLikelihood: em.finalLogLik.reduce((a, b) => a + b, 0) / em.finalLogLik.length,
-        emReseeds: em.reseeds.length,
-        trainLoss: lastLoss,
-        seconds: { binarize: tBin, em: tEm, train: tTrain, eval: (Date.now() - ts) / 1000 },
+        memoryBits: method!.memoryBits(),
+        emIterations: stats.emIterations,
+        emLogLikelihood: stats.emLogLikelihood,
+        emReseeds: stats.emReseeds,
+        trainLoss: stats.trainLoss,
+        seconds: { binarize: tBin, memory: stats.seconds.memory, train: stats.seconds.train, eval: (Date.now() - ts) / 1000 },
       };
       steps.push(step);
       opts.onStep?.(step, { scenario });
     }
-    if (opts.memoryDir) memory!.save(opts.memoryDir);
+    if (opts.memoryDir) method!.save?.(opts.memoryDir);
     const acc = steps.map((s) => s.accuracy);
+    const last = steps[steps.length - 1];
     return {
       format: 'gbm-run/1',
       name: runName(config),
       config,
       environment: environment(backend),
       features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes },
-      codeLength: binarizer!.codeLength,
+      codeLength: binarizer?.codeLength ?? 0,
+      inputDim: binarizer?.codeLength ?? F,
       classOrder: order,
       steps,
       summary: {
         averageIncrementalAccuracy: averageIncrementalAccuracy(acc),
         finalAccuracy: acc[acc.length - 1],
         averageForgetting: averageForgetting(groupAccHistory),
-        memoryBits: memory!.sizeInBits(),
-        bitsPerClass: memory!.bitsPerClass(),
+        memoryBits: last.memoryBits,
+        bitsPerClass: last.memoryBits / last.seenClasses,
         seconds: (Date.now() - t0) / 1000,
       },
     };
   } finally {
     binarizer?.dispose();
-    G?.dispose();
-    testCodes?.dispose();
-    memory?.dispose();
+    method?.dispose();
+    testX?.dispose();
   }
 }

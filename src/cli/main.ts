@@ -1,4 +1,5 @@
 import { describeBackend, initBackend } from '../backend/index.js';
+import { METHODS } from '../baselines/registry.js';
 import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
 import { errorLine } from '../util/errors.js';
@@ -24,6 +25,8 @@ const infoCommand: Command = {
     console.log(`backend: ${describeBackend(b)}`);
     console.log('datasets:');
     for (const [k, v] of Object.entries(DATASETS)) console.log(`  ${k.padEnd(14)} ${v.description}`);
+    console.log('methods (gbm run --method NAME):');
+    for (const [k, v] of Object.entries(METHODS)) console.log(`  ${k.padEnd(14)} ${v.description}`);
     console.log('backbones:');
     for (const [k, v] of Object.entries(BACKBONES)) console.log(`  ${k.padEnd(14)} ${v.description}`);
   },

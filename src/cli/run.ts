@@ -9,6 +9,7 @@ import { assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
 import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
+import { METHODS } from '../baselines/registry.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
@@ -32,11 +33,25 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'lr', type: 'number', help: 'classifier learning rate (default: 0.001)' },
   { name: 'optimizer', type: 'string', help: 'adam | sgd (default: adam)' },
   { name: 'per-task', type: 'string', help: 'continue | reinit the classifier each task (default: continue)' },
-  { name: 'replay', type: 'string', help: 'pseudo (GBM) | none (fine-tune on new classes only) (default: pseudo)' },
+  { name: 'method', type: 'string', help: `method: ${Object.keys(METHODS).join(' | ')} (default: gbm)` },
+  ...methodOptionSpecs(),
   { name: 'seed', type: 'int', help: 'seed of everything random in the run (default: 1993)' },
   { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>/' },
   { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
 ];
+
+/** Flags of every method's own options (the same name in two methods is one flag). */
+function methodOptionSpecs(): OptionSpec[] {
+  const seen = new Map<string, OptionSpec>();
+  for (const m of Object.values(METHODS)) {
+    for (const [k, o] of Object.entries(m.options)) {
+      const prev = seen.get(k);
+      if (prev) prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`);
+      else seen.set(k, { name: k, type: typeof o.default === 'number' ? 'number' : 'string', help: `${o.help} (default: ${o.default}) [${m.name}]` });
+    }
+  }
+  return [...seen.values()];
+}
 
 /** A config file: a (partial) GbmConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
 function readConfigFile(file: string): GbmConfigInput {
@@ -80,7 +95,11 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   set<number>(o['lr'], (v) => { c.classifier!.learningRate = v; });
   set<string>(o['optimizer'], (v) => { c.classifier!.optimizer = v as never; });
   set<string>(o['per-task'], (v) => { c.classifier!.perTask = v as never; });
-  set<string>(o['replay'], (v) => { c.replay = v as never; });
+  const methodName = o['method'] as string | undefined;
+  if (methodName !== undefined) c.method = { name: methodName, options: {} };
+  const mOpts: Record<string, unknown> = { ...c.method?.options };
+  for (const spec of methodOptionSpecs()) set<unknown>(o[spec.name], (v) => { mOpts[spec.name] = v; });
+  if (Object.keys(mOpts).length || c.method) c.method = { ...c.method, options: mOpts };
   set<number>(o['seed'], (v) => { c.seed = v; });
   return c;
 }
@@ -89,7 +108,7 @@ const pct = (v: number) => (Number.isNaN(v) ? '   -  ' : (100 * v).toFixed(2).pa
 
 function printRow(s: StepResult): void {
   const t = s.seconds;
-  console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.emIterations).padStart(4)}  ${(t.binarize + t.em + t.train + t.eval).toFixed(1).padStart(6)}`);
+  console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.emIterations).padStart(4)}  ${(t.binarize + t.memory + t.train + t.eval).toFixed(1).padStart(6)}`);
 }
 
 /** `gbm run` (and `gbm start` with no flags): one class-incremental GBM run, a table per step, results on disk. */

@@ -1,0 +1,32 @@
+import type { StepData } from '../cil/method.js';
+
+/** Row indices of each of a step's classes, in the order of d.newClasses. */
+export function rowsByClass(d: StepData): Int32Array[] {
+  const slot = new Map(d.newClasses.map((c, i) => [c, i] as const));
+  const lists = d.newClasses.map(() => [] as number[]);
+  d.y.forEach((c, i) => lists[slot.get(c)!].push(i));
+  return lists.map((l) => Int32Array.from(l));
+}
+
+/** Copy the given rows of x [n x dim] into a new array. */
+export function gatherRows(x: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * dim);
+  for (let j = 0; j < rows.length; j++) out.set(x.subarray(rows[j] * dim, (rows[j] + 1) * dim), j * dim);
+  return out;
+}
+
+/** Mean of the given rows, in float64. */
+export function meanOfRows(x: Float32Array, dim: number, rows: ArrayLike<number>): Float64Array {
+  const m = new Float64Array(dim);
+  for (let j = 0; j < rows.length; j++) for (let d = 0; d < dim; d++) m[d] += x[rows[j] * dim + d];
+  for (let d = 0; d < dim; d++) m[d] /= Math.max(1, rows.length);
+  return m;
+}
+
+/** A copy of v scaled to unit L2 norm (zero stays zero). */
+export function l2normalize(v: ArrayLike<number>): Float64Array {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  return Float64Array.from(v as ArrayLike<number>, (x) => x * inv);
+}

@@ -1,0 +1,83 @@
+import type { tf } from '../backend/tf.js';
+import type { GbmConfig } from './config.js';
+import type { MT19937 } from '../util/mt19937.js';
+import type { Progress } from '../util/progress.js';
+
+/** What a method learns from: the binarizer's codes (binary, D') or the backbone's real features (F). */
+export type MethodInput = 'codes' | 'features';
+
+/** One step's training data, in the method's input space; labels are class positions in the scenario order. */
+export interface StepData {
+  step: number;
+  /** This step's classes (positions in the class order). */
+  newClasses: number[];
+  /** Classes of earlier steps. */
+  oldClasses: number[];
+  /** Rows [n x dim] on the host (codes as 0/1 floats). */
+  x: Float32Array;
+  /** The same rows on the backend (owned by the runner, valid during learn()). */
+  xTensor: tf.Tensor2D;
+  y: Int32Array;
+  n: number;
+  dim: number;
+}
+
+/** What a step of a method measured, beyond accuracy (NaN or 0 where a method has no such stage). */
+export interface StepStats {
+  emIterations: number;
+  emLogLikelihood: number;
+  emReseeds: number;
+  trainLoss: number;
+  /** Seconds spent updating the memory (EM, exemplar selection, statistics) and training the classifier. */
+  seconds: { memory: number; train: number };
+}
+
+/** A class-incremental method, as the runner drives it: learn a step, predict, report its memory. */
+export interface CilMethod {
+  learn(d: StepData): Promise<StepStats>;
+  /** Predicted class position of each row [N x dim] (input space). */
+  predict(x: tf.Tensor2D): Promise<Int32Array>;
+  /** Bits the method keeps about past classes (its memory), after the last learn(). */
+  memoryBits(): number;
+  /** Write what the memory holds to a folder (methods with nothing to save may omit it). */
+  save?(dir: string): void;
+  dispose(): void;
+}
+
+/** What a method is given when a run starts. */
+export interface MethodContext {
+  config: GbmConfig;
+  /** Size of one input row (D' for codes, F for features). */
+  dim: number;
+  /** The run's random stream (each method draws child seeds from it, in a fixed order). */
+  rng: MT19937;
+  /** A progress bar (silent when the run is). */
+  progress: (label: string, total: number) => Progress;
+}
+
+/** A method's option: its default and what it means (shown by `gbm run --help` and stored in results). */
+export interface MethodOption {
+  default: number | string;
+  help: string;
+  /** Allowed values of a string option. */
+  choices?: readonly string[];
+  /** Integer >= min for a numeric option. */
+  min?: number;
+  integer?: boolean;
+}
+
+/** A registered method: how to build it, what it reads, its options and the paper it comes from. */
+export interface MethodSpec {
+  name: string;
+  /** One line for listings. */
+  description: string;
+  /** The paper the method (or bound) comes from, and how this kit follows it. */
+  reference: string;
+  input: MethodInput;
+  /** True when the method trains the linear classifier G (its classifier options apply). */
+  usesClassifier: boolean;
+  /** True when the method's memory is GBM's (the memory.em / muBits options apply). */
+  usesBmm: boolean;
+  options: Record<string, MethodOption>;
+  create(ctx: MethodContext): CilMethod;
+}
