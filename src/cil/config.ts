@@ -44,7 +44,8 @@ export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
   const cfg: GbmConfig = {
     features: { ...GBM_DEFAULTS.features, ...input.features } as GbmConfig['features'],
     scenario: { ...GBM_DEFAULTS.scenario, ...input.scenario },
-    binarizer: { ...BINARIZER_DEFAULTS[kind], ...input.binarizer } as BinarizerConfig,
+    // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
+    binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,
     memory: { em: { ...GBM_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? GBM_DEFAULTS.memory.muBits },
     classifier: { ...GBM_DEFAULTS.classifier, ...input.classifier },
     method: { name: '', options: {} },

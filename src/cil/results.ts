@@ -61,14 +61,14 @@ export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all class
   };
 }
 
-/** Write results.json, steps.csv and accuracy.{png,svg} into `dir` (each file atomically). */
+/** Write steps.csv, accuracy.{png,svg} and results.json into `dir`, each atomically, results.json last (it marks a finished run). */
 export async function writeRunResults(dir: string, r: RunResult, figure = true): Promise<string[]> {
   const files = [path.join(dir, 'results.json'), path.join(dir, 'steps.csv')];
-  writeJsonAtomic(files[0], r);
   writeFileAtomic(files[1], dfd.toCSV(stepsFrame(r), {}) as string);
   if (figure) {
     const f = await saveFigure(accuracyFigure([r]), path.join(dir, 'accuracy'));
     files.push(f.png, f.svg);
   }
+  writeJsonAtomic(files[0], r);
   return files;
 }

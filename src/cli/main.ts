@@ -6,6 +6,7 @@ import { errorLine } from '../util/errors.js';
 import { commandHelp, parseOptions, type Command } from './args.js';
 import { featuresCommand } from './features.js';
 import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
+import { sweepCommand } from './sweep.js';
 
 const startCommand: Command = {
   name: 'start',
@@ -33,7 +34,7 @@ const infoCommand: Command = {
 };
 
 /** Every `gbm` command, by name. */
-export const COMMANDS: Command[] = [startCommand, runGbmCommand, featuresCommand, infoCommand];
+export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, infoCommand];
 
 function mainHelp(): string {
   return [

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../data/locate.js';
+import { GbmError } from '../util/errors.js';
+import type { Command } from './args.js';
+import { RUN_OPTIONS } from './run.js';
+import { parseGrid, checkGrid, gridKeys, type Grid } from '../sweep/grid.js';
+import { ProcessPoolExecutor } from '../sweep/executor.js';
+import { STUDIES } from '../sweep/studies.js';
+import { runSweep, type SweepSpec } from '../sweep/sweep.js';
+
+const pct = (v: unknown) => (typeof v === 'number' ? (100 * v).toFixed(2) : '');
+
+/** Print a sweep summary as an aligned table (means +- std over seeds). */
+export function printSummary(rows: Array<Record<string, string | number>>, keys: string[]): void {
+  const head = ['method', ...keys.filter((k) => k !== 'seed'), 'n', 'avg inc acc (%)', 'final (%)', 'bits/class'];
+  const body = rows.map((r) => [String(r.method), ...keys.filter((k) => k !== 'seed').map((k) => String(r[k])), String(r.n),
+    `${pct(r.avg_inc_acc_mean)} ± ${pct(r.avg_inc_acc_std)}`, `${pct(r.final_acc_mean)} ± ${pct(r.final_acc_std)}`, String(Math.round(Number(r.memory_bits_per_class_mean)))]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  for (const line of [head, ...body]) console.log(line.map((c, i) => c.padStart(w[i])).join('  '));
+}
+
+/** `gbm sweep`. */
+export const sweepCommand: Command = {
+  name: 'sweep',
+  summary: 'run a grid of experiments (one process per core, resumable) and tabulate mean +- std over seeds',
+  description: [
+    'Every combination of --grid over the base options is one independent run under results/sweeps/<name>/runs/<hash>/.',
+    'Finished runs are skipped, so an interrupted sweep resumes where it stopped. Keys that do not apply to a',
+    'combination (levels for Heaviside, K for NCM, ...) are dropped and duplicates merged.',
+    'Writes runs.csv (one row per run), summary.csv (mean and std over seeds) and summary.json.',
+    `Grid keys: ${gridKeys().join(', ')}.`,
+    `Studies (--study): ${Object.entries(STUDIES).map(([k, s]) => `${k}: ${s.description}`).join('; ')}.`,
+    'Example: gbm sweep --name kp --grid "K=1,8 levels=1,2 seed=1993,1994" --epochs 4',
+  ].join('\n'),
+  options: [
+    { name: 'study', type: 'string', help: `a predefined sweep: ${Object.keys(STUDIES).join(' | ')}` },
+    { name: 'grid', type: 'string', help: 'grid as "key=v1,v2 key2=v1,v2" (keys: gbm run options)' },
+    { name: 'grid-file', type: 'string', help: 'grid as a JSON file {"K": [1, 8], "seed": [1993, 1994]}' },
+    { name: 'name', type: 'string', help: 'sweep folder name under <results>/sweeps/ (default: the study name, or "sweep")' },
+    { name: 'jobs', type: 'int', help: 'runs at a time (default: number of cores)' },
+    ...RUN_OPTIONS.filter((o) => o.name !== 'no-figure'),
+  ],
+  async run(o) {
+    let spec: SweepSpec;
+    const base: SweepSpec['base'] = {};
+    for (const opt of RUN_OPTIONS) if (o[opt.name] !== undefined && opt.name !== 'results') base[opt.name] = o[opt.name];
+    if (o['study']) {
+      const s = STUDIES[String(o['study'])];
+      if (!s) throw new GbmError(`unknown study "${o['study']}".`, `use one of: ${Object.keys(STUDIES).join(', ')}.`);
+      spec = { name: String(o['name'] ?? s.name), base: { ...s.base, ...base }, grid: s.grid };
+    } else {
+      let grid: Grid;
+      if (o['grid-file']) {
+        const f = String(o['grid-file']);
+        try {
+          grid = checkGrid(JSON.parse(fs.readFileSync(f, 'utf8')));
+        } catch (e) {
+          if ((e as Error).name === 'GbmError') throw e;
+          throw new GbmError(`cannot read grid file ${f}: ${(e as Error).message}.`, 'write it as JSON: {"K": [1, 8], "seed": [1993, 1994]}.');
+        }
+      } else if (o['grid'] !== undefined) grid = parseGrid(String(o['grid']));
+      else throw new GbmError('no grid given.', 'pass --grid "K=1,8 seed=1993,1994", --grid-file FILE or --study NAME.');
+      spec = { name: String(o['name'] ?? 'sweep'), base, grid };
+    }
+    const r = await runSweep(spec, {
+      results: path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results')),
+      executor: new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined),
+    });
+    printSummary(r.summary, Object.keys(spec.grid));
+    console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
+    console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json}`);
+    if (r.failed.length) throw new Error(`${r.failed.length} runs failed (see above); rerun the same command to retry them`);
+  },
+};

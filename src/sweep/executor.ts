@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { writeJsonAtomic } from '../util/atomic.js';
+import type { SweepJob } from './grid.js';
+
+/** A job handed to an executor: the run's config and the folder its results.json must end up in. */
+export interface ExecutorTask {
+  job: SweepJob;
+  dir: string;
+}
+
+/**
+ * Runs sweep tasks; the sweep only needs this, so a distributed executor (a queue, a cluster) can slot in.
+ * onDone is called once per task, with an error line when the run failed.
+ */
+export interface SweepExecutor {
+  run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void>;
+}
+
+/** One `node` child process per run, `workers` at a time (default: every core), each with its own backend. */
+export class ProcessPoolExecutor implements SweepExecutor {
+  private readonly children = new Set<ChildProcess>();
+
+  constructor(readonly workers = os.availableParallelism()) {}
+
+  run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void> {
+    const queue = [...tasks];
+    const worker = path.join(__dirname, 'worker.ts');
+    const tsx = require.resolve('tsx/cjs');
+    const stop = () => { for (const c of this.children) c.kill('SIGTERM'); };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const next = (): Promise<void> => {
+      const task = queue.shift();
+      if (!task) return Promise.resolve();
+      const jobFile = path.join(task.dir, 'job.json');
+      writeJsonAtomic(jobFile, { config: task.job.config, dir: task.dir });
+      return new Promise<void>((resolve) => {
+        const child = spawn(process.execPath, ['-r', tsx, worker, jobFile], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+        this.children.add(child);
+        let err = '';
+        child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
+        child.on('close', (code, signal) => {
+          this.children.delete(child);
+          const line = err.trim().split('\n').filter(Boolean).pop() ?? '';
+          onDone(task, code === 0 ? null : `exit ${code ?? signal}: ${line}`);
+          resolve();
+        });
+      }).then(next);
+    };
+    return Promise.all(Array.from({ length: Math.max(1, Math.min(this.workers, tasks.length)) }, next)).then(() => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+    });
+  }
+}

@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import * as dfd from 'danfojs-node';
+import { resolveConfig, type GbmConfig } from '../cil/config.js';
+import type { RunResult } from '../cil/runner.js';
+import { configFromOptions } from '../cli/run.js';
+import { writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import { checkGrid, expandGrid, type Grid, type SweepJob } from './grid.js';
+import { ProcessPoolExecutor, type SweepExecutor } from './executor.js';
+
+/** What defines a sweep: base run options (as `gbm run` takes them) and the grid over them. */
+export interface SweepSpec {
+  /** Folder name under <results>/sweeps/. */
+  name: string;
+  base: Record<string, string | number | boolean | undefined>;
+  grid: Grid;
+}
+
+/** Options of runSweep beyond the spec. */
+export interface SweepOptions {
+  /** Results root (default: results). The sweep lives in <results>/sweeps/<name>/. */
+  results?: string;
+  /** Where runs execute (default: one process per core). */
+  executor?: SweepExecutor;
+  /** Draw the overall progress bar on stderr. */
+  progress?: boolean;
+  /** Where to report failed runs and the summary (default: console.error). */
+  log?: (line: string) => void;
+}
+
+/** One row per finished run: the swept values and the run's summary metrics. */
+export interface SweepRow {
+  [key: string]: string | number;
+}
+
+/** A finished (or resumed) sweep: its folder, the per-run rows, and mean/std over seeds. */
+export interface SweepResult {
+  dir: string;
+  jobs: number;
+  ran: number;
+  skipped: number;
+  failed: Array<{ id: string; error: string }>;
+  runs: SweepRow[];
+  summary: SweepRow[];
+  seconds: number;
+}
+
+const METRICS: Array<[string, (r: RunResult) => number]> = [
+  ['avg_inc_acc', (r) => r.summary.averageIncrementalAccuracy],
+  ['final_acc', (r) => r.summary.finalAccuracy],
+  ['forgetting', (r) => r.summary.averageForgetting],
+  ['memory_bits_per_class', (r) => r.summary.bitsPerClass],
+  ['input_bits', (r) => r.inputDim],
+  ['seconds', (r) => r.summary.seconds],
+];
+
+/**
+ * Run every combination of a grid as independent runs (one process per core by default), skipping runs whose
+ * results.json already exists (an interrupted sweep resumes where it stopped), then collect runs.csv (one row
+ * per run) and summary.csv (mean and sample std of every metric over seeds).
+ */
+export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const grid = checkGrid(spec.grid);
+  if (!/^[\w.-]+$/.test(spec.name)) throw new GbmError(`sweep name "${spec.name}" is not a plain folder name.`, 'use letters, digits, ".", "-" and "_".');
+  const base: GbmConfig = resolveConfig(configFromOptions(spec.base));
+  const jobs = expandGrid(spec.base, grid);
+  const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
+  assertWritableDir(dir, 'sweep');
+  const record = { format: 'gbm-sweep/1', name: spec.name, base, grid };
+  const recordFile = path.join(dir, 'sweep.json');
+  if (fs.existsSync(recordFile)) {
+    const old = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as typeof record;
+    if (JSON.stringify({ base: old.base, grid: old.grid }) !== JSON.stringify({ base, grid })) {
+      throw new GbmError(`${dir} holds a sweep written by a different config (base options or grid differ).`, 'give this sweep another --name, or delete that folder to start it over.');
+    }
+  } else writeJsonAtomic(recordFile, record);
+
+  const runDir = (j: SweepJob) => path.join(dir, 'runs', j.id);
+  const done = (j: SweepJob) => fs.existsSync(path.join(runDir(j), 'results.json'));
+  const todo = jobs.filter((j) => !done(j));
+  const bar = new Progress({ label: `sweep ${spec.name}`, total: jobs.length, initial: jobs.length - todo.length, unit: 'run', stream: opts.progress === false ? null : process.stderr });
+  const failed: SweepResult['failed'] = [];
+  for (const j of todo) fs.mkdirSync(runDir(j), { recursive: true });
+  await (opts.executor ?? new ProcessPoolExecutor()).run(todo.map((job) => ({ job, dir: runDir(job) })), (t, error) => {
+    if (error) {
+      failed.push({ id: t.job.id, error });
+      log(`run ${t.job.id} (${JSON.stringify(t.job.point)}) failed: ${error}`);
+    }
+    bar.tick();
+  });
+  bar.finish();
+
+  const keys = Object.keys(grid);
+  const runs: SweepRow[] = [];
+  for (const j of jobs) {
+    if (!done(j)) continue;
+    const r = JSON.parse(fs.readFileSync(path.join(runDir(j), 'results.json'), 'utf8')) as RunResult;
+    const row: SweepRow = { run: j.id, method: r.config.method.name };
+    for (const k of keys) row[k] = j.point[k] ?? '';
+    for (const [m, f] of METRICS) row[m] = f(r);
+    runs.push(row);
+  }
+  const summary = summarize(runs, keys.filter((k) => k !== 'seed'));
+  if (runs.length) {
+    writeFileAtomic(path.join(dir, 'runs.csv'), dfd.toCSV(new dfd.DataFrame(runs), {}) as string);
+    writeFileAtomic(path.join(dir, 'summary.csv'), dfd.toCSV(new dfd.DataFrame(summary), {}) as string);
+  }
+  writeJsonAtomic(path.join(dir, 'summary.json'), { ...record, jobs: jobs.length, finished: runs.length, failed, runs, summary });
+  return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs, summary, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Group rows by the given keys (and method); mean and sample standard deviation of every metric, with n. */
+export function summarize(rows: SweepRow[], keys: string[]): SweepRow[] {
+  const groups = new Map<string, SweepRow[]>();
+  for (const r of rows) {
+    const k = JSON.stringify([r.method, ...keys.map((x) => r[x])]);
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => {
+    const out: SweepRow = { method: g[0].method };
+    for (const k of keys) out[k] = g[0][k];
+    out.n = g.length;
+    for (const [m] of METRICS) {
+      const v = g.map((r) => Number(r[m]));
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      out[`${m}_mean`] = mean;
+      out[`${m}_std`] = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+    }
+    return out;
+  });
+}
