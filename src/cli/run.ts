@@ -9,7 +9,7 @@ import { assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
 import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
-import { METHODS } from '../baselines/registry.js';
+import { METHODS, methodSpec } from '../baselines/registry.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
@@ -125,7 +125,10 @@ export async function runCommand(o: Opts): Promise<void> {
   await closeFigureRenderer();
   const s = r.summary;
   console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} %, final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points`);
-  console.log(`memory ${s.bitsPerClass} bits per class (${(s.memoryBits / 8 / 1024).toFixed(0)} KiB in all, K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits); ${s.seconds.toFixed(1)} s`);
+  const what = methodSpec(config.method.name).usesBmm
+    ? `K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits`
+    : `${config.method.name}${Object.keys(config.method.options).length ? ` ${JSON.stringify(config.method.options)}` : ''}, ${r.inputDim}-d ${r.codeLength ? 'codes' : 'features'}`;
+  console.log(`memory ${Math.round(s.bitsPerClass)} bits per class (${(s.memoryBits / 8 / 1024).toFixed(0)} KiB in all, ${what}); ${s.seconds.toFixed(1)} s`);
   for (const n of r.features.notes) console.log(`note: ${n}`);
   console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
@@ -133,9 +136,10 @@ export async function runCommand(o: Opts): Promise<void> {
 /** `gbm run`. */
 export const runGbmCommand: Command = {
   name: 'run',
-  summary: 'one class-incremental GBM run: per-step table, results (JSON, CSV, memory, figure) under results/',
-  description: 'Base task: fit the binarizer, train G, fit a Bernoulli mixture per class. Each task: fit the new classes\' mixtures,\n' +
-    'retrain G on real new codes + pseudo-exemplars (Equation 4). Features come from the cache (see `gbm features`).',
+  summary: 'one class-incremental run of GBM or a baseline (--method): per-step table, results (JSON, CSV, memory, figure) under results/',
+  description: 'GBM: on the base task fit the binarizer, train G, fit a Bernoulli mixture per class; each task fit the new classes\'\n' +
+    'mixtures and retrain G on real new codes + pseudo-exemplars (Equation 4). Features come from the cache (see `gbm features`).\n' +
+    `Methods (--method):\n${Object.values(METHODS).map((m) => `  ${m.name.padEnd(14)} ${m.description}\n  ${''.padEnd(14)} ref: ${m.reference}`).join('\n')}`,
   options: RUN_OPTIONS,
   run: runCommand,
 };

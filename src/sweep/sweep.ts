@@ -4,6 +4,7 @@ import * as dfd from 'danfojs-node';
 import { resolveConfig, type GbmConfig } from '../cil/config.js';
 import type { RunResult } from '../cil/runner.js';
 import { configFromOptions } from '../cli/run.js';
+import { extractFeatures } from '../features/extract.js';
 import { writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
@@ -85,6 +86,9 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   const bar = new Progress({ label: `sweep ${spec.name}`, total: jobs.length, initial: jobs.length - todo.length, unit: 'run', stream: opts.progress === false ? null : process.stderr });
   const failed: SweepResult['failed'] = [];
   for (const j of todo) fs.mkdirSync(runDir(j), { recursive: true });
+  // Extract (or check) every feature set once here, so parallel runs never extract the same one side by side.
+  const featureSets = new Map(todo.map((j) => [JSON.stringify(j.config.features), j.config.features] as const));
+  for (const f of featureSets.values()) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
   await (opts.executor ?? new ProcessPoolExecutor()).run(todo.map((job) => ({ job, dir: runDir(job) })), (t, error) => {
     if (error) {
       failed.push({ id: t.job.id, error });

@@ -1,0 +1,99 @@
+import type { SweepRow } from '../sweep/sweep.js';
+import { baseLayout, type Figure } from './figure.js';
+
+const PCT = (v: unknown) => 100 * Number(v);
+
+/** Rows of a sweep summary split into named series by some columns (e.g. binarizer and levels). */
+export function seriesBy(rows: SweepRow[], keys: string[], name: (r: SweepRow) => string = (r) => keys.map((k) => `${k}=${r[k]}`).join(', ')): Map<string, SweepRow[]> {
+  const out = new Map<string, SweepRow[]>();
+  for (const r of rows) {
+    if (keys.length === 0) { out.set('all', [...(out.get('all') ?? []), r]); continue; }
+    const n = name(r);
+    out.set(n, [...(out.get(n) ?? []), r]);
+  }
+  return out;
+}
+
+/**
+ * A metric of a sweep summary against one swept key, one line per series, error bars = std over seeds:
+ * the ablation plot (accuracy vs K, vs p, ...).
+ */
+export function sweepCurveFigure(series: Map<string, SweepRow[]>, x: string, metric: string, o: { title: string; xTitle: string; yTitle: string; logX?: boolean; percent?: boolean }): Figure {
+  const f = o.percent === false ? Number : PCT;
+  return {
+    data: [...series.entries()].map(([name, rows]) => {
+      const sorted = [...rows].sort((a, b) => Number(a[x]) - Number(b[x]));
+      return {
+        x: sorted.map((r) => Number(r[x])),
+        y: sorted.map((r) => f(r[`${metric}_mean`])),
+        error_y: { type: 'data', array: sorted.map((r) => f(r[`${metric}_std`])), visible: true },
+        type: 'scatter', mode: 'lines+markers', name,
+      } as never;
+    }),
+    layout: baseLayout(o.title, {
+      xaxis: { title: { text: o.xTitle }, type: o.logX ? 'log' : 'linear', ...(o.logX ? { dtick: Math.LOG10E * Math.LN2 } : {}) },
+      yaxis: { title: { text: o.yTitle } },
+      legend: { orientation: 'h', y: -0.2 },
+      margin: { l: 60, r: 20, t: 60, b: 90 },
+    }),
+  };
+}
+
+/** A point on the memory-accuracy plane: bits per class and accuracy, with a label. */
+export interface MemoryPoint {
+  bits: number;
+  acc: number;
+  label: string;
+}
+
+/** The upper-left frontier of points (best accuracy for at most that memory), in increasing memory. */
+export function paretoFrontier(points: MemoryPoint[]): MemoryPoint[] {
+  const sorted = [...points].sort((a, b) => a.bits - b.bits || b.acc - a.acc);
+  const out: MemoryPoint[] = [];
+  for (const p of sorted) if (!out.length || p.acc > out[out.length - 1].acc) out.push(p);
+  return out;
+}
+
+/** Accuracy of a frontier at a memory size: the best point with at most that many bits (NaN below its smallest). */
+function frontierAt(front: MemoryPoint[], bits: number): number {
+  let acc = NaN;
+  for (const p of front) if (p.bits <= bits) acc = p.acc;
+  return acc;
+}
+
+/**
+ * Where two memory-accuracy frontiers cross: the memory sizes (bits per class, at the points of either curve)
+ * where the better of the two changes. Before the first crossing one method gives more accuracy per bit.
+ */
+export function frontierCrossings(a: MemoryPoint[], b: MemoryPoint[]): Array<{ bits: number; better: 'a' | 'b' }> {
+  const fa = paretoFrontier(a);
+  const fb = paretoFrontier(b);
+  const xs = [...new Set([...fa, ...fb].map((p) => p.bits))].sort((x, y) => x - y);
+  const out: Array<{ bits: number; better: 'a' | 'b' }> = [];
+  let prev: 'a' | 'b' | null = null;
+  for (const x of xs) {
+    const va = frontierAt(fa, x);
+    const vb = frontierAt(fb, x);
+    if (Number.isNaN(va) && Number.isNaN(vb)) continue;
+    const better: 'a' | 'b' = Number.isNaN(vb) || va >= vb ? 'a' : 'b';
+    if (better !== prev) out.push({ bits: x, better });
+    prev = better;
+  }
+  return out;
+}
+
+/** Accuracy against memory per class (log axis), one marker series per method, labelled points. */
+export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: string, yTitle: string): Figure {
+  return {
+    data: [...groups.entries()].map(([name, pts]) => {
+      const s = [...pts].sort((a, b) => a.bits - b.bits);
+      return { x: s.map((p) => p.bits / 8 / 1024), y: s.map((p) => 100 * p.acc), text: s.map((p) => p.label), type: 'scatter', mode: 'lines+markers+text', textposition: 'top center', textfont: { size: 9 }, name } as never;
+    }),
+    layout: baseLayout(title, {
+      xaxis: { title: { text: 'memory per class (KiB, log scale)' }, type: 'log' },
+      yaxis: { title: { text: yTitle } },
+      legend: { orientation: 'h', y: -0.2 },
+      margin: { l: 60, r: 20, t: 60, b: 90 },
+    }),
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expandGrid, parseGrid } from '../src/sweep/grid.js';
+import { runSweep, summarize } from '../src/sweep/sweep.js';
+import { requireData, tmpDir } from './helpers.js';
+
+const SUBSET_OPTS = { classes: 10, 'train-per-class': 200, 'test-per-class': 50, 'base-classes': 4, tasks: 3, epochs: 2 };
+
+describe('sweeps', function () {
+  it('parses grids and refuses unknown keys, empty grids and bad values', () => {
+    assert.deepEqual(parseGrid('K=1,8 levels=2;binarizer=thermometer,heaviside'), { K: [1, 8], levels: [2], binarizer: ['thermometer', 'heaviside'] });
+    assert.throws(() => parseGrid(''), /the grid is empty/);
+    assert.throws(() => parseGrid('Q=1,2'), /unknown grid key "Q".*grid keys are the options of gbm run: .*K/);
+    assert.throws(() => parseGrid('K='), /grid key "K" has no values/);
+    assert.throws(() => parseGrid('K=1,two'), /K=two must be an integer/);
+    assert.throws(() => parseGrid('results=a'), /unknown grid key "results"/);
+    assert.throws(() => expandGrid({}, { method: ['gbm', 'icarl'] }), /unknown method "icarl"/);
+  });
+
+  it('drops keys that do not apply to a combination and merges the duplicates', () => {
+    const jobs = expandGrid({}, { binarizer: ['thermometer', 'heaviside'], levels: [1, 2] });
+    assert.equal(jobs.length, 3);
+    assert.deepEqual(jobs.map((j) => j.point), [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'heaviside' }, { binarizer: 'thermometer', levels: 2 }]);
+    const mixed = expandGrid({}, { method: ['gbm', 'ncm', 'replay-real'], K: [1, 8], exemplars: [5, 10] });
+    assert.deepEqual(mixed.map((j) => j.config.method.name), ['gbm', 'gbm', 'ncm', 'replay-real', 'replay-real']);
+    assert.equal(new Set(mixed.map((j) => j.id)).size, 5);
+  });
+
+  it('averages over seeds with the sample standard deviation', () => {
+    const rows = [0.2, 0.4, 0.6].map((v, i) => ({ run: `r${i}`, method: 'gbm', K: 8, seed: 1993 + i, avg_inc_acc: v, final_acc: v / 2, forgetting: 0, memory_bits_per_class: 10, input_bits: 256, seconds: 1 }));
+    const [s] = summarize(rows, ['K']);
+    assert.equal(s.n, 3);
+    assert.ok(Math.abs(Number(s.avg_inc_acc_mean) - 0.4) < 1e-12);
+    assert.ok(Math.abs(Number(s.avg_inc_acc_std) - 0.2) < 1e-12);
+  });
+
+  it('runs a grid in worker processes, resumes after being killed, and refuses a folder of another config', async function () {
+    requireData(this, 'tiny-imagenet-200.zip');
+    const results = tmpDir('sweep');
+    const grid = 'K=1,2,4,8';
+    const cli = path.join(__dirname, '..', 'bin', 'gbm');
+    const args = ['sweep', '--name', 's', '--results', results, '--grid', grid, '--jobs', '1',
+      ...Object.entries(SUBSET_OPTS).flatMap(([k, v]) => [`--${k}`, String(v)])];
+    const runs = path.join(results, 'sweeps', 's', 'runs');
+    const finished = () => (fs.existsSync(runs) ? fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'results.json'))) : []);
+    // Start the sweep, kill it once the first run has finished.
+    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    while (finished().length < 1) {
+      assert.equal(child.exitCode, null, 'the sweep ended before it could be interrupted');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    await exited;
+    const before = finished();
+    assert.ok(before.length >= 1 && before.length < 4, `${before.length} runs finished before the kill`);
+    const stamp = Object.fromEntries(before.map((d) => [d, fs.statSync(path.join(runs, d, 'results.json')).mtimeMs]));
+
+    const r = await runSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 2, 4, 8] } }, { results, progress: false });
+    assert.equal(r.jobs, 4);
+    assert.equal(r.skipped, before.length);
+    assert.equal(r.ran, 4 - before.length);
+    assert.equal(r.runs.length, 4);
+    for (const d of before) assert.equal(fs.statSync(path.join(runs, d, 'results.json')).mtimeMs, stamp[d], `${d} was rerun`);
+    assert.ok(r.runs.every((row) => Number(row.final_acc) > 0.2));
+    const csv = fs.readFileSync(path.join(r.dir, 'summary.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 5);
+
+    // Same folder, another base config: refused, nothing touched.
+    const record = fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8');
+    await assert.rejects(runSweep({ name: 's', base: { ...SUBSET_OPTS, epochs: 3 }, grid: { K: [1, 2, 4, 8] } }, { results, progress: false }), /written by a different config.*another --name/);
+    assert.equal(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8'), record);
+    assert.equal(finished().length, 4);
+  });
+});
