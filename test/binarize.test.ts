@@ -4,6 +4,10 @@ import { tf } from '../src/backend/tf.js';
 import { packBits, unpackBits } from '../src/binarize/bitpack.js';
 import { encodePacked } from '../src/binarize/index.js';
 import { fitHeaviside } from '../src/binarize/heaviside.js';
+import { fitHeavisideCached } from '../src/binarize/cache.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tmpDir } from './helpers.js';
 import { heavisideSTE, thermometerSTE } from '../src/binarize/ste.js';
 import { columnPercentiles, fitThermometer, ThermometerBinarizer } from '../src/binarize/thermometer.js';
 import { MT19937 } from '../src/util/mt19937.js';
@@ -86,6 +90,33 @@ describe('binarizers', () => {
     });
     assert.ok(ok / n > 0.9, `accuracy ${ok / n}`);
     bin.dispose();
+  });
+
+  it('a cached Heaviside binarizer gives exactly the codes of a fresh fit, and a truncated cache file is retrained', async () => {
+    const rng = new MT19937(5);
+    const n = 120;
+    const d = 8;
+    const x = Float32Array.from({ length: n * d }, () => rng.random());
+    const y = Int32Array.from({ length: n }, (_, i) => i % 3);
+    const cfg = { kind: 'heaviside' as const, bits: 24, epochs: 2, batchSize: 32, learningRate: 0.01 };
+    const dir = tmpDir('bincache');
+    const fresh = await fitHeaviside(cfg, x, y, n, d, 3, 9);
+    const first = await fitHeavisideCached(dir, cfg, x, y, n, d, 3, 9);
+    const files = fs.readdirSync(dir);
+    assert.equal(files.length, 1);
+    const stamp = fs.statSync(path.join(dir, files[0])).mtimeMs;
+    const again = await fitHeavisideCached(dir, cfg, x, y, n, d, 3, 9);
+    assert.equal(fs.statSync(path.join(dir, files[0])).mtimeMs, stamp, 'the cached file was rewritten');
+    const codes = (b: { encode(t: tf.Tensor2D): tf.Tensor2D }) => tf.tidy(() => b.encode(tf.tensor2d(x, [n, d]))).dataSync();
+    assert.deepEqual(codes(again), codes(fresh));
+    assert.deepEqual(codes(first), codes(fresh));
+    // Another seed is another entry; a truncated entry is trained again.
+    (await fitHeavisideCached(dir, cfg, x, y, n, d, 3, 10)).dispose();
+    assert.equal(fs.readdirSync(dir).length, 2);
+    fs.truncateSync(path.join(dir, files[0]), 10);
+    const redone = await fitHeavisideCached(dir, cfg, x, y, n, d, 3, 9);
+    assert.deepEqual(codes(redone), codes(fresh));
+    for (const b of [fresh, first, again, redone]) b.dispose();
   });
 
   it('packs and unpacks bits, 32 to a word', () => {

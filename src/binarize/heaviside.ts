@@ -29,6 +29,11 @@ export class HeavisideBinarizer implements Binarizer {
     return tf.tidy(() => heavisideSTE(this.project(features)) as tf.Tensor2D);
   }
 
+  /** mean, std, W, b: everything encode() uses (for caching). */
+  parameters(): tf.Tensor[] {
+    return [this.mean, this.std, this.W, this.b];
+  }
+
   state(): Record<string, unknown> {
     return { kind: 'heaviside', bits: this.config.bits, W: { shape: this.W.shape }, trainedEpochs: this.config.epochs };
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describeBackend, initBackend, type BackendInfo } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
 import { fitBinarizer, type Binarizer } from '../binarize/index.js';
-import { PROJECT_ROOT } from '../data/locate.js';
+import { cacheDir, PROJECT_ROOT } from '../data/locate.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
@@ -115,6 +115,8 @@ export interface RunOptions {
   progress?: boolean;
   /** Where the final memory is saved (optional). */
   memoryDir?: string;
+  /** Folder of trained Heaviside binarizers (default: <cache>/binarizers); null to always train afresh. */
+  binarizerCache?: string | null;
 }
 
 /**
@@ -169,7 +171,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
       let ts = Date.now();
       if (t === 0) {
-        if (spec.input === 'codes') binarizer = await fitBinarizer(config.binarizer, sel.x, y, sel.n, F, newPos.length, rng.childSeed());
+        if (spec.input === 'codes') binarizer = await fitBinarizer(config.binarizer, sel.x, y, sel.n, F, newPos.length, rng.childSeed(), opts.binarizerCache === null ? undefined : opts.binarizerCache ?? path.join(cacheDir(), 'binarizers'));
         const bz = binarizer;
         testX = tf.tidy(() => {
           const f = tf.tensor2d(feats.test.features, [feats.test.count, F]);
