@@ -22,7 +22,7 @@ describe('sweeps', function () {
   it('drops keys that do not apply to a combination and merges the duplicates', () => {
     const jobs = expandGrid({}, { binarizer: ['thermometer', 'heaviside'], levels: [1, 2] });
     assert.equal(jobs.length, 3);
-    assert.deepEqual(jobs.map((j) => j.point), [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'heaviside' }, { binarizer: 'thermometer', levels: 2 }]);
+    assert.deepEqual(jobs.map((j) => j.point), [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'thermometer', levels: 2 }, { binarizer: 'heaviside' }]);
     const mixed = expandGrid({}, { method: ['gbm', 'ncm', 'replay-real'], K: [1, 8], exemplars: [5, 10] });
     assert.deepEqual(mixed.map((j) => j.config.method.name), ['gbm', 'gbm', 'ncm', 'replay-real', 'replay-real']);
     assert.equal(new Set(mixed.map((j) => j.id)).size, 5);

@@ -37,7 +37,7 @@ export function pairwiseMutualInformation(codes: ArrayLike<number>, n: number, d
       let v = 0;
       for (const [nab, qa, qb] of [[n11, pa, pb], [n10, pa, 1 - pb], [n01, 1 - pa, pb], [n00, 1 - pa, 1 - pb]]) {
         const p = nab / tot;
-        v += p * Math.log(p / (qa * qb));
+        if (p > 0) v += p * Math.log(p / (qa * qb));
       }
       mi[a * d + b] = v;
       mi[b * d + a] = v;

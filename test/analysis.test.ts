@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { chowLiuLogLikelihood, fitChowLiu, independentLogLikelihood, mixtureLogLikelihood, pairwiseMutualInformation, shuffleColumns } from '../src/analysis/bit-correlation.js';
+import { MT19937 } from '../src/util/mt19937.js';
+
+describe('bit correlation analysis', () => {
+  it('mutual information is log 2 for two copies of a fair bit and 0 for independent fair bits', () => {
+    // Rows (a, a, b): bit 1 copies bit 0; bit 2 is independent of both (all four combinations once each).
+    const rows = [[0, 0, 0], [0, 0, 1], [1, 1, 0], [1, 1, 1]].flat();
+    const mi = pairwiseMutualInformation(rows, 4, 3, 0);
+    assert.ok(Math.abs(mi[0 * 3 + 1] - Math.log(2)) < 1e-12, `MI(0,1) = ${mi[1]}`);
+    assert.ok(Math.abs(mi[0 * 3 + 2]) < 1e-12 && Math.abs(mi[1 * 3 + 2]) < 1e-12);
+    assert.equal(mi[0], 0);
+    assert.equal(mi[1 * 3 + 0], mi[0 * 3 + 1]);
+  });
+
+  it('shuffling columns keeps every bit\'s count and destroys the dependence', () => {
+    const rng = new MT19937(1);
+    const n = 2000;
+    const x = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) { x[2 * i] = rng.random() < 0.5 ? 1 : 0; x[2 * i + 1] = x[2 * i]; }
+    const s = shuffleColumns(x, n, 2, () => rng.random());
+    const count = (a: Float32Array, j: number) => a.filter((_, i) => i % 2 === j).reduce((p, v) => p + v, 0);
+    assert.equal(count(s, 0), count(x, 0));
+    assert.equal(count(s, 1), count(x, 1));
+    assert.ok(pairwiseMutualInformation(s, n, 2)[1] < 0.01);
+    assert.ok(pairwiseMutualInformation(x, n, 2)[1] > 0.6);
+  });
+
+  it('the Chow-Liu tree recovers a chain and beats independent bits on it; K = 1 mixture equals independent bits', () => {
+    const rng = new MT19937(2);
+    const n = 3000;
+    const d = 4;
+    const make = (m: number) => {
+      const x = new Float32Array(m * d);
+      for (let i = 0; i < m; i++) {
+        x[i * d] = rng.random() < 0.5 ? 1 : 0;
+        for (let j = 1; j < d; j++) x[i * d + j] = rng.random() < 0.9 ? x[i * d + j - 1] : 1 - x[i * d + j - 1];
+      }
+      return x;
+    };
+    const train = make(n);
+    const test = make(1000);
+    const tree = fitChowLiu(train, n, d);
+    assert.deepEqual(Array.from(tree.parent), [-1, 0, 1, 2]);
+    const ind = independentLogLikelihood(train, n, test, 1000, d);
+    const cl = chowLiuLogLikelihood(tree, test, 1000, d);
+    // Analytic: independent fair bits give 4 log(1/2); the chain gives log(1/2) + 3 H(0.9) less in magnitude.
+    assert.ok(Math.abs(ind - 4 * Math.log(0.5)) < 0.01, `independent ${ind}`);
+    const h = -(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1));
+    assert.ok(Math.abs(cl - (Math.log(0.5) - 3 * h)) < 0.05, `chain ${cl} vs ${Math.log(0.5) - 3 * h}`);
+    // A one-component mixture with the smoothed frequencies is the independent model.
+    const mu = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += train[i * d + j];
+    for (let j = 0; j < d; j++) mu[j] = (mu[j] + 0.5) / (n + 1);
+    assert.ok(Math.abs(mixtureLogLikelihood(mu, [1], 1, test, 1000, d) - ind) < 1e-9);
+  });
+});
