@@ -10,7 +10,7 @@ describe('cli', () => {
   it('--help lists every command, and each command lists its options with defaults', () => {
     const r = run('--help');
     assert.equal(r.status, 0);
-    for (const c of ['start', 'features', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['start', 'run', 'sweep', 'features', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
     const f = run('features', '--help');
     assert.match(f.stdout, /--dataset <string>.*\(default: tinyimagenet\)/);
     assert.match(f.stdout, /--batch-size <int>.*\(default: 128\)/);
@@ -24,6 +24,13 @@ describe('cli', () => {
       [['frobnicate'], /^gbm: .*unknown command "frobnicate"/],
       [['info', '--backend', 'gpu'], /^gbm: unknown backend "gpu"/],
       [['features', '--backend', 'gpu'], /^gbm: unknown backend "gpu"/],
+      [['run', '--method', 'icarl'], /^gbm: unknown method "icarl"\. Fix: use one of: gbm, gbm-k1, finetune/],
+      [['run', '--exemplars', '5'], /^gbm: method gbm has no option "exemplars"/],
+      [['sweep', '--grid', 'Q=1,2'], /^gbm: unknown grid key "Q"\. Fix: grid keys are the options of gbm run/],
+      [['sweep', '--grid', ''], /^gbm: the grid is empty/],
+      [['sweep'], /^gbm: no grid given/],
+      [['sweep', '--study', 'nope'], /^gbm: unknown study "nope"/],
+      [['sweep', '--grid-file', '/nonexistent/grid.json'], /^gbm: cannot read grid file \/nonexistent\/grid.json/],
     ];
     for (const [args, re] of cases) {
       const r = run(...args);
