@@ -46,14 +46,18 @@ describe('sweeps', function () {
     const runs = path.join(results, 'sweeps', 's', 'runs');
     const finished = () => (fs.existsSync(runs) ? fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'results.json'))) : []);
     // Start the sweep, kill it once the first run has finished.
-    const child = spawn(process.execPath, [cli, ...args], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
     while (finished().length < 1) {
       assert.equal(child.exitCode, null, 'the sweep ended before it could be interrupted');
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGTERM');
     await exited;
+    assert.notEqual(child.exitCode, 0, 'an interrupted sweep must not report success');
+    assert.match(stderr, /sweep interrupted \(SIGTERM\); finished runs are kept\. Fix: rerun the same command to resume/);
     const before = finished();
     assert.ok(before.length >= 1 && before.length < 4, `${before.length} runs finished before the kill`);
     const stamp = Object.fromEntries(before.map((d) => [d, fs.statSync(path.join(runs, d, 'results.json')).mtimeMs]));

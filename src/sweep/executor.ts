@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
 import type { SweepJob } from './grid.js';
 
 /** A job handed to an executor: the run's config and the folder its results.json must end up in. */
@@ -24,34 +25,47 @@ export class ProcessPoolExecutor implements SweepExecutor {
 
   constructor(readonly workers = os.availableParallelism()) {}
 
-  run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void> {
+  /**
+   * Run the tasks; on SIGINT/SIGTERM the running children are killed, nothing new starts, and the promise rejects
+   * (finished runs stay finished, so the same sweep resumes from there).
+   */
+  async run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void> {
     const queue = [...tasks];
     const worker = path.join(__dirname, 'worker.ts');
     const tsx = require.resolve('tsx/cjs');
-    const stop = () => { for (const c of this.children) c.kill('SIGTERM'); };
+    let interrupted: string | null = null;
+    const stop = (signal: NodeJS.Signals) => {
+      interrupted = signal;
+      queue.length = 0;
+      for (const c of this.children) c.kill('SIGTERM');
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const next = (): Promise<void> => {
-      const task = queue.shift();
-      if (!task) return Promise.resolve();
-      const jobFile = path.join(task.dir, 'job.json');
-      writeJsonAtomic(jobFile, { config: task.job.config, dir: task.dir });
-      return new Promise<void>((resolve) => {
-        const child = spawn(process.execPath, ['-r', tsx, worker, jobFile], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
-        this.children.add(child);
-        let err = '';
-        child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
-        child.on('close', (code, signal) => {
-          this.children.delete(child);
-          const line = err.trim().split('\n').filter(Boolean).pop() ?? '';
-          onDone(task, code === 0 ? null : `exit ${code ?? signal}: ${line}`);
-          resolve();
+    const next = async (): Promise<void> => {
+      for (let task = queue.shift(); task && !interrupted; task = queue.shift()) {
+        const t = task;
+        const jobFile = path.join(t.dir, 'job.json');
+        writeJsonAtomic(jobFile, { config: t.job.config, dir: t.dir });
+        const error = await new Promise<string | null>((resolve) => {
+          const child = spawn(process.execPath, ['-r', tsx, worker, jobFile], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+          this.children.add(child);
+          let err = '';
+          child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
+          child.on('close', (code, signal) => {
+            this.children.delete(child);
+            const line = err.trim().split('\n').filter(Boolean).pop() ?? '';
+            resolve(code === 0 ? null : `exit ${code ?? signal}: ${line}`);
+          });
         });
-      }).then(next);
+        if (!interrupted) onDone(t, error);
+      }
     };
-    return Promise.all(Array.from({ length: Math.max(1, Math.min(this.workers, tasks.length)) }, next)).then(() => {
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(this.workers, tasks.length)) }, next));
+    } finally {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
-    });
+    }
+    if (interrupted) throw new GbmError(`sweep interrupted (${interrupted}); finished runs are kept.`, 'rerun the same command to resume where it stopped.');
   }
 }
