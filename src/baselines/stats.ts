@@ -1,12 +1,4 @@
-import type { StepData } from '../cil/method.js';
-
-/** Row indices of each of a step's classes, in the order of d.newClasses. */
-export function rowsByClass(d: StepData): Int32Array[] {
-  const slot = new Map(d.newClasses.map((c, i) => [c, i] as const));
-  const lists = d.newClasses.map(() => [] as number[]);
-  d.y.forEach((c, i) => lists[slot.get(c)!].push(i));
-  return lists.map((l) => Int32Array.from(l));
-}
+export { rowsByClass } from '../cil/method.js';
 
 /** Copy the given rows of x [n x dim] into a new array. */
 export function gatherRows(x: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {

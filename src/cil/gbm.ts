@@ -1,17 +1,14 @@
 import { fitBernoulliMixtures } from '../memory/em.js';
 import { BinaryMemory } from '../memory/memory.js';
 import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
-import type { MethodContext, MethodSpec, StepData } from './method.js';
+import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from './method.js';
 
 /** Rows of each class of a step, as 0/1 bytes per class (what EM takes). */
 export function codesByClass(d: StepData): Uint8Array[] {
-  const perClass = d.newClasses.map(() => [] as number[]);
-  const slot = new Map(d.newClasses.map((c, i) => [c, i] as const));
-  d.y.forEach((c, i) => perClass[slot.get(c)!].push(i));
   const D = d.dim;
-  return perClass.map((list) => {
-    const out = new Uint8Array(list.length * D);
-    list.forEach((i, j) => { for (let k = 0; k < D; k++) out[j * D + k] = d.x[i * D + k]; });
+  return rowsByClass(d).map((rows) => {
+    const out = new Uint8Array(rows.length * D);
+    rows.forEach((i, j) => { for (let k = 0; k < D; k++) out[j * D + k] = d.x[i * D + k]; });
     return out;
   });
 }

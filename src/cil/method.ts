@@ -81,3 +81,11 @@ export interface MethodSpec {
   options: Record<string, MethodOption>;
   create(ctx: MethodContext): CilMethod;
 }
+
+/** Row indices of each of a step's classes, in the order of d.newClasses. */
+export function rowsByClass(d: StepData): Int32Array[] {
+  const slot = new Map(d.newClasses.map((c, i) => [c, i] as const));
+  const lists = d.newClasses.map(() => [] as number[]);
+  d.y.forEach((c, i) => lists[slot.get(c)!].push(i));
+  return lists.map((l) => Int32Array.from(l));
+}
