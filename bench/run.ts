@@ -1,5 +1,6 @@
 /** npm run bench [-- --quick] [name...]: run the kit's benchmarks and print a markdown table for BENCHMARKS.md. */
 import os from 'node:os';
+import { benchClassifier } from './classifier.js';
 import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
 
@@ -13,6 +14,7 @@ export interface BenchRow {
 const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   features: benchFeatures,
   em: benchEm,
+  classifier: benchClassifier,
 };
 
 async function main(): Promise<void> {
