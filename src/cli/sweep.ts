@@ -13,8 +13,9 @@ const pct = (v: unknown) => (typeof v === 'number' ? (100 * v).toFixed(2) : '');
 
 /** Print a sweep summary as an aligned table (means +- std over seeds). */
 export function printSummary(rows: Array<Record<string, string | number>>, keys: string[]): void {
-  const head = ['method', ...keys.filter((k) => k !== 'seed'), 'n', 'avg inc acc (%)', 'final (%)', 'bits/class'];
-  const body = rows.map((r) => [String(r.method), ...keys.filter((k) => k !== 'seed').map((k) => String(r[k])), String(r.n),
+  keys = keys.filter((k) => k !== 'seed' && k !== 'method');
+  const head = ['method', ...keys, 'n', 'avg inc acc (%)', 'final (%)', 'bits/class'];
+  const body = rows.map((r) => [String(r.method), ...keys.map((k) => String(r[k])), String(r.n),
     `${pct(r.avg_inc_acc_mean)} ± ${pct(r.avg_inc_acc_std)}`, `${pct(r.final_acc_mean)} ± ${pct(r.final_acc_std)}`, String(Math.round(Number(r.memory_bits_per_class_mean)))]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   for (const line of [head, ...body]) console.log(line.map((c, i) => c.padStart(w[i])).join('  '));

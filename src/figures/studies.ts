@@ -82,13 +82,22 @@ export function frontierCrossings(a: MemoryPoint[], b: MemoryPoint[]): Array<{ b
   return out;
 }
 
-/** Accuracy against memory per class (log axis), one marker series per method, labelled points. */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+/**
+ * Accuracy against memory per class (log axis): every option of a method as a labelled marker, and a line along
+ * the method's frontier (the best accuracy it reaches for at most that memory).
+ */
 export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: string, yTitle: string): Figure {
+  const data: Figure['data'] = [];
+  [...groups.entries()].forEach(([name, pts], i) => {
+    const color = PALETTE[i % PALETTE.length];
+    const front = paretoFrontier(pts);
+    data.push({ x: pts.map((p) => p.bits / 8 / 1024), y: pts.map((p) => 100 * p.acc), text: pts.map((p) => p.label), type: 'scatter', mode: 'markers+text', textposition: 'top center', textfont: { size: 9, color }, marker: { color, size: 7 }, name, legendgroup: name } as never);
+    data.push({ x: front.map((p) => p.bits / 8 / 1024), y: front.map((p) => 100 * p.acc), type: 'scatter', mode: 'lines', line: { color, width: 2 }, name: `${name}: frontier`, legendgroup: name, showlegend: false } as never);
+  });
   return {
-    data: [...groups.entries()].map(([name, pts]) => {
-      const s = [...pts].sort((a, b) => a.bits - b.bits);
-      return { x: s.map((p) => p.bits / 8 / 1024), y: s.map((p) => 100 * p.acc), text: s.map((p) => p.label), type: 'scatter', mode: 'lines+markers+text', textposition: 'top center', textfont: { size: 9 }, name } as never;
-    }),
+    data,
     layout: baseLayout(title, {
       xaxis: { title: { text: 'memory per class (KiB, log scale)' }, type: 'log' },
       yaxis: { title: { text: yTitle } },
