@@ -10,7 +10,7 @@ class JointMethod implements CilMethod {
   private readonly ys: Int32Array[] = [];
   private rows = 0;
 
-  constructor(private readonly ctx: MethodContext) {}
+  constructor(private readonly ctx: MethodContext, private readonly bitsPerValue: number) {}
 
   async learn(d: StepData): Promise<StepStats> {
     const { config, rng } = this.ctx;
@@ -42,7 +42,7 @@ class JointMethod implements CilMethod {
   /** Every row of every earlier class is kept: rows x D' bits for codes, rows x F x 32 for features. */
   memoryBits(): number {
     const last = this.ys.length ? this.ys[this.ys.length - 1].length : 0;
-    return (this.rows - last) * this.ctx.dim * (JOINT_METHOD.name === this.ctx.config.method.name ? 1 : 32);
+    return (this.rows - last) * this.ctx.dim * this.bitsPerValue;
   }
 
   dispose(): void {
@@ -59,7 +59,7 @@ export const JOINT_METHOD: MethodSpec = {
   usesClassifier: true,
   usesBmm: false,
   options: {},
-  create: (ctx) => new JointMethod(ctx),
+  create: (ctx) => new JointMethod(ctx, 1),
 };
 
 /** Joint training on the real features (the upper bound of the feature-based baselines). */
@@ -68,4 +68,5 @@ export const JOINT_REAL_METHOD: MethodSpec = {
   name: 'joint-real',
   description: 'retrain G on all real features of every class seen so far (upper bound of the feature-based methods)',
   input: 'features',
+  create: (ctx) => new JointMethod(ctx, 32),
 };
