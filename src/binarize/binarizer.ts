@@ -21,13 +21,19 @@ export interface HeavisideConfig {
   learningRate: number;
 }
 
-export type BinarizerConfig = ThermometerConfig | HeavisideConfig;
+/** No binarizer: the features already are bits (a BNN's embedding, uint8 bits from `--features`). */
+export interface IdentityConfig {
+  kind: 'none';
+}
+
+export type BinarizerConfig = ThermometerConfig | HeavisideConfig | IdentityConfig;
 
 /** Defaults of each binarizer, in one place. */
-export const BINARIZER_DEFAULTS: { thermometer: ThermometerConfig; heaviside: HeavisideConfig } = {
+export const BINARIZER_DEFAULTS: { thermometer: ThermometerConfig; heaviside: HeavisideConfig; none: IdentityConfig } = {
   // 75th percentile per dimension: the best of {50, 75, 95 per-dim; 99 global} on TinyImageNet/MobileNet base classes (README).
   thermometer: { kind: 'thermometer', levels: 1, percentile: 75, scope: 'per-dim' },
   heaviside: { kind: 'heaviside', bits: 256, epochs: 10, batchSize: 256, learningRate: 1e-3 },
+  none: { kind: 'none' },
 };
 
 /** A fitted binarizer: real features in, binary codes out (0/1 float32, so they feed matMuls directly). */

@@ -3,6 +3,7 @@ import type { Binarizer, BinarizerConfig } from './binarizer.js';
 import { packBits } from './bitpack.js';
 import { fitHeavisideCached } from './cache.js';
 import { fitHeaviside } from './heaviside.js';
+import { identityBinarizer } from './identity.js';
 import { fitThermometer } from './thermometer.js';
 
 export * from './binarizer.js';
@@ -13,6 +14,7 @@ export * from './binarizer.js';
  */
 export async function fitBinarizer(config: BinarizerConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number, cacheDir?: string): Promise<Binarizer> {
   if (config.kind === 'thermometer') return fitThermometer(config, features, n, d);
+  if (config.kind === 'none') return identityBinarizer(config, features, n, d);
   return cacheDir ? fitHeavisideCached(cacheDir, config, features, labels, n, d, numClasses, seed) : fitHeaviside(config, features, labels, n, d, numClasses, seed);
 }
 

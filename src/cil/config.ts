@@ -11,7 +11,9 @@ import { methodSpec, resolveMethodOptions } from '../baselines/registry.js';
 /** Everything that defines a GBM run: plain JSON, stored in every results file so any run can be redone. */
 export interface GbmConfig {
   /** Where the embeddings come from (see `gbm features`). */
-  features: { dataset: string; backbone: string; inputSize?: number; root?: string; subset?: Subset };
+  features: { dataset: string; backbone: string; inputSize?: number; root?: string; subset?: Subset;
+    /** A folder of .npy features computed elsewhere (see EXTERNAL_LAYOUTS); dataset and backbone are then 'npy' / 'external'. */
+    path?: string };
   scenario: ScenarioConfig;
   binarizer: BinarizerConfig;
   memory: { em: EmConfig; muBits: MuBits };
@@ -40,9 +42,11 @@ export type GbmConfigInput = DeepPartial<Omit<GbmConfig, 'method'>> & { method?:
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
   const kind = input.binarizer?.kind ?? GBM_DEFAULTS.binarizer.kind;
-  if (kind !== 'thermometer' && kind !== 'heaviside') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer or heaviside.');
+  if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
   const cfg: GbmConfig = {
-    features: { ...GBM_DEFAULTS.features, ...input.features } as GbmConfig['features'],
+    features: (input.features?.path
+      ? { dataset: 'npy', backbone: 'external', path: input.features.path, ...(input.features.subset ? { subset: input.features.subset } : {}) }
+      : { ...GBM_DEFAULTS.features, ...input.features }) as GbmConfig['features'],
     scenario: { ...GBM_DEFAULTS.scenario, ...input.scenario },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
     binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,

@@ -8,6 +8,7 @@ import { fitBinarizer, type Binarizer } from '../binarize/index.js';
 import { cacheDir, PROJECT_ROOT } from '../data/locate.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
+import { loadExternalFeatures } from '../features/external.js';
 import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
 import { selectClasses } from '../features/select.js';
 import { methodSpec } from '../baselines/registry.js';
@@ -72,9 +73,11 @@ export interface RunResult {
 /** A short, stable name for a config, used as its results folder (the key options; the full config is in results.json). */
 export function runName(c: GbmConfig): string {
   const spec = methodSpec(c.method.name);
-  const b = spec.input === 'features' ? 'feat' : c.binarizer.kind === 'thermometer' ? `thermo-p${c.binarizer.levels}` : `heavi-${c.binarizer.bits}`;
+  const bz = c.binarizer;
+  const b = spec.input === 'features' ? 'feat' : bz.kind === 'thermometer' ? `thermo-p${bz.levels}` : bz.kind === 'heaviside' ? `heavi-${bz.bits}` : 'bits';
   const sub = c.features.subset ? '-subset' : '';
-  const head = `${c.features.dataset}${sub}-${c.features.backbone}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
+  const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${c.features.backbone}`;
+  const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
   if (c.method.name === 'gbm') return `${head}-K${c.memory.em.K}-mu${c.memory.muBits}-pseudo-s${c.seed}`;
   const opts = Object.values(c.method.options).map(String);
   const mu = spec.usesBmm ? [`mu${c.memory.muBits}`] : [];
@@ -129,7 +132,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const spec = methodSpec(config.method.name);
   const t0 = Date.now();
   const backend = await initBackend();
-  if (!opts.features) {
+  if (!opts.features && !config.features.path) {
     // Check the scenario against the data's class count before extracting anything.
     let numClasses = config.features.subset?.classes?.length;
     if (numClasses === undefined) {
@@ -139,7 +142,9 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
     }
     buildScenario(numClasses, config.scenario);
   }
-  const feats = opts.features ?? await extractFeatures({ ...config.features, progress: opts.progress !== false });
+  const feats = opts.features ?? (config.features.path
+    ? loadExternalFeatures(config.features.path)
+    : await extractFeatures({ ...config.features, progress: opts.progress !== false }));
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
 

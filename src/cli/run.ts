@@ -17,10 +17,11 @@ type Opts = Record<string, string | number | boolean | undefined>;
 export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'config', type: 'string', help: 'JSON file with a (partial) GbmConfig; flags below override it' },
   ...SOURCE_OPTIONS,
+  { name: 'features', type: 'string', help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")' },
   { name: 'base-classes', type: 'int', help: 'classes of the base task (default: 100)' },
   { name: 'tasks', type: 'int', help: 'incremental tasks after the base task (default: 5)' },
   { name: 'order-seed', type: 'int', help: 'class-order seed, numpy permutation (default: 1993)' },
-  { name: 'binarizer', type: 'string', help: 'thermometer | heaviside (default: thermometer)' },
+  { name: 'binarizer', type: 'string', help: 'thermometer | heaviside | none (features already 0/1 bits) (default: thermometer)' },
   { name: 'levels', type: 'int', help: 'thermometer levels p per feature (default: 1)' },
   { name: 'percentile', type: 'number', help: 'thermometer range c = this percentile of base features (default: 75)' },
   { name: 'scope', type: 'string', help: 'thermometer range per-dim | global (default: per-dim)' },
@@ -69,6 +70,7 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   const set = <T>(v: unknown, f: (x: T) => void) => { if (v !== undefined) f(v as T); };
   c.features = { ...c.features };
   set<string>(o['dataset'], (v) => { c.features!.dataset = v; });
+  set<string>(o['features'], (v) => { c.features!.path = path.resolve(v); });
   set<string>(o['root'], (v) => { c.features!.root = v; });
   set<string>(o['backbone'], (v) => { c.features!.backbone = v; });
   set<number>(o['input-size'], (v) => { c.features!.inputSize = v; });

@@ -88,7 +88,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   for (const j of todo) fs.mkdirSync(runDir(j), { recursive: true });
   // Extract (or check) every feature set once here, so parallel runs never extract the same one side by side.
   const featureSets = new Map(todo.map((j) => [JSON.stringify(j.config.features), j.config.features] as const));
-  for (const f of featureSets.values()) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
+  for (const f of featureSets.values()) if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
   await (opts.executor ?? new ProcessPoolExecutor()).run(todo.map((job) => ({ job, dir: runDir(job) })), (t, error) => {
     if (error) {
       failed.push({ id: t.job.id, error });
