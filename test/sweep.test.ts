@@ -28,6 +28,17 @@ describe('sweeps', function () {
     assert.equal(new Set(mixed.map((j) => j.id)).size, 5);
   });
 
+  it('refuses a sweep folder whose sweep.json is unreadable, and leaves it as it was', async () => {
+    const results = tmpDir('sweep-bad');
+    const dir = path.join(results, 'sweeps', 'x');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'sweep.json'), '{ not json');
+    await assert.rejects(runSweep({ name: 'x', base: {}, grid: { K: [1] } }, { results, progress: false }), /cannot read .*sweep\.json.*Fix: delete that sweep folder/);
+    assert.equal(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8'), '{ not json');
+    assert.deepEqual(fs.readdirSync(dir), ['sweep.json']);
+    await assert.rejects(runSweep({ name: '../x', base: {}, grid: { K: [1] } }, { results, progress: false }), /not a plain folder name/);
+  });
+
   it('averages over seeds with the sample standard deviation', () => {
     const rows = [0.2, 0.4, 0.6].map((v, i) => ({ run: `r${i}`, method: 'gbm', K: 8, seed: 1993 + i, avg_inc_acc: v, final_acc: v / 2, forgetting: 0, memory_bits_per_class: 10, input_bits: 256, seconds: 1 }));
     const [s] = summarize(rows, ['K']);

@@ -74,7 +74,12 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   const record = { format: 'gbm-sweep/1', name: spec.name, base, grid };
   const recordFile = path.join(dir, 'sweep.json');
   if (fs.existsSync(recordFile)) {
-    const old = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as typeof record;
+    let old: typeof record;
+    try {
+      old = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as typeof record;
+    } catch (e) {
+      throw new GbmError(`cannot read ${recordFile}: ${(e as Error).message}.`, 'delete that sweep folder to start it over, or give this sweep another --name.');
+    }
     if (JSON.stringify({ base: old.base, grid: old.grid }) !== JSON.stringify({ base, grid })) {
       throw new GbmError(`${dir} holds a sweep written by a different config (base options or grid differ).`, 'give this sweep another --name, or delete that folder to start it over.');
     }
