@@ -101,6 +101,7 @@ for s in ('train', 'test'):
     save(s + '_features', rng.random((8, 4)).astype(np.float32))
     save(s + '_labels', np.arange(8) % 2, raw=False)`);
     await assert.rejects(runGbm({ features: { path: real }, scenario: { baseClasses: 1, tasks: 1 }, binarizer: { kind: 'none' } }, { progress: false }), /binarizer "none" needs 0\/1 features.*Fix: use --binarizer thermometer or heaviside/);
+    await assert.rejects(runGbm({ features: { path: real, subset: { classes: [0] } } }, { progress: false }), /do not apply to --features/);
   });
 
   it('runs GBM and FeCAM on features from numpy, and names the run after the folder', async () => {

@@ -43,9 +43,10 @@ export type GbmConfigInput = DeepPartial<Omit<GbmConfig, 'method'>> & { method?:
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
   const kind = input.binarizer?.kind ?? GBM_DEFAULTS.binarizer.kind;
   if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
+  if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
   const cfg: GbmConfig = {
     features: (input.features?.path
-      ? { dataset: 'npy', backbone: 'external', path: input.features.path, ...(input.features.subset ? { subset: input.features.subset } : {}) }
+      ? { dataset: 'npy', backbone: 'external', path: input.features.path }
       : { ...GBM_DEFAULTS.features, ...input.features }) as GbmConfig['features'],
     scenario: { ...GBM_DEFAULTS.scenario, ...input.scenario },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
