@@ -29,13 +29,15 @@ function tslabDisplay(): TslabDisplay | null {
 }
 
 /**
- * Show a figure inline in a tslab notebook (PNG), and save it as PNG+SVG under figures/ when `name` is given;
+ * Show a figure inline in a tslab notebook (PNG), and save it as PNG+SVG under figures/ (figures/quick/ in quick
+ * mode) when `name` is given;
  * outside a notebook it only saves. Returns the saved paths.
  */
 export async function showInline(fig: Figure, name?: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string } | null> {
   const d = tslabDisplay();
   if (d) d.png(await renderFigure(fig, 'png', { scale: 1, ...size, ...sizeOf(fig) }));
-  return name ? saveFigure(fig, path.join(PROJECT_ROOT, 'figures', name), sizeOf(fig)) : null;
+  // Quick mode (CI, small subsets) saves under figures/quick/, so it never replaces a full run's figures.
+  return name ? saveFigure(fig, path.join(PROJECT_ROOT, 'figures', ...(quickMode() ? ['quick'] : []), name), sizeOf(fig)) : null;
 }
 
 /** Rows of a danfo DataFrame, with its index as a first column when it is not just 0..n-1. */
