@@ -1,7 +1,8 @@
 import { tf } from '../backend/tf.js';
-import type { CilMethod, MethodContext, MethodSpec, StepData, StepStats } from '../cil/method.js';
+import { rowsByClass, type CilMethod, type MethodContext, type MethodSpec, type StepData, type StepStats } from '../cil/method.js';
 import { GbmError } from '../util/errors.js';
-import { l2normalize, rowsByClass } from './stats.js';
+import { gatherRows } from '../features/select.js';
+import { l2normalize } from './stats.js';
 
 /** Sample covariance (n - 1 denominator) of rows of x [n x dim], float64, row-major [dim x dim]. */
 export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean: Float64Array; cov: Float64Array } {
@@ -106,9 +107,7 @@ class FecamMethod implements CilMethod {
     const F = d.dim;
     const t = tukey(d.x, this.o.beta);
     rowsByClass(d).forEach((rows, i) => {
-      const xs = new Float64Array(rows.length * F);
-      rows.forEach((r, j) => { for (let k = 0; k < F; k++) xs[j * F + k] = t[r * F + k]; });
-      const { mean, cov } = covariance(xs, rows.length, F);
+      const { mean, cov } = covariance(gatherRows(t, F, rows), rows.length, F);
       // Shrunk twice then normalised, as in FeCAM's public code (and Avalanche's port).
       const s = shrinkCovariance(shrinkCovariance(cov, F, this.o.alpha1, this.o.alpha2), F, this.o.alpha1, this.o.alpha2);
       this.means.set(d.newClasses[i], Float32Array.from(l2normalize(mean)));

@@ -1,7 +1,7 @@
 import { LinearReplayMethod, type ReplayMemory } from '../cil/linear-method.js';
-import type { MethodContext, MethodSpec, StepData } from '../cil/method.js';
+import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from '../cil/method.js';
 import { MT19937 } from '../util/mt19937.js';
-import { l2normalize, meanOfRows, rowsByClass } from './stats.js';
+import { l2normalize, meanOfRows } from './stats.js';
 
 /**
  * FeTrIL's memory: one mean per class. Rows of an old class c are made from a real row x of a new class n

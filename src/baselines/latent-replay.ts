@@ -1,8 +1,8 @@
 import { LinearReplayMethod, type ReplayMemory } from '../cil/linear-method.js';
-import type { MethodContext, MethodSpec, StepData } from '../cil/method.js';
+import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from '../cil/method.js';
+import { gatherRows } from '../features/select.js';
 import { MT19937 } from '../util/mt19937.js';
 import { herdingSelect } from './herding.js';
-import { gatherRows, rowsByClass } from './stats.js';
 
 /** Stored exemplars per class (E rows, picked at random or by herding), replayed by drawing among them. */
 class ExemplarMemory implements ReplayMemory {
@@ -75,12 +75,9 @@ export const REPLAY_BINARY_METHOD: MethodSpec = {
 
 /** Latent replay of E stored real (float32) features per class. */
 export const REPLAY_REAL_METHOD: MethodSpec = {
+  ...REPLAY_BINARY_METHOD,
   name: 'replay-real',
   description: 'latent replay of E stored real features per class (E x F x 32 bits per class)',
-  reference: REFERENCE,
   input: 'features',
-  usesClassifier: true,
-  usesBmm: false,
-  options: OPTIONS,
   create: (ctx) => new LinearReplayMethod(ctx, new ExemplarMemory(ctx, 32)),
 };

@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import type { CilMethod, MethodContext, MethodSpec, StepData, StepStats } from '../cil/method.js';
-import { l2normalize, meanOfRows, rowsByClass } from './stats.js';
+import { rowsByClass, type CilMethod, type MethodContext, type MethodSpec, type StepData, type StepStats } from '../cil/method.js';
+import { l2normalize, meanOfRows } from './stats.js';
 
 /** Class means by class position, as a [C x dim] float32 matrix (positions 0..C-1 must all be present). */
 export function meansMatrix(means: Map<number, Float64Array>, dim: number): Float32Array {

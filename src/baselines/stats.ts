@@ -1,12 +1,3 @@
-export { rowsByClass } from '../cil/method.js';
-
-/** Copy the given rows of x [n x dim] into a new array. */
-export function gatherRows(x: Float32Array, dim: number, rows: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(rows.length * dim);
-  for (let j = 0; j < rows.length; j++) out.set(x.subarray(rows[j] * dim, (rows[j] + 1) * dim), j * dim);
-  return out;
-}
-
 /** Mean of the given rows, in float64. */
 export function meanOfRows(x: Float32Array, dim: number, rows: ArrayLike<number>): Float64Array {
   const m = new Float64Array(dim);

@@ -1,3 +1,4 @@
+import { gatherRows } from '../features/select.js';
 import { fitBernoulliMixtures } from '../memory/em.js';
 import { BinaryMemory } from '../memory/memory.js';
 import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
@@ -5,12 +6,7 @@ import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from 
 
 /** Rows of each class of a step, as 0/1 bytes per class (what EM takes). */
 export function codesByClass(d: StepData): Uint8Array[] {
-  const D = d.dim;
-  return rowsByClass(d).map((rows) => {
-    const out = new Uint8Array(rows.length * D);
-    rows.forEach((i, j) => { for (let k = 0; k < D; k++) out[j * D + k] = d.x[i * D + k]; });
-    return out;
-  });
+  return rowsByClass(d).map((rows) => gatherRows(d.x, d.dim, rows, new Uint8Array(rows.length * d.dim)));
 }
 
 /** GBM's memory: one Bernoulli mixture per class, fitted by EM on the class's codes, sampled for pseudo-replay. */
