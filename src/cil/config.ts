@@ -6,6 +6,7 @@ import { checkEmConfig, EM_DEFAULTS, type EmConfig } from '../memory/em.js';
 import { checkMuBits, type MuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
 import { SCENARIO_DEFAULTS, type ScenarioConfig } from './scenario.js';
+import { datasetProtocol } from '../data/registry.js';
 import { methodSpec, resolveMethodOptions } from '../baselines/registry.js';
 
 /** Everything that defines a GBM run: plain JSON, stored in every results file so any run can be redone. */
@@ -39,6 +40,11 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unk
 /** A partial config; `replay: 'none'` is still read as `method: finetune` (results files from before methods existed). */
 export type GbmConfigInput = DeepPartial<Omit<GbmConfig, 'method'>> & { method?: { name?: string; options?: Record<string, unknown> }; replay?: 'pseudo' | 'none' };
 
+function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' | 'tasks'> {
+  const p = datasetProtocol(dataset);
+  return { baseClasses: p.baseClasses, tasks: p.tasks[0] };
+}
+
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
   const kind = input.binarizer?.kind ?? GBM_DEFAULTS.binarizer.kind;
@@ -48,7 +54,8 @@ export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
     features: (input.features?.path
       ? { dataset: 'npy', backbone: 'external', path: input.features.path }
       : { ...GBM_DEFAULTS.features, ...input.features }) as GbmConfig['features'],
-    scenario: { ...GBM_DEFAULTS.scenario, ...input.scenario },
+    // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
+    scenario: { ...GBM_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : input.features?.dataset ?? GBM_DEFAULTS.features.dataset), ...input.scenario },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
     binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,
     memory: { em: { ...GBM_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? GBM_DEFAULTS.memory.muBits },

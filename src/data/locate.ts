@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { downloadFile, type Digest } from '../util/download.js';
 import { GbmError } from '../util/errors.js';
+import { digestFileMemo } from '../util/hash.js';
 
 /** The project root (the folder holding package.json), whatever the working directory. */
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -34,6 +35,21 @@ export interface RemoteFile {
   digest?: Digest;
   /** What it is, for messages. */
   what: string;
+  /**
+   * Also check a copy found in the data folders against `digest` (not only downloads). Off where the shared copy
+   * legitimately differs from the official file (TinyImageNet here lacks test/).
+   */
+  verifyLocal?: boolean;
+}
+
+/** Check a local copy of an official file against its published digest (memoised); a mismatch names the file and the fix. */
+export function verifyOfficialFile(found: string, file: RemoteFile): void {
+  if (!file.digest) return;
+  const got = digestFileMemo(found, file.digest.algorithm, path.join(cacheDir(), 'checksums.json'));
+  if (got !== file.digest.hex) {
+    throw new GbmError(`${found} has ${file.digest.algorithm} ${got}, but the official ${path.basename(file.relPath)} has ${file.digest.hex}: truncated, corrupt, or another file.`,
+      `delete it and download it again from ${file.url} (or pass your own copy with --root, which is read without the official checksum).`);
+  }
 }
 
 /** First existing copy of `rel` in the data folders, or null. */
@@ -47,12 +63,19 @@ export function findDataPath(rel: string): string | null {
 
 /**
  * Find a dataset or weights file in the data folders; when absent, download it from its official address
- * (progress bar, checksum); when that fails too, say where to put it.
+ * (progress bar, checksum) unless GBM_OFFLINE=1; when that fails too, say where to put it.
  */
 export async function locateOrDownload(file: RemoteFile): Promise<string> {
   const found = findDataPath(file.relPath);
-  if (found) return found;
+  if (found) {
+    if (file.verifyLocal) verifyOfficialFile(found, file);
+    return found;
+  }
   const dest = path.join(downloadDir(), file.relPath);
+  if (process.env.GBM_OFFLINE === '1') {
+    throw new GbmError(`${file.what} (${file.relPath}) is not in ${dataDirs().join(', ')}, and downloads are off (GBM_OFFLINE=1).`,
+      `download ${file.url} by hand and put it at ${dest}, or set GBM_DATA_DIR to the folder that holds ${file.relPath}.`);
+  }
   try {
     process.stderr.write(`${file.what} not found in ${dataDirs().join(', ')}; downloading ${file.url}\n`);
     await downloadFile(file.url, dest, file.digest);

@@ -1,5 +1,6 @@
 import { GbmError } from '../util/errors.js';
 import type { DatasetSpec, ImageDataset } from './dataset.js';
+import { Cifar100, cifar100Spec } from './cifar100.js';
 import { FashionMnist, fashionMnistSpec } from './fashion-mnist.js';
 import { ImageFolderDataset, imageFolderSpec } from './imagefolder.js';
 import { TinyImageNet, tinyImageNetSpec } from './tinyimagenet.js';
@@ -9,6 +10,8 @@ interface DatasetEntry {
   description: string;
   /** Native image size (H, W) and the backbone input size the kit uses by default. */
   defaultInputSize: number;
+  /** The field's class-incremental protocol: base classes and the usual task counts (first = default). */
+  protocol: { baseClasses: number; tasks: number[] };
   locate(options: { root?: string }): Promise<DatasetSpec>;
   open(spec: DatasetSpec): ImageDataset;
 }
@@ -18,18 +21,35 @@ export const DATASETS: Record<string, DatasetEntry> = {
   tinyimagenet: {
     description: 'TinyImageNet-200 (official zip): 200 classes, 500 train + 50 val (used as test) per class, 64x64',
     defaultInputSize: 64,
+    protocol: { baseClasses: 100, tasks: [5, 10, 20] },
     locate: () => tinyImageNetSpec(),
     open: (spec) => new TinyImageNet(spec),
   },
   'fashion-mnist': {
     description: 'Fashion-MNIST (official IDX files): 10 classes, 60k train + 10k test, 28x28 gray',
     defaultInputSize: 32,
+    protocol: { baseClasses: 5, tasks: [5] },
     locate: async () => fashionMnistSpec(),
     open: (spec) => new FashionMnist(spec),
+  },
+  cifar100: {
+    description: 'CIFAR-100 (official python or binary archive), 100 fine classes: 500 train + 100 test per class, 32x32',
+    defaultInputSize: 32,
+    protocol: { baseClasses: 50, tasks: [5, 10, 20] },
+    locate: ({ root }) => cifar100Spec('cifar100', root),
+    open: (spec) => new Cifar100(spec, 'fine'),
+  },
+  'cifar100-coarse': {
+    description: 'CIFAR-100 with its 20 coarse superclasses (same archives), 2,500 train + 500 test per class',
+    defaultInputSize: 32,
+    protocol: { baseClasses: 10, tasks: [5, 10] },
+    locate: ({ root }) => cifar100Spec('cifar100-coarse', root),
+    open: (spec) => new Cifar100(spec, 'coarse'),
   },
   imagefolder: {
     description: 'your images as <root>/{train,test}/<class>/*.{jpg,png} (needs --root)',
     defaultInputSize: 64,
+    protocol: { baseClasses: 100, tasks: [5, 10, 20] },
     locate: async ({ root }) => {
       if (!root) throw new GbmError('dataset "imagefolder" needs a folder.', 'pass --root <folder> (or { root } in the library call).');
       return imageFolderSpec(root);
@@ -53,6 +73,11 @@ export async function openDataset(name: string, options: { root?: string } = {})
 /** Reopen a dataset from a spec made elsewhere (worker threads, cached runs). */
 export function reopenDataset(spec: DatasetSpec): ImageDataset {
   return entry(spec.name).open(spec);
+}
+
+/** The protocol a dataset is run with unless told otherwise (B, T); unknown names (e.g. npy features) get TinyImageNet's. */
+export function datasetProtocol(name: string): { baseClasses: number; tasks: number[] } {
+  return DATASETS[name]?.protocol ?? { baseClasses: 100, tasks: [5, 10, 20] };
 }
 
 /** The backbone input size a dataset uses unless told otherwise. */

@@ -5,7 +5,12 @@ import { writeJsonAtomic } from './atomic.js';
 
 /** sha256 of a whole file, streamed in 4 MiB reads. */
 export function sha256File(file: string): string {
-  const h = crypto.createHash('sha256');
+  return digestFile(file, 'sha256');
+}
+
+/** A digest (sha256, md5) of a whole file, streamed in 4 MiB reads. */
+export function digestFile(file: string, algorithm: 'sha256' | 'md5'): string {
+  const h = crypto.createHash(algorithm);
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.allocUnsafe(4 << 20);
   try {
@@ -30,8 +35,13 @@ export function sha256(data: string | Uint8Array): string {
  * second use does not re-hash a 200 MB archive; any change to the file re-hashes it.
  */
 export function sha256FileMemo(file: string, memoFile: string): string {
+  return digestFileMemo(file, 'sha256', memoFile);
+}
+
+/** digestFile remembered in `memoFile` under (algorithm, path, size, mtime), as sha256FileMemo. */
+export function digestFileMemo(file: string, algorithm: 'sha256' | 'md5', memoFile: string): string {
   const st = fs.statSync(file);
-  const key = `${path.resolve(file)}|${st.size}|${st.mtimeMs}`;
+  const key = `${algorithm === 'sha256' ? '' : algorithm + '|'}${path.resolve(file)}|${st.size}|${st.mtimeMs}`;
   let memo: Record<string, string> = {};
   try {
     memo = JSON.parse(fs.readFileSync(memoFile, 'utf8')) as Record<string, string>;
@@ -40,7 +50,7 @@ export function sha256FileMemo(file: string, memoFile: string): string {
   }
   const known = memo[key];
   if (known) return known;
-  const digest = sha256File(file);
+  const digest = digestFile(file, algorithm);
   memo[key] = digest;
   try {
     writeJsonAtomic(memoFile, memo);
