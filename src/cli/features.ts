@@ -11,9 +11,9 @@ import type { Command, OptionSpec } from './args.js';
  */
 export const SOURCE_OPTIONS: OptionSpec[] = [
   { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${GBM_DEFAULTS.features.dataset})` },
-  { name: 'root', type: 'string', help: 'folder of an imagefolder dataset (<root>/train/<class>/...)' },
+  { name: 'root', type: 'string', help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' },
   { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${GBM_DEFAULTS.features.backbone})` },
-  { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: 64 for TinyImageNet, 32 for Fashion-MNIST)' },
+  { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST)' },
   { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
   { name: 'train-per-class', type: 'int', help: 'only the first N training images of each class' },
   { name: 'test-per-class', type: 'int', help: 'only the first N test images of each class' },

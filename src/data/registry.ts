@@ -1,6 +1,7 @@
 import { GbmError } from '../util/errors.js';
 import type { DatasetSpec, ImageDataset } from './dataset.js';
 import { Cifar100, cifar100Spec } from './cifar100.js';
+import { Core50, core50Spec } from './core50.js';
 import { FashionMnist, fashionMnistSpec } from './fashion-mnist.js';
 import { ImageFolderDataset, imageFolderSpec } from './imagefolder.js';
 import { TinyImageNet, tinyImageNetSpec } from './tinyimagenet.js';
@@ -45,6 +46,20 @@ export const DATASETS: Record<string, DatasetEntry> = {
     protocol: { baseClasses: 10, tasks: [5, 10] },
     locate: ({ root }) => cifar100Spec('cifar100-coarse', root),
     open: (spec) => new Cifar100(spec, 'coarse'),
+  },
+  core50: {
+    description: 'CORe50 (official core50_128x128.zip), 50 objects, train sessions 1,2,4,5,6,8,9,11 / test 3,7,10, 128x128',
+    defaultInputSize: 64,
+    protocol: { baseClasses: 10, tasks: [8, 4] },
+    locate: ({ root }) => core50Spec('core50', root),
+    open: (spec) => new Core50(spec, 'object'),
+  },
+  'core50-categories': {
+    description: 'CORe50 with its 10 categories (5 objects each) as classes, same archive and split',
+    defaultInputSize: 64,
+    protocol: { baseClasses: 2, tasks: [4] },
+    locate: ({ root }) => core50Spec('core50-categories', root),
+    open: (spec) => new Core50(spec, 'category'),
   },
   imagefolder: {
     description: 'your images as <root>/{train,test}/<class>/*.{jpg,png} (needs --root)',
