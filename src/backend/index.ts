@@ -1,5 +1,6 @@
 import { tf } from './tf.js';
 import { registerWasmBatchMatMul } from './kernels/wasm-batch-matmul.js';
+import { registerWasmConvGrad } from './kernels/wasm-conv-grad.js';
 import { activateWebGpu, probeWebGpu } from './webgpu.js';
 import { GbmError } from '../util/errors.js';
 
@@ -42,6 +43,7 @@ async function useWasm(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
   registerWasmBatchMatMul();
+  registerWasmConvGrad();
   if (!(await tf.setBackend('wasm'))) throw new GbmError('the wasm backend failed to initialise.', 'reinstall with `npm ci`.');
 }
 
