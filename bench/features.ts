@@ -23,7 +23,7 @@ export async function benchFeatures(quick: boolean): Promise<BenchRow[]> {
   rows.push({ what: 'zip read + JPEG decode, 1 thread', value: n / ((performance.now() - t) / 1000), unit: 'img/s' });
 
   // Forward alone, one thread, batch 128.
-  const bb = await loadBackbone(await locateBackbone('mobilenet', 64));
+  const bb = await loadBackbone(await locateBackbone('mobilenet', 64, 'tinyimagenet'));
   const batch = Array.from({ length: 128 }, (_, i) => ds.image('train', i));
   const x = imagesToBatch(batch, 64);
   tf.tidy(() => bb.embed(x).dataSync());

@@ -10,7 +10,7 @@ describe('backbone: MobileNet v1 0.25', () => {
 
   it('gives 256-d non-negative features, identical on a second pass, different for different images', async function () {
     requireData(this, 'mobilenet_v1_0.25_224/model.json');
-    const spec = await locateBackbone('mobilenet', 64);
+    const spec = await locateBackbone('mobilenet', 64, 'tinyimagenet');
     const bb = await loadBackbone(spec);
     assert.equal(bb.featureDim, 256);
     assert.ok(bb.notes.some((n) => /ImageNet/.test(n)), 'carries the ImageNet-overlap caveat');
@@ -41,7 +41,7 @@ describe('backbone: MobileNet v1 0.25', () => {
 
   it('refuses an input size the network cannot take', async function () {
     requireData(this, 'mobilenet_v1_0.25_224/model.json');
-    await assert.rejects(locateBackbone('mobilenet', 16), /input size 16 is too small.*--input-size 32/);
-    await assert.rejects(locateBackbone('resnet-999', 64), /unknown backbone "resnet-999"/);
+    await assert.rejects(locateBackbone('mobilenet', 16, 'tinyimagenet'), /input size 16 is too small.*--input-size 32/);
+    await assert.rejects(locateBackbone('resnet-999', 64, 'tinyimagenet'), /unknown backbone "resnet-999"/);
   });
 });

@@ -53,7 +53,7 @@ describe('backend', () => {
 
   it('wasm and cpu agree on MobileNet embeddings', async function () {
     requireData(this, 'mobilenet_v1_0.25_224/model.json');
-    const spec = await locateBackbone('mobilenet', 32);
+    const spec = await locateBackbone('mobilenet', 32, 'tinyimagenet');
     const images = [0, 1, 2].map((i) => ({ width: 32, height: 32, channels: 3 as const, data: syntheticRgb(32, 32, i, i) }));
     const run = async (name: 'wasm' | 'cpu') => {
       await switchBackend(name);

@@ -17,6 +17,18 @@ export const heavisideSTE = unaryCustomGrad((u, save) => {
 });
 
 /**
+ * Sign with the straight-through estimator, as binary neural networks use it: forward +1 where x >= 0 else -1,
+ * backward dy where |x| <= 1 (the derivative of hard tanh) and 0 elsewhere.
+ */
+export const signSTE = unaryCustomGrad((x, save) => {
+  save([x]);
+  return {
+    value: tf.sub(tf.mul(tf.cast(tf.greaterEqual(x, 0), 'float32'), 2), 1),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(saved[0]), 1), 'float32')),
+  };
+});
+
+/**
  * Thermometer bits with a straight-through gradient. Forward: for features f [N, F], ranges c [F] and p levels,
  * bit (i, d, j) = 1[clip(f, 0, c) > c * j / (p + 1)], laid out [N, F * p] (the p bits of a feature together).
  * Backward: each bit passes dy / delta where |f - theta_j| <= delta / 2, delta = c / (p + 1): the derivative of

@@ -7,6 +7,7 @@ import { checkMuBits, type MuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
 import { SCENARIO_DEFAULTS, type ScenarioConfig } from './scenario.js';
 import { datasetProtocol } from '../data/registry.js';
+import { backboneIsBinary } from '../models/registry.js';
 import { methodSpec, resolveMethodOptions } from '../baselines/registry.js';
 
 /** Everything that defines a GBM run: plain JSON, stored in every results file so any run can be redone. */
@@ -47,7 +48,9 @@ function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' |
 
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
-  const kind = input.binarizer?.kind ?? GBM_DEFAULTS.binarizer.kind;
+  // A binary network's embedding is already bits: no binarizer unless one is asked for (method.md, BNN variant).
+  const binaryBackbone = !input.features?.path && backboneIsBinary(input.features?.backbone ?? GBM_DEFAULTS.features.backbone, input.features?.dataset ?? GBM_DEFAULTS.features.dataset);
+  const kind = input.binarizer?.kind ?? (binaryBackbone ? 'none' : GBM_DEFAULTS.binarizer.kind);
   if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
   if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
   const cfg: GbmConfig = {

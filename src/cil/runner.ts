@@ -53,7 +53,8 @@ export interface RunResult {
   name: string;
   config: GbmConfig;
   environment: { backend: string; backendDetail: string; tfjs: string; node: string; kit: string; commit: string | null; date: string; machine: string };
-  features: { dir: string; featureDim: number; notes: string[] };
+  /** backboneBits: the feature extractor's own deployed size (trained networks; a BNN's binary weights at 1 bit), if known. */
+  features: { dir: string; featureDim: number; notes: string[]; backboneBits?: number };
   /** Code length D' of the binarizer (0 when the method reads real features). */
   codeLength: number;
   /** Size of one input row of the method (D' or F). */
@@ -76,7 +77,9 @@ export function runName(c: GbmConfig): string {
   const bz = c.binarizer;
   const b = spec.input === 'features' ? 'feat' : bz.kind === 'thermometer' ? `thermo-p${bz.levels}` : bz.kind === 'heaviside' ? `heavi-${bz.bits}` : 'bits';
   const sub = c.features.subset ? '-subset' : '';
-  const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${c.features.backbone}`;
+  // A trained network given by its folder is named by the folder (a path would nest the results folder).
+  const bb = /[/\\]/.test(c.features.backbone) ? path.basename(path.resolve(c.features.backbone)) : c.features.backbone;
+  const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${bb}`;
   const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
   if (c.method.name === 'gbm') return `${head}-K${c.memory.em.K}-mu${c.memory.muBits}-pseudo-s${c.seed}`;
   const opts = Object.values(c.method.options).map(String);
@@ -93,7 +96,8 @@ function assertFinite(split: SplitFeatures, name: string, dir: string): void {
   }
 }
 
-function environment(backend: BackendInfo): RunResult['environment'] {
+/** Where and with what a run was made (backend, versions, commit, machine): stored with every result. */
+export function environment(backend: BackendInfo): RunResult['environment'] {
   let kit = 'unknown';
   try {
     kit = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -230,7 +234,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       name: runName(config),
       config,
       environment: environment(backend),
-      features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes },
+      features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes, backboneBits: feats.meta.backboneInfo?.deployedBits },
       codeLength: binarizer?.codeLength ?? 0,
       inputDim: binarizer?.codeLength ?? F,
       classOrder: order,

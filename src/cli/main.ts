@@ -7,6 +7,7 @@ import { commandHelp, parseOptions, type Command } from './args.js';
 import { featuresCommand } from './features.js';
 import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
 import { sweepCommand } from './sweep.js';
+import { trainCommand } from './train.js';
 
 const startCommand: Command = {
   name: 'start',
@@ -34,7 +35,7 @@ const infoCommand: Command = {
 };
 
 /** Every `gbm` command, by name. */
-export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, infoCommand];
+export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, trainCommand, infoCommand];
 
 function mainHelp(): string {
   return [
@@ -43,7 +44,7 @@ function mainHelp(): string {
     'Usage: gbm <command> [options]      gbm <command> --help',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`),
     '',
     'Environment:',
     '  GBM_DATA_DIR   folder holding datasets and weights (also searched: ./data, ../shared/data)',

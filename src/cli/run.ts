@@ -131,6 +131,8 @@ export async function runCommand(o: Opts): Promise<void> {
     ? `K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits`
     : `${config.method.name}${Object.keys(config.method.options).length ? ` ${JSON.stringify(config.method.options)}` : ''}, ${r.inputDim}-d ${r.codeLength ? 'codes' : 'features'}`;
   console.log(`memory ${Math.round(s.bitsPerClass)} bits per class (${(s.memoryBits / 8 / 1024).toFixed(0)} KiB in all, ${what}); ${s.seconds.toFixed(1)} s`);
+  const fb = r.features.backboneBits;
+  if (fb !== undefined) console.log(`backbone F ${(fb / 8 / 1024).toFixed(0)} KiB deployed (binary weights at 1 bit, real values at 32); memory + F = ${((s.memoryBits + fb) / 8 / 1024).toFixed(0)} KiB`);
   for (const n of r.features.notes) console.log(`note: ${n}`);
   console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }

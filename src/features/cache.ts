@@ -36,6 +36,8 @@ export interface FeatureMeta {
   splits: Record<Split, { count: number; sha256: string; labelsSha256: string }>;
   /** Caveats carried from the dataset and the backbone (e.g. ImageNet overlap). */
   notes: string[];
+  /** The backbone's own size when deployed and whether its embedding is already bits (trained networks record both). */
+  backboneInfo?: { deployedBits?: number; binaryCodes?: boolean };
   createdAt: string;
   extraction: { backend: string; workers: number; seconds: number; imagesPerSecond: number };
 }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describeBackend, initBackend, parseBackend } from '../backend/index.js';
 import { SPLITS, type DatasetSpec, type ImageDataset, type Split } from '../data/dataset.js';
 import { cacheDir } from '../data/locate.js';
-import { DATASETS, defaultInputSize, reopenDataset } from '../data/registry.js';
+import { DATASETS, reopenDataset } from '../data/registry.js';
 import type { BackboneSpec } from '../models/backbone.js';
 import { loadBackbone, locateBackbone } from '../models/registry.js';
 import { assertWritableDir } from '../util/atomic.js';
@@ -153,7 +153,7 @@ export async function resolveFeatureKey(opts: FeatureOptions): Promise<{ dataset
   const entry = DATASETS[opts.dataset];
   if (!entry) throw new GbmError(`unknown dataset "${opts.dataset}".`, `use one of: ${Object.keys(DATASETS).join(', ')}.`);
   const backboneName = opts.backbone ?? FEATURE_DEFAULTS.backbone;
-  const bspec = await locateBackbone(backboneName, opts.inputSize ?? defaultInputSize(opts.dataset));
+  const bspec = await locateBackbone(backboneName, opts.inputSize, opts.dataset);
   const dspec = await entry.locate({ root: opts.root });
   const key: FeatureKey = {
     format: CACHE_FORMAT,
@@ -208,6 +208,7 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   const probe = await loadBackbone(bspec);
   const dim = probe.featureDim;
   const notes = [...datasetNotes, ...probe.notes];
+  const backboneInfo = { deployedBits: probe.deployedBits, binaryCodes: probe.binaryCodes };
   probe.dispose();
   const features = {} as Record<Split, Float32Array>;
   const jobs: Job[] = [];
@@ -254,7 +255,7 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   const splits = {} as Record<Split, { count: number; sha256: string; labelsSha256: string }>;
   for (const split of SPLITS) splits[split] = { count: selected[split].length, ...writeSplit(dir, split, features[split], labels[split]) };
   const meta = {
-    key, datasetPath: dspec.path, classNames, featureDim: dim, splits, notes, createdAt: new Date().toISOString(),
+    key, datasetPath: dspec.path, classNames, featureDim: dim, splits, notes, backboneInfo, createdAt: new Date().toISOString(),
     extraction: { backend: backend.name, workers, seconds, imagesPerSecond: todoImages / Math.max(seconds, 1e-9) },
   };
   writeMeta(dir, meta);

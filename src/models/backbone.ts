@@ -20,6 +20,10 @@ export interface Backbone {
   readonly featureDim: number;
   /** Caveats for anyone reading results made with it. */
   readonly notes: readonly string[];
+  /** True when the embedding is already 0/1 bits (a binary neural network): GBM then needs no binarizer. */
+  readonly binaryCodes?: boolean;
+  /** Bits the extractor itself occupies when deployed (binary weights 1 bit, real values 32), for memory accounting. */
+  readonly deployedBits?: number;
   /** Embed a batch of preprocessed images [N, S, S, 3] in the backbone's input range; returns [N, D]. */
   embed(batch: tf.Tensor4D): tf.Tensor2D;
   /** Free the weights. */

@@ -1,34 +1,61 @@
+import { defaultInputSize } from '../data/registry.js';
 import { GbmError } from '../util/errors.js';
 import type { Backbone, BackboneSpec } from './backbone.js';
 import { loadMobilenet, mobilenetSpec } from './mobilenet.js';
+import { NETS } from './nets.js';
+import { readNetJson } from './checkpoint.js';
+import { isNetPath, loadTrainedNet, netDirFor, trainedNetSpec } from './trained.js';
 
 interface BackboneEntry {
   description: string;
-  locate(inputSize: number): Promise<BackboneSpec>;
+  /** Find the weights for a dataset; `inputSize` undefined = the backbone's or dataset's default. */
+  locate(inputSize: number | undefined, dataset: string): Promise<BackboneSpec>;
   load(spec: BackboneSpec): Promise<Backbone>;
 }
 
-/** Every backbone the kit can extract features with, by its `--backbone` name. */
+const trainedEntry = (arch: string): BackboneEntry => ({
+  description: `${NETS[arch].description}; trained by \`gbm train-backbone --arch ${arch}\`, read from models/${arch}-<dataset>/`,
+  locate: async (inputSize, dataset) => trainedNetSpec(arch, dataset, inputSize),
+  load: async (spec) => loadTrainedNet(spec),
+});
+
+/**
+ * Every backbone the kit can extract features with, by its `--backbone` name; a path to a folder written by
+ * `gbm train-backbone` works too.
+ */
 export const BACKBONES: Record<string, BackboneEntry> = {
   mobilenet: {
     description: 'MobileNet v1 0.25, ImageNet-pretrained (tfjs-models), frozen, 256-d pooled conv_pw_13_relu; overlaps ImageNet',
-    locate: mobilenetSpec,
+    locate: (inputSize, dataset) => mobilenetSpec(inputSize ?? defaultInputSize(dataset)),
     load: loadMobilenet,
   },
+  ...Object.fromEntries(Object.keys(NETS).map((arch) => [arch, trainedEntry(arch)])),
 };
 
 function entry(name: string): BackboneEntry {
+  if (isNetPath(name)) return { description: 'trained network', locate: async (s, d) => trainedNetSpec(name, d, s), load: async (spec) => loadTrainedNet(spec) };
   const e = BACKBONES[name];
-  if (!e) throw new GbmError(`unknown backbone "${name}".`, `use one of: ${Object.keys(BACKBONES).join(', ')}.`);
+  if (!e) throw new GbmError(`unknown backbone "${name}".`, `use one of: ${Object.keys(BACKBONES).join(', ')}, or the folder of a network trained with \`gbm train-backbone\`.`);
   return e;
 }
 
-/** Find a backbone's weights by name (downloading them if needed) at the given input size. */
-export async function locateBackbone(name: string, inputSize: number): Promise<BackboneSpec> {
-  return entry(name).locate(inputSize);
+/** Find a backbone's weights by name (downloading them if needed) for a dataset, at the given or default input size. */
+export async function locateBackbone(name: string, inputSize: number | undefined, dataset: string): Promise<BackboneSpec> {
+  return entry(name).locate(inputSize, dataset);
 }
 
 /** Load a backbone from its spec (in this thread or a worker). */
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
-  return entry(spec.name).load(spec);
+  return entry(spec.name === 'trained' ? spec.path : spec.name).load(spec);
+}
+
+/** Whether a backbone's embedding is already bits (a BNN), read from its model.json without loading it; false when unknown. */
+export function backboneIsBinary(name: string, dataset: string): boolean {
+  if (BACKBONES[name] === undefined && !isNetPath(name)) return false;
+  if (name === 'mobilenet') return false;
+  try {
+    return readNetJson(netDirFor(name, dataset)).modelTopology.arch === 'bnn';
+  } catch {
+    return name === 'bnn';
+  }
 }

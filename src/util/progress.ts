@@ -51,6 +51,9 @@ export class Progress {
     }
   }
 
+  /** Text shown after the rate (e.g. running loss and accuracy), redrawn with the bar. */
+  status = '';
+
   /** Final line with the totals. */
   finish(): void {
     this.draw(true);
@@ -68,7 +71,7 @@ export class Progress {
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const elapsed = (Date.now() - this.start) / 1000;
     const line = `${label} [${bar}] ${this.done}/${total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(0)} ${unit}/s ` +
-      (final ? `in ${formatSeconds(elapsed)}` : `ETA ${formatSeconds(eta)}`);
+      (final ? `in ${formatSeconds(elapsed)}` : `ETA ${formatSeconds(eta)}`) + (this.status ? ` ${this.status}` : '');
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
     else this.stream.write(line + '\n');
   }

@@ -1,0 +1,92 @@
+import { tf } from '../backend/tf.js';
+import { GbmError } from '../util/errors.js';
+import { batchNorm, conv, dense, globalAvgPool, INFERENCE, type Pass } from './layers.js';
+import type { NetConfig, TrainableNet } from './net.js';
+import { ParamStore } from './params.js';
+
+/** Stage layout of the ResNets the kit trains: blocks per stage, channels at width 1, stride of each stage. */
+export const RESNET_LAYOUTS: Record<string, { blocks: number[]; channels: number[]; strides: number[]; stem: number }> = {
+  // He et al. 2016, section 4.2 (CIFAR): 3 stages of n basic blocks, n = (depth - 2) / 6.
+  resnet20: { blocks: [3, 3, 3], channels: [16, 32, 64], strides: [1, 2, 2], stem: 16 },
+  resnet32: { blocks: [5, 5, 5], channels: [16, 32, 64], strides: [1, 2, 2], stem: 16 },
+  // ResNet-18 with the CIFAR stem (3x3 stride 1, no max-pool), as the paper and FeCAM/FeTrIL use it.
+  resnet18: { blocks: [2, 2, 2, 2], channels: [64, 128, 256, 512], strides: [1, 2, 2, 2], stem: 64 },
+};
+
+/**
+ * A ResNet of basic blocks (two 3x3 conv + batch norm, identity shortcut, or 1x1 conv + batch norm when the shape
+ * changes), a 3x3 stride-1 stem, global average pooling as the embedding, and a linear head for training.
+ */
+export class ResNet implements TrainableNet {
+  readonly params: ParamStore;
+  readonly featureDim: number;
+  readonly binaryEmbedding = false;
+  private readonly body: (x: tf.Tensor4D, pass: Pass) => tf.Tensor2D;
+  private readonly head: (x: tf.Tensor2D) => tf.Tensor2D;
+
+  constructor(readonly config: NetConfig, seed: number) {
+    const layout = RESNET_LAYOUTS[config.arch];
+    if (!layout) throw new GbmError(`unknown ResNet "${config.arch}".`, `use one of: ${Object.keys(RESNET_LAYOUTS).join(', ')}.`);
+    const down = 2 ** layout.strides.filter((s) => s > 1).length;
+    if (!Number.isInteger(config.inputSize) || config.inputSize < 2 * down) {
+      throw new GbmError(`${config.arch} cannot take input size ${config.inputSize}: its ${Math.log2(down)} stride-2 stages need at least ${2 * down}.`, 'use --input-size 32 or 64.');
+    }
+    if (!(config.width > 0)) throw new GbmError(`width ${config.width} must be positive.`, 'use e.g. --width 1.');
+    this.params = new ParamStore(seed);
+    const ps = this.params;
+    const w = (c: number) => Math.max(4, Math.round(c * config.width));
+    const stem = conv(ps, 'stem/conv', 3, 3, w(layout.stem));
+    const stemBn = batchNorm(ps, 'stem/bn', w(layout.stem));
+    type Block = (x: tf.Tensor4D, pass: Pass) => tf.Tensor4D;
+    const blocks: Block[] = [];
+    let cin = w(layout.stem);
+    layout.blocks.forEach((n, s) => {
+      const cout = w(layout.channels[s]);
+      for (let b = 0; b < n; b++) {
+        const stride = b === 0 ? layout.strides[s] : 1;
+        const name = `stage${s + 1}/block${b + 1}`;
+        const c1 = conv(ps, `${name}/conv1`, 3, cin, cout, stride);
+        const bn1 = batchNorm(ps, `${name}/bn1`, cout);
+        const c2 = conv(ps, `${name}/conv2`, 3, cout, cout);
+        const bn2 = batchNorm(ps, `${name}/bn2`, cout);
+        const project = stride !== 1 || cin !== cout;
+        const sc = project ? conv(ps, `${name}/shortcut/conv`, 1, cin, cout, stride) : null;
+        const scBn = project ? batchNorm(ps, `${name}/shortcut/bn`, cout) : null;
+        blocks.push((x, pass) => {
+          const h = tf.relu(bn1(c1(x), pass));
+          const y = bn2(c2(h), pass);
+          const shortcut = sc && scBn ? scBn(sc(x), pass) : x;
+          return tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
+        });
+        cin = cout;
+      }
+    });
+    this.featureDim = cin;
+    this.head = dense(ps, 'head', cin, config.numClasses);
+    this.body = (x, pass) => {
+      let h = tf.relu(stemBn(stem(x), pass)) as tf.Tensor4D;
+      for (const b of blocks) h = b(h, pass);
+      return globalAvgPool(h);
+    };
+  }
+
+  logits(x: tf.Tensor4D, pass: Pass): tf.Tensor2D {
+    return this.head(this.body(x, pass));
+  }
+
+  features(x: tf.Tensor4D, pass: Pass): tf.Tensor2D {
+    return this.body(x, pass);
+  }
+
+  embed(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.body(x, INFERENCE));
+  }
+
+  deployedBits(): number {
+    return this.params.bits((p) => !p.name.startsWith('head/'));
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

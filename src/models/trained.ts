@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../data/locate.js';
+import { GbmError } from '../util/errors.js';
+import type { Backbone, BackboneSpec } from './backbone.js';
+import { loadNet, readNetJson } from './checkpoint.js';
+import type { TrainingRecord } from '../train/record.js';
+
+/** Where `gbm train-backbone` puts a network by default, and where `--backbone <arch>` looks for it. */
+export function defaultNetDir(arch: string, dataset: string): string {
+  return path.join(PROJECT_ROOT, 'models', `${arch}-${dataset}`);
+}
+
+/** True when `name` is a path to a folder holding a trained network (rather than a registered backbone name). */
+export function isNetPath(name: string): boolean {
+  return name.includes('/') || name.includes(path.sep) || fs.existsSync(path.join(name, 'model.json'));
+}
+
+/** The folder a trained-network backbone name refers to: a path, or the default folder of an architecture. */
+export function netDirFor(name: string, dataset: string): string {
+  return isNetPath(name) ? path.resolve(name) : defaultNetDir(name, dataset);
+}
+
+/**
+ * Describe a trained network as a backbone: its folder, input size (its own unless asked otherwise, which must
+ * agree) and fingerprint. A missing network says how to train it.
+ */
+export function trainedNetSpec(name: string, dataset: string, inputSize?: number): BackboneSpec {
+  const dir = netDirFor(name, dataset);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    const arch = isNetPath(name) ? '<arch>' : name;
+    throw new GbmError(`no trained network in ${dir} (model.json missing).`,
+      `train it first: gbm train-backbone --arch ${arch} --dataset ${dataset}${isNetPath(name) ? ` --out ${dir}` : ''}`);
+  }
+  const json = readNetJson(dir);
+  const size = json.modelTopology.inputSize;
+  if (inputSize !== undefined && inputSize !== size) {
+    throw new GbmError(`the network in ${dir} was trained at input size ${size}, not ${inputSize}.`, `pass --input-size ${size} (or leave it out), or train one at ${inputSize}.`);
+  }
+  const { net, fingerprint } = loadNet(dir);
+  net.dispose();
+  return { name: isNetPath(name) ? 'trained' : name, path: dir, inputSize: size, fingerprint };
+}
+
+/** A trained network as a frozen feature extractor: F's embedding (bits for a BNN), its head left out. */
+export function loadTrainedNet(spec: BackboneSpec): Backbone {
+  const { net, json } = loadNet(spec.path, { inputSize: spec.inputSize });
+  const rec = json.training as TrainingRecord | undefined;
+  const notes = [
+    `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
+  ];
+  return {
+    spec,
+    featureDim: net.featureDim,
+    notes,
+    binaryCodes: net.binaryEmbedding,
+    deployedBits: net.deployedBits(),
+    embed: (batch) => net.embed(batch),
+    dispose: () => net.dispose(),
+  };
+}

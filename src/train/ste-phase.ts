@@ -1,0 +1,69 @@
+import { tf } from '../backend/tf.js';
+import { thermometerSTE } from '../binarize/ste.js';
+import { columnPercentiles } from '../binarize/thermometer.js';
+import { dense, INFERENCE, type Pass } from '../models/layers.js';
+import type { TrainableNet } from '../models/net.js';
+import { ParamStore } from '../models/params.js';
+import { GbmError } from '../util/errors.js';
+import { batchOf, type ImageSet } from './data.js';
+import { TRAIN_DEFAULTS, trainNet, type EpochRecord } from './trainer.js';
+
+/** The STE phase: fine-tune F with the thermometer binarizer in the loop (method.md, "STE phase"). */
+export interface SteConfig {
+  /** Epochs of the phase; 0 = skip it. */
+  epochs: number;
+  /** Learning rate (SGD with momentum, cosine, no warm-up): small, F is already trained. */
+  lr: number;
+  /** Thermometer levels p in the loop. */
+  levels: number;
+  /** Range c = this percentile of each feature over the base training set (as the thermometer binarizer calibrates it). */
+  percentile: number;
+}
+
+/** Defaults of SteConfig: off; when on, p = 1 (where the paper says training stalls without it). */
+export const STE_DEFAULTS: SteConfig = { epochs: 0, lr: 0.01, levels: 1, percentile: 75 };
+
+/** Per-feature thermometer range c of a network on a set: the given percentile of its inference-mode features. */
+export function featureRange(net: TrainableNet, set: ImageSet, percentile: number, batchSize = 256): Float32Array {
+  const d = net.featureDim;
+  const all = new Float32Array(set.count * d);
+  for (let s = 0; s < set.count; s += batchSize) {
+    const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
+    all.set(tf.tidy(() => net.features(batchOf(set, rows), INFERENCE).dataSync()), s * d);
+  }
+  return columnPercentiles(all, set.count, d, percentile, 'per-dim').map((c) => Math.max(c, 1e-6));
+}
+
+/**
+ * Put the thermometer in the loop and fine-tune F through its straight-through gradient, with a fresh linear head
+ * on the bits (F's own head reads real features). Features then spread across the thresholds instead of staying
+ * where a real-valued head left them. Returns the per-epoch records (validation = accuracy through the bits).
+ */
+export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
+  if (net.binaryEmbedding) throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
+  if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
+  const range = featureRange(net, train, cfg.percentile);
+  const c = tf.tensor1d(range);
+  const headParams = new ParamStore(opts.seed + 1);
+  const head = dense(headParams, 'ste_head', net.featureDim * cfg.levels, net.config.numClasses);
+  try {
+    const logits = (n: TrainableNet, x: tf.Tensor4D, pass: Pass) => head(thermometerSTE(n.features(x, pass), c, cfg.levels));
+    const trainCfg = { ...TRAIN_DEFAULTS, epochs: cfg.epochs, lr: cfg.lr, warmupEpochs: 0, seed: opts.seed };
+    const variables = [...net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable), ...headParams.trainable()];
+    const { records } = await trainNet(net, train, null, trainCfg, { checkpointDir: opts.checkpointDir, progress: opts.progress, logits, variables, extraParams: headParams });
+    if (val) {
+      // Validation through the binarizer: what GBM's classifier sees.
+      let correct = 0;
+      for (let s = 0; s < val.count; s += 256) {
+        const rows = Array.from({ length: Math.min(256, val.count - s) }, (_, k) => s + k);
+        correct += tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits(net, batchOf(val, rows), INFERENCE), 1), tf.tensor1d(rows.map((r) => val.labels[r]), 'int32')), 'int32')).dataSync()[0]);
+      }
+      const last = records[records.length - 1];
+      if (last) last.valAcc = correct / val.count;
+    }
+    return { records, range };
+  } finally {
+    c.dispose();
+    headParams.dispose();
+  }
+}

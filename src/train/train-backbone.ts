@@ -1,0 +1,174 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { initBackend, parseBackend } from '../backend/index.js';
+import { environment } from '../cil/runner.js';
+import { datasetProtocol, defaultInputSize, openDataset } from '../data/registry.js';
+import { saveNet, readNetJson } from '../models/checkpoint.js';
+import type { NetConfig, TrainableNet } from '../models/net.js';
+import { buildNet, NETS } from '../models/nets.js';
+import { defaultNetDir } from '../models/trained.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { GbmError } from '../util/errors.js';
+import { numpyPermutation } from '../util/mt19937.js';
+import { loadImageSet, type ImageSet } from './data.js';
+import type { TrainingRecord } from './record.js';
+import { steFinetune, STE_DEFAULTS, type SteConfig } from './ste-phase.js';
+import { TRAIN_DEFAULTS, trainNet, type EpochRecord, type TrainConfig } from './trainer.js';
+
+/** Everything `gbm train-backbone` takes; every field has a default (TRAIN_BACKBONE_DEFAULTS, archDefaults). */
+export interface TrainBackboneOptions {
+  arch: string;
+  dataset: string;
+  root?: string;
+  inputSize?: number;
+  width?: number;
+  /** BNN embedding bits. */
+  bits?: number;
+  /** Base classes (default: the dataset's protocol) in the seed-`orderSeed` class order. */
+  baseClasses?: number;
+  orderSeed?: number;
+  /** Only the first N training / validation images of each base class (quick runs, tests). */
+  trainPerClass?: number;
+  valPerClass?: number;
+  train?: Partial<TrainConfig>;
+  /** STE phase after training (epochs 0 = none). */
+  ste?: Partial<SteConfig>;
+  /** Seed of the initial weights (and, unless train.seed is given, of the batch order). */
+  seed?: number;
+  /** Output folder (default models/<arch>-<dataset>). */
+  out?: string;
+  /** Start over even if the folder holds a checkpoint or a finished network. */
+  fresh?: boolean;
+  backend?: string;
+  progress?: boolean;
+  /** Stop after this many epochs (tests simulate an interruption). */
+  stopAfter?: number;
+  log?: (line: string) => void;
+}
+
+/** Training defaults per architecture: SGD + cosine for ResNets (FeCAM's recipe), Adam for the binary network. */
+export function archDefaults(arch: string): Partial<TrainConfig> {
+  if (arch === 'bnn') return { optimizer: 'adam', lr: 0.005, weightDecay: 0, epochs: 10, augment: false };
+  if (arch === 'resnet18') return { epochs: 200 };
+  return {};
+}
+
+/** TrainBackboneOptions with every default filled in. */
+export interface ResolvedTrainBackbone extends Omit<TrainBackboneOptions, 'train' | 'ste'> {
+  inputSize: number; width: number; bits: number; baseClasses: number; orderSeed: number;
+  train: TrainConfig; ste: SteConfig; seed: number; out: string; fresh: boolean; progress: boolean;
+}
+
+/** The options with every default filled in. */
+export function resolveTrainBackbone(o: TrainBackboneOptions): ResolvedTrainBackbone {
+  if (!NETS[o.arch]) throw new GbmError(`unknown architecture "${o.arch}".`, `use --arch ${Object.keys(NETS).join(' | ')}.`);
+  const seed = o.seed ?? 1993;
+  return {
+    ...o,
+    inputSize: o.inputSize ?? defaultInputSize(o.dataset),
+    width: o.width ?? 1,
+    bits: o.bits ?? 256,
+    baseClasses: o.baseClasses ?? datasetProtocol(o.dataset).baseClasses,
+    orderSeed: o.orderSeed ?? 1993,
+    train: { ...TRAIN_DEFAULTS, seed, ...archDefaults(o.arch), ...o.train },
+    ste: { ...STE_DEFAULTS, ...o.ste },
+    seed,
+    out: path.resolve(o.out ?? defaultNetDir(o.arch, o.dataset)),
+    fresh: o.fresh ?? false,
+    progress: o.progress ?? true,
+  };
+}
+
+/** Refuse an output folder that cannot be written, before any long work. */
+function assertWritable(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    const probe = path.join(dir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new GbmError(`cannot write to the output folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'pass --out <a folder you can write to>.');
+  }
+}
+
+const FINAL_FILES = ['model.json', 'weights.bin', 'training.json'];
+
+/**
+ * Train a backbone on the base classes of a dataset's scenario (seed-1993 class order), as the paper trains F:
+ * per-epoch checkpoints (an interrupted run resumes), then the optional STE phase, then the final network
+ * (TF.js weights manifest + weights.bin) with its training record. Returns the record.
+ */
+export async function trainBackbone(input: TrainBackboneOptions): Promise<TrainingRecord> {
+  const o = resolveTrainBackbone(input);
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const out = o.out;
+  assertWritable(out);
+  if (o.fresh) for (const f of [...FINAL_FILES, 'checkpoint']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
+  const netConfigOf = (numClasses: number): NetConfig => ({ arch: o.arch, inputSize: o.inputSize, numClasses, width: o.width, ...(o.arch === 'bnn' ? { bits: o.bits } : {}) });
+  if (fs.existsSync(path.join(out, 'model.json'))) {
+    const rec = readNetJson(out).training as TrainingRecord | undefined;
+    if (rec && JSON.stringify(rec.train) === JSON.stringify(o.train) && JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) && rec.data.dataset === o.dataset) {
+      log(`${out} already holds this network (trained ${rec.environment.date}); pass --fresh to train it again.`);
+      return rec;
+    }
+    throw new GbmError(`${out} already holds a network trained with other options.`, 'pass --fresh to replace it, or --out <another folder>.');
+  }
+
+  const backend = await initBackend(parseBackend(o.backend ?? (process.env.GBM_BACKEND || 'auto')));
+  const ds = await openDataset(o.dataset, { root: o.root });
+  let train: ImageSet;
+  let val: ImageSet;
+  let classIds: number[];
+  try {
+    const n = ds.classNames.length;
+    if (!Number.isInteger(o.baseClasses) || o.baseClasses < 2 || o.baseClasses > n) {
+      throw new GbmError(`--base-classes ${o.baseClasses} must be between 2 and the ${n} classes of ${o.dataset}.`, `pass e.g. --base-classes ${datasetProtocol(o.dataset).baseClasses}.`);
+    }
+    classIds = numpyPermutation(n, o.orderSeed).slice(0, o.baseClasses);
+    log(`training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`);
+    train = loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
+    val = loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
+  } finally {
+    ds.close();
+  }
+  const net: TrainableNet = buildNet(netConfigOf(o.baseClasses), o.seed);
+  const t0 = Date.now();
+  try {
+    const { records, resumedFrom } = await trainNet(net, train, val, o.train, { checkpointDir: path.join(out, 'checkpoint'), progress: o.progress, stopAfter: o.stopAfter });
+    if (resumedFrom > 0) log(`resumed from the checkpoint after epoch ${resumedFrom}`);
+    if (records.length < o.train.epochs) {
+      log(`stopped after epoch ${records.length} of ${o.train.epochs}; run the same command again to resume.`);
+      return recordOf(records, undefined);
+    }
+    let ste: TrainingRecord['ste'];
+    if (o.ste.epochs > 0) {
+      const r = await steFinetune(net, train, val, o.ste, { checkpointDir: path.join(out, 'checkpoint-ste'), progress: o.progress, seed: o.train.seed });
+      ste = { ...o.ste, records: r.records };
+    }
+    const record = recordOf(records, ste);
+    // Weights, then the record, then model.json last: a folder without model.json is never taken as finished.
+    writeJsonAtomic(path.join(out, 'training.json'), record);
+    await saveNet(net, out, record);
+    for (const d of ['checkpoint', 'checkpoint-ste']) fs.rmSync(path.join(out, d), { recursive: true, force: true });
+    return record;
+  } finally {
+    net.dispose();
+  }
+
+  function recordOf(records: EpochRecord[], ste: TrainingRecord['ste']): TrainingRecord {
+    const all = ste?.records.length ? ste.records : records;
+    const last = all[all.length - 1];
+    return {
+      format: 'gbm-training/1',
+      net: net.config,
+      initSeed: o.seed,
+      train: o.train,
+      ste,
+      data: { dataset: o.dataset, fingerprint: ds.spec.fingerprint, classIds, orderSeed: o.orderSeed, baseClasses: o.baseClasses, trainImages: train.count, valImages: val.count, trainChecksum: train.checksum },
+      epochs: records,
+      final: { valAcc: last?.valAcc ?? null, valLoss: last?.valLoss ?? null, trainAcc: last?.trainAcc ?? NaN },
+      deployedBits: net.deployedBits(),
+      environment: { ...environment(backend), seconds: (Date.now() - t0) / 1000 },
+    };
+  }
+}
