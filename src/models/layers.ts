@@ -25,7 +25,7 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
  * autodiff through moments() broadcasts with Tile, which cost a third of a ResNet-20 step on wasm.
  * The batch moments are handed to `onMoments` for the running averages.
  */
-function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void): tf.Tensor4D {
+export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void): tf.Tensor4D {
   const op = tf.customGrad(((xi: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const { mean, variance } = tf.moments(xi, [0, 1, 2]);
     onMoments(mean as tf.Tensor1D, variance as tf.Tensor1D);

@@ -37,7 +37,8 @@ export function featureRange(net: TrainableNet, set: ImageSet, percentile: numbe
 /**
  * Put the thermometer in the loop and fine-tune F through its straight-through gradient, with a fresh linear head
  * on the bits (F's own head reads real features). Features then spread across the thresholds instead of staying
- * where a real-valued head left them. Returns the per-epoch records (validation = accuracy through the bits).
+ * where a real-valued head left them. Batch norm keeps its running moments (inference mode) throughout.
+ * Returns the per-epoch records (validation = accuracy through the bits).
  */
 export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
   if (net.binaryEmbedding) throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
@@ -47,7 +48,9 @@ export async function steFinetune(net: TrainableNet, train: ImageSet, val: Image
   const headParams = new ParamStore(opts.seed + 1);
   const head = dense(headParams, 'ste_head', net.featureDim * cfg.levels, net.config.numClasses);
   try {
-    const logits = (n: TrainableNet, x: tf.Tensor4D, pass: Pass) => head(thermometerSTE(n.features(x, pass), c, cfg.levels));
+    // Batch norm stays in inference mode (running moments frozen, its scale and shift still trained): the
+    // thermometer then sees, and c was calibrated on, the features GBM will binarize.
+    const logits = (n: TrainableNet, x: tf.Tensor4D, _pass: Pass) => head(thermometerSTE(n.features(x, INFERENCE), c, cfg.levels));
     const trainCfg = { ...TRAIN_DEFAULTS, epochs: cfg.epochs, lr: cfg.lr, warmupEpochs: 0, seed: opts.seed };
     const variables = [...net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable), ...headParams.trainable()];
     const { records } = await trainNet(net, train, null, trainCfg, { checkpointDir: opts.checkpointDir, progress: opts.progress, logits, variables, extraParams: headParams });

@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../src/backend/index.js';
+import { tf } from '../src/backend/tf.js';
+import { runGbm } from '../src/cil/runner.js';
+import { openDataset } from '../src/data/registry.js';
+import { loadNet, saveNet } from '../src/models/checkpoint.js';
+import { batchNorm, batchNormTrain, INFERENCE, type Pass } from '../src/models/layers.js';
+import { buildNet } from '../src/models/nets.js';
+import { ParamStore } from '../src/models/params.js';
+import { loadBackbone, locateBackbone } from '../src/models/registry.js';
+import { randomCropFlip } from '../src/train/augment.js';
+import { loadImageSet, type ImageSet } from '../src/train/data.js';
+import { steFinetune } from '../src/train/ste-phase.js';
+import { trainBackbone } from '../src/train/train-backbone.js';
+import { evaluate, TRAIN_DEFAULTS, trainNet, type TrainConfig } from '../src/train/trainer.js';
+import { GbmError } from '../src/util/errors.js';
+import { MT19937 } from '../src/util/mt19937.js';
+import { python, tmpDir } from './helpers.js';
+
+const weightsOf = (net: { params: ParamStore }) => net.params.params.map((p) => ({ name: p.name, v: Float32Array.from(p.variable.dataSync()) }));
+
+describe('backbone training', function () {
+  this.timeout(240000);
+  let train: ImageSet;
+  let val: ImageSet;
+  before(async () => {
+    await initBackend('wasm');
+    // Fashion-MNIST (Debian's dataset-fashion-mnist; CI installs it): a tiny real subset of 4 classes.
+    const ds = await openDataset('fashion-mnist');
+    train = loadImageSet(ds, 'train', [0, 1, 5, 8], 32, { perClass: 120, progress: false });
+    val = loadImageSet(ds, 'test', [0, 1, 5, 8], 32, { perClass: 50, progress: false });
+    ds.close();
+  });
+
+  it("batch norm's analytic gradient equals autodiff through the batch moments", () => {
+    const x = tf.randomNormal([3, 4, 4, 5], 0.5, 2, 'float32', 9) as tf.Tensor4D;
+    const g = tf.tensor1d([1.5, -0.5, 2, 1, 0.3]);
+    const b = tf.tensor1d([0.1, 0.2, -0.3, 0, 1]);
+    const w = tf.randomNormal([3, 4, 4, 5], 0, 1, 'float32', 10);
+    let moments: tf.Tensor[] = [];
+    const ours = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(batchNormTrain(xi as tf.Tensor4D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, (m, v) => { moments = [tf.keep(m), tf.keep(v)]; }), w)));
+    const ref = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => {
+      const m = tf.moments(xi, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))), gi), bi), w));
+    });
+    const a = ours([x, g, b]).map((t) => Array.from(t.dataSync()));
+    const r = ref([x, g, b]).map((t) => Array.from(t.dataSync()));
+    ['dx', 'dgamma', 'dbeta'].forEach((name, k) => {
+      const scale = Math.max(...r[k].map(Math.abs), 1);
+      r[k].forEach((v, i) => assert.ok(Math.abs(a[k][i] - v) < 1e-4 * scale, `${name}[${i}]: ${a[k][i]} vs ${v}`));
+    });
+    // The batch moments handed out for the running averages are the biased ones of the batch.
+    const xv = x.dataSync();
+    const mean0 = Array.from({ length: 48 }, (_, i) => xv[i * 5]).reduce((s, v) => s + v, 0) / 48;
+    assert.ok(Math.abs(moments[0].dataSync()[0] - mean0) < 1e-4);
+    tf.dispose(moments);
+  });
+
+  it('batch norm in inference mode uses the running moments; training mode queues their update', () => {
+    const ps = new ParamStore(3);
+    const bn = batchNorm(ps, 'bn', 2);
+    const x = tf.tensor4d([1, 10, 3, 20, 5, 30, 7, 40], [4, 1, 1, 2]);
+    // Running moments start at 0 and 1: y = x / sqrt(1 + eps).
+    assert.ok(Array.from(bn(x, INFERENCE).dataSync()).every((v, i) => Math.abs(v - x.dataSync()[i] / Math.sqrt(1 + 1e-5)) < 1e-4));
+    const pass: Pass = { training: true, updates: [] };
+    bn(x, pass);
+    assert.equal(pass.updates.length, 2);
+    // mean 0.9 * 0 + 0.1 * [4, 25]; variance 0.9 * 1 + 0.1 * unbiased [20/3, 500/3].
+    assert.deepEqual(Array.from(pass.updates[0].value.dataSync()).map((v) => +v.toFixed(4)), [0.4, 2.5]);
+    assert.deepEqual(Array.from(pass.updates[1].value.dataSync()).map((v) => +v.toFixed(4)), [+(0.9 + 2 / 3).toFixed(4), +(0.9 + 50 / 3).toFixed(4)]);
+    tf.dispose(pass.updates.map((u) => u.value));
+    ps.dispose();
+  });
+
+  it('crops and flips by exact pixel copies (one op for the batch)', () => {
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 1 }, (_, i) => i), [2, 6, 6, 1]);
+    const rng = new MT19937(4);
+    const probe = new MT19937(4);
+    const out = randomCropFlip(x, 2, rng).arraySync() as number[][][][];
+    const xa = x.arraySync() as number[][][][];
+    for (let n = 0; n < 2; n++) {
+      const top = probe.interval(4) - 2;
+      const left = probe.interval(4) - 2;
+      const flip = probe.interval(1) === 1;
+      for (let i = 0; i < 6; i++) {
+        for (let j = 0; j < 6; j++) {
+          const sj = flip ? 5 - j : j;
+          const yy = i + top;
+          const xx = sj + left;
+          const want = yy < 0 || yy >= 6 || xx < 0 || xx >= 6 ? -1 : xa[n][yy][xx][0];
+          assert.ok(Math.abs(out[n][i][j][0] - want) < 1e-3, `n${n} (${i},${j}): ${out[n][i][j][0]} vs ${want}`);
+        }
+      }
+    }
+  });
+
+  const configs: [string, TrainConfig][] = [
+    ['resnet20', { ...TRAIN_DEFAULTS, epochs: 3, batchSize: 32, lr: 0.05, warmupEpochs: 0.5 }],
+    ['bnn', { ...TRAIN_DEFAULTS, epochs: 3, batchSize: 32, optimizer: 'adam', lr: 0.005, weightDecay: 0, augment: false }],
+  ];
+  for (const [arch, cfg] of configs) {
+    it(`${arch}: loss falls and validation accuracy rises well above chance on real images`, async () => {
+      const net = buildNet({ arch, inputSize: 32, numClasses: 4, width: arch === 'bnn' ? 0.5 : 0.5, bits: 64 }, 7);
+      const before = evaluate(net, val);
+      const { records } = await trainNet(net, train, val, cfg, { progress: false });
+      assert.equal(records.length, 3);
+      assert.ok(records[2].trainLoss < records[0].trainLoss, `loss ${records.map((r) => r.trainLoss.toFixed(3))}`);
+      assert.ok(records[2].valAcc! > 0.6, `val accuracy ${records[2].valAcc} (chance 0.25; before ${before.acc})`);
+      net.dispose();
+    });
+  }
+
+  for (const [arch, cfg] of configs) {
+    it(`${arch}: an interrupted run resumed from its checkpoint ends with the uninterrupted run's weights`, async () => {
+      const c = { ...cfg, epochs: 2 };
+      const netCfg = { arch, inputSize: 32, numClasses: 4, width: 0.25, bits: 32 };
+      const a = buildNet(netCfg, 11);
+      await trainNet(a, train, null, c, { progress: false });
+      const dir = tmpDir('ckpt');
+      const b1 = buildNet(netCfg, 11);
+      const first = await trainNet(b1, train, null, c, { progress: false, checkpointDir: dir, stopAfter: 1 });
+      assert.equal(first.records.length, 1);
+      b1.dispose();
+      const b2 = buildNet(netCfg, 99); // other initial weights: the checkpoint must replace them
+      const second = await trainNet(b2, train, null, c, { progress: false, checkpointDir: dir });
+      assert.equal(second.resumedFrom, 1);
+      assert.equal(second.records.length, 2);
+      const wa = weightsOf(a);
+      const wb = weightsOf(b2);
+      wa.forEach((p, i) => assert.deepEqual(wb[i].v, p.v, `${p.name} differs after resume`));
+      // Another run's checkpoint is refused, naming what differs.
+      const other = buildNet(netCfg, 11);
+      await assert.rejects(trainNet(other, train, null, { ...c, lr: c.lr * 2 }, { progress: false, checkpointDir: dir }), /made by another run \(differs in train\.lr\)/);
+      tf.dispose([]);
+      [a, b2, other].forEach((n) => n.dispose());
+    });
+  }
+
+  it('the STE phase trains F through the thermometer and changes its features', async () => {
+    const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 0.25 }, 5);
+    await trainNet(net, train, null, { ...TRAIN_DEFAULTS, epochs: 2, batchSize: 32, lr: 0.05 }, { progress: false });
+    const before = weightsOf(net);
+    const r = await steFinetune(net, train, val, { epochs: 3, lr: 0.05, levels: 1, percentile: 75 }, { progress: false, seed: 1 });
+    assert.equal(r.records.length, 3);
+    assert.equal(r.range.length, net.featureDim);
+    assert.ok(r.range.every((c) => c > 0));
+    assert.ok(r.records[2].valAcc! > 0.4, `accuracy through the bits ${r.records[2].valAcc} (chance 0.25)`);
+    const after = weightsOf(net);
+    assert.ok(after.some((p, i) => p.v.some((v, k) => v !== before[i].v[k])), 'F changed');
+    assert.ok(after.find((p) => p.name === 'head/kernel')!.v.every((v, k) => v === before.find((q) => q.name === 'head/kernel')!.v[k]), "F's own head is left alone");
+    net.dispose();
+  });
+
+  it('gbm train-backbone: a BNN on the base classes, saved, reloaded as a backbone, and GBM runs on its codes', async () => {
+    const out = path.join(tmpDir('bnn'), 'net');
+    const cache = tmpDir('bnn-cache');
+    const env = process.env.GBM_CACHE_DIR;
+    process.env.GBM_CACHE_DIR = cache;
+    try {
+      const common = { arch: 'bnn', dataset: 'fashion-mnist', width: 0.5, bits: 64, trainPerClass: 100, valPerClass: 40, train: { epochs: 2, batchSize: 32 }, out, progress: false, log: () => {} };
+      const partial = await trainBackbone({ ...common, stopAfter: 1 });
+      assert.equal(partial.epochs.length, 1);
+      assert.ok(!fs.existsSync(path.join(out, 'model.json')), 'an interrupted run leaves no final model.json');
+      const rec = await trainBackbone(common);
+      assert.equal(rec.epochs.length, 2);
+      const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(10)[:5])))'));
+      assert.deepEqual(rec.data.classIds, order, "numpy's seed-1993 order of the 10 classes, first 5");
+      assert.ok(rec.final.valAcc! > 0.45, `base val accuracy ${rec.final.valAcc} (chance 0.2)`);
+      assert.ok(fs.existsSync(path.join(out, 'model.json')) && !fs.existsSync(path.join(out, 'checkpoint')));
+      const { net } = loadNet(out);
+      const spec = await locateBackbone(out, undefined, 'fashion-mnist');
+      const bb = await loadBackbone(spec);
+      assert.equal(bb.binaryCodes, true);
+      assert.equal(bb.featureDim, 64);
+      assert.ok(bb.deployedBits! > 0 && bb.deployedBits! < net.params.bits(), "F's bits exclude the training head and count binary weights as 1 bit");
+      const x = tf.randomUniform([3, 32, 32, 3], -1, 1, 'float32', 2) as tf.Tensor4D;
+      const codes = bb.embed(x).dataSync();
+      assert.ok(codes.every((v) => v === 0 || v === 1));
+      bb.dispose();
+      net.dispose();
+      const r = await runGbm({ features: { dataset: 'fashion-mnist', backbone: out, subset: { trainPerClass: 100, testPerClass: 40 } }, classifier: { epochs: 2 } }, { progress: false });
+      assert.equal(r.config.binarizer.kind, 'none', 'a BNN backbone needs no binarizer');
+      assert.equal(r.codeLength, 64);
+      assert.equal(r.steps.length, 6);
+      assert.ok(r.steps[0].accuracy > 0.4, `base accuracy of GBM on BNN codes ${r.steps[0].accuracy}`);
+      assert.equal(r.features.backboneBits, rec.deployedBits);
+    } finally {
+      if (env === undefined) delete process.env.GBM_CACHE_DIR;
+      else process.env.GBM_CACHE_DIR = env;
+    }
+  });
+
+  it('saves and reloads a network bit for bit; bad input: another architecture or class count, a non-writable folder, an input size the net cannot take', async () => {
+    const dir = tmpDir('net');
+    const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 0.25 }, 1);
+    await saveNet(net, dir);
+    const back = loadNet(dir).net;
+    weightsOf(back).forEach((p, i) => assert.deepEqual(p.v, weightsOf(net)[i].v, `${p.name} after save + load`));
+    back.dispose();
+    net.dispose();
+    assert.throws(() => loadNet(dir, { numClasses: 10 }), (e: Error) => e instanceof GbmError && /numClasses = 4, but 10 is asked for/.test(e.message));
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    json.modelTopology.arch = 'resnet32';
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    assert.throws(() => loadNet(dir), (e: Error) => e instanceof GbmError && /does not match this architecture: missing stage1\/block4/.test(e.message));
+    json.modelTopology.arch = 'resnet20';
+    json.modelTopology.width = 0.5;
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
+    assert.throws(() => loadNet(dir), /has shape \[3,3,3,4\], this network needs \[3,3,3,8\]/);
+    assert.throws(() => buildNet({ arch: 'bnn', inputSize: 28, numClasses: 4, width: 1 }, 1), /cannot take input size 28.*multiple of 8/);
+    assert.throws(() => buildNet({ arch: 'resnet18', inputSize: 8, numClasses: 4, width: 1 }, 1), /cannot take input size 8/);
+    const file = path.join(tmpDir('ro'), 'a-file');
+    fs.writeFileSync(file, '');
+    await assert.rejects(trainBackbone({ arch: 'bnn', dataset: 'fashion-mnist', out: path.join(file, 'sub'), progress: false, log: () => {} }), /cannot write to the output folder .*a-file\/sub.*--out/);
+  });
+});
