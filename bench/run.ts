@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchClassifier } from './classifier.js';
 import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
+import { benchTrain } from './train.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -15,6 +16,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   features: benchFeatures,
   em: benchEm,
   classifier: benchClassifier,
+  train: benchTrain,
 };
 
 async function main(): Promise<void> {
