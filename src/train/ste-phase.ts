@@ -6,7 +6,7 @@ import type { TrainableNet } from '../models/net.js';
 import { ParamStore } from '../models/params.js';
 import { GbmError } from '../util/errors.js';
 import { batchOf, type ImageSet } from './data.js';
-import { TRAIN_DEFAULTS, trainNet, type EpochRecord } from './trainer.js';
+import { evaluate, TRAIN_DEFAULTS, trainNet, type EpochRecord } from './trainer.js';
 
 /** The STE phase: fine-tune F with the thermometer binarizer in the loop (method.md, "STE phase"). */
 export interface SteConfig {
@@ -40,7 +40,7 @@ export function featureRange(net: TrainableNet, set: ImageSet, percentile: numbe
  * where a real-valued head left them. Batch norm keeps its running moments (inference mode) throughout.
  * Returns the per-epoch records (validation = accuracy through the bits).
  */
-export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
+export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number; /** false = F frozen, only the head on the bits learns (the control without STE). */ trainFeatures?: boolean }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
   if (net.binaryEmbedding) throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
   const range = featureRange(net, train, cfg.percentile);
@@ -52,18 +52,10 @@ export async function steFinetune(net: TrainableNet, train: ImageSet, val: Image
     // thermometer then sees, and c was calibrated on, the features GBM will binarize.
     const logits = (n: TrainableNet, x: tf.Tensor4D, _pass: Pass) => head(thermometerSTE(n.features(x, INFERENCE), c, cfg.levels));
     const trainCfg = { ...TRAIN_DEFAULTS, epochs: cfg.epochs, lr: cfg.lr, warmupEpochs: 0, seed: opts.seed };
-    const variables = [...net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable), ...headParams.trainable()];
-    const { records } = await trainNet(net, train, null, trainCfg, { checkpointDir: opts.checkpointDir, progress: opts.progress, logits, variables, extraParams: headParams });
-    if (val) {
-      // Validation through the binarizer: what GBM's classifier sees.
-      let correct = 0;
-      for (let s = 0; s < val.count; s += 256) {
-        const rows = Array.from({ length: Math.min(256, val.count - s) }, (_, k) => s + k);
-        correct += tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits(net, batchOf(val, rows), INFERENCE), 1), tf.tensor1d(rows.map((r) => val.labels[r]), 'int32')), 'int32')).dataSync()[0]);
-      }
-      const last = records[records.length - 1];
-      if (last) last.valAcc = correct / val.count;
-    }
+    const own = opts.trainFeatures === false ? [] : net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable);
+    const variables = [...own, ...headParams.trainable()];
+    const validate = (n: TrainableNet, set: ImageSet) => evaluate(n, set, 256, (x) => logits(n, x, INFERENCE));
+    const { records } = await trainNet(net, train, val, trainCfg, { checkpointDir: opts.checkpointDir, progress: opts.progress, logits, variables, extraParams: headParams, validate });
     return { records, range };
   } finally {
     c.dispose();

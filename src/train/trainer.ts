@@ -86,14 +86,14 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
   else (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
-/** Loss and accuracy of a network on a set, in inference mode, in batches. */
-export function evaluate(net: TrainableNet, set: ImageSet, batchSize = 256): { loss: number; acc: number } {
+/** Loss and accuracy of a network on a set, in inference mode, in batches (through `logits`, default its own head). */
+export function evaluate(net: TrainableNet, set: ImageSet, batchSize = 256, logitsOf: (x: tf.Tensor4D) => tf.Tensor2D = (x) => net.logits(x, INFERENCE)): { loss: number; acc: number } {
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < set.count; s += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
     const [l, c] = tf.tidy(() => {
-      const logits = net.logits(batchOf(set, rows), INFERENCE);
+      const logits = logitsOf(batchOf(set, rows));
       const y = tf.tensor1d(rows.map((r) => set.labels[r]), 'int32');
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits, undefined, undefined, tf.Reduction.SUM);
       return [ce.dataSync()[0], tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0]];
@@ -200,6 +200,8 @@ export interface TrainOptions {
   variables?: tf.Variable[];
   /** Values saved in checkpoints besides the network's (e.g. that new head), restored by name. */
   extraParams?: ParamStore;
+  /** Validation through the same path as `logits` (default: the network's own head, `evaluate`). */
+  validate?: (net: TrainableNet, set: ImageSet) => { loss: number; acc: number };
 }
 
 /**
@@ -269,7 +271,7 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         }
       }
       const seconds = (Date.now() - t0) / 1000;
-      const v = val ? evaluate(net, val) : null;
+      const v = val ? (opts.validate ?? evaluate)(net, val) : null;
       if (bar) {
         bar.status += v ? ` | val loss ${v.loss.toFixed(3)} acc ${(100 * v.acc).toFixed(1)}%` : '';
         bar.finish();
