@@ -92,10 +92,10 @@ export interface Series {
 }
 
 /** Lines (with markers) of several series over one x axis. */
-export function lineChart(title: string, x: (number | string)[], series: Series[], xTitle: string, yTitle: string, logY = false): Figure {
+export function lineChart(title: string, x: (number | string)[], series: Series[], xTitle: string, yTitle: string, logY = false, logX = false): Figure {
   return {
     data: series.map((s) => ({ x, y: s.y as number[], type: 'scatter', mode: 'lines+markers', name: s.name })),
-    layout: baseLayout(title, { xaxis: { title: { text: xTitle } }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
+    layout: baseLayout(title, { xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
   };
 }
 
