@@ -39,8 +39,11 @@ function entry(name: string): BackboneEntry {
   return e;
 }
 
-/** Find a backbone's weights by name (downloading them if needed) for a dataset, at the given or default input size. */
-export async function locateBackbone(name: string, inputSize: number | undefined, dataset: string): Promise<BackboneSpec> {
+/**
+ * Find a backbone's weights by name (downloading them if needed) for a dataset (default TinyImageNet: it picks the
+ * default input size and, for trained networks, the folder models/<arch>-<dataset>), at the given or default input size.
+ */
+export async function locateBackbone(name: string, inputSize?: number, dataset = 'tinyimagenet'): Promise<BackboneSpec> {
   return entry(name).locate(inputSize, dataset);
 }
 
