@@ -10,7 +10,7 @@ describe('cli', () => {
   it('--help lists every command, and each command lists its options with defaults', () => {
     const r = run('--help');
     assert.equal(r.status, 0);
-    for (const c of ['start', 'run', 'sweep', 'features', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
+    for (const c of ['start', 'run', 'sweep', 'features', 'train-backbone', 'info']) assert.match(r.stdout, new RegExp(`^  ${c} `, 'm'));
     const f = run('features', '--help');
     assert.match(f.stdout, /--dataset <string>.*\(default: tinyimagenet\)/);
     assert.match(f.stdout, /--batch-size <int>.*\(default: 128\)/);
@@ -31,6 +31,10 @@ describe('cli', () => {
       [['sweep'], /^gbm: no grid given/],
       [['sweep', '--study', 'nope'], /^gbm: unknown study "nope"/],
       [['sweep', '--grid-file', '/nonexistent/grid.json'], /^gbm: cannot read grid file \/nonexistent\/grid.json/],
+      [['train-backbone', '--arch', 'vgg'], /^gbm: unknown architecture "vgg"\. Fix: use --arch resnet20 \| resnet32 \| resnet18 \| bnn/],
+      [['train-backbone', '--arch', 'bnn', '--dataset', 'fashion-mnist', '--epochs', '0'], /^gbm: --epochs 0 must be an integer of at least 1/],
+      [['train-backbone', '--dataset', 'fashion-mnist', '--optimizer', 'rmsprop'], /^gbm: --optimizer rmsprop is not known\. Fix: use sgd or adam/],
+      [['run', '--backbone', 'resnet32', '--dataset', 'fashion-mnist'], /^gbm: no trained network in .*models\/resnet32-fashion-mnist .*Fix: train it first: gbm train-backbone --arch resnet32 --dataset fashion-mnist/],
     ];
     for (const [args, re] of cases) {
       const r = run(...args);

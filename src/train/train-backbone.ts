@@ -13,7 +13,7 @@ import { numpyPermutation } from '../util/mt19937.js';
 import { loadImageSet, type ImageSet } from './data.js';
 import type { TrainingRecord } from './record.js';
 import { steFinetune, STE_DEFAULTS, type SteConfig } from './ste-phase.js';
-import { TRAIN_DEFAULTS, trainNet, type EpochRecord, type TrainConfig } from './trainer.js';
+import { checkTrainConfig, TRAIN_DEFAULTS, trainNet, type EpochRecord, type TrainConfig } from './trainer.js';
 
 /** Everything `gbm train-backbone` takes; every field has a default (TRAIN_BACKBONE_DEFAULTS, archDefaults). */
 export interface TrainBackboneOptions {
@@ -100,6 +100,8 @@ const FINAL_FILES = ['model.json', 'weights.bin', 'training.json'];
  */
 export async function trainBackbone(input: TrainBackboneOptions): Promise<TrainingRecord> {
   const o = resolveTrainBackbone(input);
+  checkTrainConfig(o.train); // bad options fail before any folder is touched
+  if (!Number.isInteger(o.ste.epochs) || o.ste.epochs < 0) throw new GbmError(`--ste-epochs ${o.ste.epochs} must be 0 or a positive integer.`, 'pass e.g. --ste-epochs 3.');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = o.out;
   assertWritable(out);
