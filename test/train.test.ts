@@ -193,6 +193,20 @@ describe('backbone training', function () {
     }
   });
 
+  it('the committed clean TinyImageNet backbone loads, with its record of the base classes it was trained on', async () => {
+    const spec = await locateBackbone('resnet20', undefined, 'tinyimagenet');
+    assert.equal(spec.inputSize, 32);
+    const bb = await loadBackbone(spec);
+    assert.equal(bb.featureDim, 64);
+    const f = tf.tidy(() => bb.embed(tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D).dataSync());
+    assert.ok(f.every((v) => Number.isFinite(v) && v >= 0), 'pooled ReLU features');
+    bb.dispose();
+    const rec = JSON.parse(fs.readFileSync(path.join(spec.path, 'training.json'), 'utf8'));
+    const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(200)[:100])))'));
+    assert.deepEqual(rec.data.classIds, order, 'trained on the 100 base classes of the seed-1993 order, no others');
+    assert.ok(fs.statSync(path.join(spec.path, 'weights.bin')).size < 5 * 2 ** 20, 'under 5 MB');
+  });
+
   it('saves and reloads a network bit for bit; bad input: another architecture or class count, a non-writable folder, an input size the net cannot take', async () => {
     const dir = tmpDir('net');
     const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 0.25 }, 1);
