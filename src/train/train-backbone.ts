@@ -105,7 +105,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const out = o.out;
   assertWritable(out);
-  if (o.fresh) for (const f of [...FINAL_FILES, 'checkpoint']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
+  if (o.fresh) for (const f of [...FINAL_FILES, 'checkpoint', 'checkpoint-ste']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
   const netConfigOf = (numClasses: number): NetConfig => ({ arch: o.arch, inputSize: o.inputSize, numClasses, width: o.width, ...(o.arch === 'bnn' ? { bits: o.bits } : {}) });
   if (fs.existsSync(path.join(out, 'model.json'))) {
     const rec = readNetJson(out).training as TrainingRecord | undefined;
@@ -117,7 +117,15 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   }
 
   const backend = await initBackend(parseBackend(o.backend ?? (process.env.GBM_BACKEND || 'auto')));
-  const ds = await openDataset(o.dataset, { root: o.root });
+  // Built first: an input size or width the network cannot take fails before minutes of decoding.
+  const net: TrainableNet = buildNet(netConfigOf(o.baseClasses), o.seed);
+  let ds: Awaited<ReturnType<typeof openDataset>>;
+  try {
+    ds = await openDataset(o.dataset, { root: o.root });
+  } catch (err) {
+    net.dispose();
+    throw err;
+  }
   let train: ImageSet;
   let val: ImageSet;
   let classIds: number[];
@@ -130,10 +138,12 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     log(`training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`);
     train = loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
     val = loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
+  } catch (err) {
+    net.dispose();
+    throw err;
   } finally {
     ds.close();
   }
-  const net: TrainableNet = buildNet(netConfigOf(o.baseClasses), o.seed);
   const t0 = Date.now();
   try {
     const { records, resumedFrom } = await trainNet(net, train, val, o.train, { checkpointDir: path.join(out, 'checkpoint'), progress: o.progress, stopAfter: o.stopAfter });
