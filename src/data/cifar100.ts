@@ -4,7 +4,7 @@ import { GbmError } from '../util/errors.js';
 import { sha256, sha256FileMemo } from '../util/hash.js';
 import type { DatasetSpec, ImageDataset, Split } from './dataset.js';
 import type { RawImage } from './image.js';
-import { cacheDir, dataDirs, findDataPath, locateOrDownload, verifyOfficialFile, type RemoteFile } from './locate.js';
+import { cacheDir, dataDirs, findDataPath, locateOrDownload, findOfficialFile, type RemoteFile } from './locate.js';
 import { pickleField, unpickle, type PickledArray } from './pickle.js';
 import { readTar } from './tar.js';
 
@@ -15,14 +15,12 @@ export const CIFAR100_ARCHIVES = {
     url: 'https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz',
     digest: { algorithm: 'md5', hex: 'eb9058c3a382ffc7106e4002c42a8d85' },
     what: 'CIFAR-100 (python version)',
-    verifyLocal: true,
   },
   binary: {
     relPath: 'cifar-100-binary.tar.gz',
     url: 'https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz',
     digest: { algorithm: 'md5', hex: '03b5dce01913d631647c71ecec9e9cb8' },
     what: 'CIFAR-100 (binary version)',
-    verifyLocal: true,
   },
 } satisfies Record<string, RemoteFile>;
 
@@ -41,20 +39,22 @@ interface CifarData {
 
 type Files = Map<string, Buffer>;
 
-/** The members of an archive or an extracted folder, by base name (train, test, meta, train.bin, *.txt). */
-function readMembers(p: string): Files {
-  const files: Files = new Map();
-  const want = (n: string): boolean => ['train', 'test', 'meta', 'train.bin', 'test.bin', 'fine_label_names.txt', 'coarse_label_names.txt'].includes(path.basename(n));
-  if (fs.statSync(p).isDirectory()) {
-    const dirs = [p, path.join(p, 'cifar-100-python'), path.join(p, 'cifar-100-binary')];
-    for (const d of dirs) {
-      if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) continue;
-      for (const f of fs.readdirSync(d)) if (want(f) && fs.statSync(path.join(d, f)).isFile() && !files.has(f)) files.set(f, fs.readFileSync(path.join(d, f)));
-    }
-  } else {
-    for (const m of readTar(p, FIX, want)) files.set(path.basename(m.name), m.data);
+const MEMBERS = ['train', 'test', 'meta', 'train.bin', 'test.bin', 'fine_label_names.txt', 'coarse_label_names.txt'];
+
+/** The member files of an extracted folder (itself, or its cifar-100-python/ or cifar-100-binary/ child), by base name. */
+function folderMembers(p: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const d of [p, path.join(p, 'cifar-100-python'), path.join(p, 'cifar-100-binary')]) {
+    if (!fs.existsSync(d) || !fs.statSync(d).isDirectory()) continue;
+    for (const f of fs.readdirSync(d)) if (MEMBERS.includes(f) && fs.statSync(path.join(d, f)).isFile() && !files.has(f)) files.set(f, path.join(d, f));
   }
   return files;
+}
+
+/** The members of an archive or an extracted folder, by base name (train, test, meta, train.bin, *.txt). */
+function readMembers(p: string): Files {
+  if (fs.statSync(p).isDirectory()) return new Map([...folderMembers(p)].map(([n, f]) => [n, fs.readFileSync(f)]));
+  return new Map(readTar(p, FIX, (n) => MEMBERS.includes(path.basename(n))).map((m) => [path.basename(m.name), m.data]));
 }
 
 function uint8Array(v: unknown, what: string, source: string): PickledArray {
@@ -184,9 +184,11 @@ export class Cifar100 implements ImageDataset {
   close(): void {}
 }
 
+/** sha256 of the archive, or of the member files of a folder, each remembered by (path, size, mtime): no re-read on reuse. */
 function fingerprint(p: string): string {
-  if (!fs.statSync(p).isDirectory()) return sha256FileMemo(p, path.join(cacheDir(), 'checksums.json'));
-  return sha256([...readMembers(p)].sort(([a], [b]) => a.localeCompare(b)).map(([n, b]) => `${n}:${sha256(b)}`).join());
+  const memo = path.join(cacheDir(), 'checksums.json');
+  if (!fs.statSync(p).isDirectory()) return sha256FileMemo(p, memo);
+  return sha256([...folderMembers(p)].sort(([a], [b]) => a.localeCompare(b)).map(([n, f]) => `${n}:${sha256FileMemo(f, memo)}`).join());
 }
 
 /**
@@ -196,17 +198,8 @@ function fingerprint(p: string): string {
 export async function cifar100Spec(name: string, root?: string): Promise<DatasetSpec> {
   let p = root ? path.resolve(root) : null;
   if (p && !fs.existsSync(p)) throw new GbmError(`--root ${root} does not exist.`, 'point it at cifar-100-python.tar.gz, cifar-100-binary.tar.gz or an extracted cifar-100-python/ folder.');
-  if (!p) {
-    for (const a of Object.values(CIFAR100_ARCHIVES)) {
-      const found = findDataPath(a.relPath);
-      if (found) {
-        verifyOfficialFile(found, a);
-        p = found;
-        break;
-      }
-    }
-  }
-  p ??= ['cifar-100-python', 'cifar-100-binary'].map((d) => findDataPath(d)).find((d) => d !== null) ?? null;
+  p ??= findOfficialFile(CIFAR100_ARCHIVES.python) ?? findOfficialFile(CIFAR100_ARCHIVES.binary)
+    ?? findDataPath('cifar-100-python') ?? findDataPath('cifar-100-binary');
   if (!p) {
     try {
       p = await locateOrDownload(CIFAR100_ARCHIVES.python);

@@ -4,7 +4,7 @@ import { GbmError } from '../util/errors.js';
 import { sha256, sha256FileMemo } from '../util/hash.js';
 import type { DatasetSpec, ImageDataset, Split } from './dataset.js';
 import { decodeImage, type RawImage } from './image.js';
-import { cacheDir, findDataPath, locateOrDownload, verifyOfficialFile, type RemoteFile } from './locate.js';
+import { cacheDir, findDataPath, locateOrDownload, findOfficialFile, type RemoteFile } from './locate.js';
 import { ZipArchive } from './zip.js';
 
 /** The official CORe50 archive of 128x128 crops (Lomonaco & Maltoni 2017), md5 as the loaders publish it. */
@@ -13,7 +13,6 @@ export const CORE50_ZIP: RemoteFile = {
   url: 'http://bias.csr.unibo.it/maltoni/download/core50/core50_128x128.zip',
   digest: { algorithm: 'md5', hex: '745f3373fed08d69343f1058ee559e13' },
   what: 'CORe50 (128x128)',
-  verifyLocal: true,
 };
 
 /** CORe50's ten categories in its own order; objects o1-o5 are the first category, o6-o10 the second, ... */
@@ -152,9 +151,7 @@ export async function core50Spec(name: string, root?: string): Promise<DatasetSp
   let p = root ? path.resolve(root) : null;
   if (p && !fs.existsSync(p)) throw new GbmError(`--root ${root} does not exist.`, `point it at ${CORE50_ZIP.relPath} or the extracted core50_128x128/ folder.`);
   if (!p) {
-    const zip = findDataPath(CORE50_ZIP.relPath);
-    if (zip) verifyOfficialFile(zip, CORE50_ZIP);
-    p = zip ?? findDataPath('core50_128x128') ?? (await locateOrDownload(CORE50_ZIP));
+    p = findOfficialFile(CORE50_ZIP) ?? findDataPath('core50_128x128') ?? (await locateOrDownload(CORE50_ZIP));
   }
   return { name, path: p, fingerprint: fingerprint(p) };
 }

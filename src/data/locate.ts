@@ -35,21 +35,22 @@ export interface RemoteFile {
   digest?: Digest;
   /** What it is, for messages. */
   what: string;
-  /**
-   * Also check a copy found in the data folders against `digest` (not only downloads). Off where the shared copy
-   * legitimately differs from the official file (TinyImageNet here lacks test/).
-   */
-  verifyLocal?: boolean;
 }
 
-/** Check a local copy of an official file against its published digest (memoised); a mismatch names the file and the fix. */
-export function verifyOfficialFile(found: string, file: RemoteFile): void {
-  if (!file.digest) return;
+/**
+ * The copy of an official file in the data folders, checked against its published digest (memoised), or null when
+ * there is none; a mismatch names the file and the fix. (locateOrDownload does not check local copies: the shared
+ * TinyImageNet zip legitimately differs from the official one, lacking test/.)
+ */
+export function findOfficialFile(file: RemoteFile): string | null {
+  const found = findDataPath(file.relPath);
+  if (!found || !file.digest) return found;
   const got = digestFileMemo(found, file.digest.algorithm, path.join(cacheDir(), 'checksums.json'));
   if (got !== file.digest.hex) {
     throw new GbmError(`${found} has ${file.digest.algorithm} ${got}, but the official ${path.basename(file.relPath)} has ${file.digest.hex}: truncated, corrupt, or another file.`,
       `delete it and download it again from ${file.url} (or pass your own copy with --root, which is read without the official checksum).`);
   }
+  return found;
 }
 
 /** First existing copy of `rel` in the data folders, or null. */
@@ -67,10 +68,7 @@ export function findDataPath(rel: string): string | null {
  */
 export async function locateOrDownload(file: RemoteFile): Promise<string> {
   const found = findDataPath(file.relPath);
-  if (found) {
-    if (file.verifyLocal) verifyOfficialFile(found, file);
-    return found;
-  }
+  if (found) return found;
   const dest = path.join(downloadDir(), file.relPath);
   if (process.env.GBM_OFFLINE === '1') {
     throw new GbmError(`${file.what} (${file.relPath}) is not in ${dataDirs().join(', ')}, and downloads are off (GBM_OFFLINE=1).`,
