@@ -7,7 +7,7 @@ import { Cifar100, cifar100Spec } from '../src/data/cifar100.js';
 import { unpickle, type PickledArray } from '../src/data/pickle.js';
 import { openDataset } from '../src/data/registry.js';
 import { GbmError } from '../src/util/errors.js';
-import { PYTHON, python, tmpDir } from './helpers.js';
+import { PYTHON, python, tmpDir, withEnv } from './helpers.js';
 
 interface SplitTruth { data: Uint8Array; fine: number[]; coarse: number[] }
 
@@ -145,12 +145,8 @@ pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`
     fs.truncateSync(bin, fs.statSync(bin).size - 100);
     assert.throws(() => new Cifar100({ name: 'cifar100', path: folder, fingerprint: '' }, 'fine'), /train\.bin.*truncated/);
 
-    const env = { ...process.env };
-    try {
-      const data = tmpDir('cifar-data');
-      process.env.GBM_DATA_DIR = data;
-      process.env.GBM_CACHE_DIR = path.join(data, 'cache');
-      process.env.GBM_OFFLINE = '1';
+    const data = tmpDir('cifar-data');
+    await withEnv({ GBM_DATA_DIR: data, GBM_CACHE_DIR: path.join(data, 'cache'), GBM_OFFLINE: '1' }, async () => {
       await assert.rejects(cifar100Spec('cifar100'), (e: Error) => e instanceof GbmError && e.message.includes('GBM_DATA_DIR') && e.message.includes('cifar-100-python.tar.gz'));
       // The fixture under the official name is not the official file: its md5 differs.
       fs.copyFileSync(path.join(fx.dir, 'cifar-100-python.tar.gz'), path.join(data, 'cifar-100-python.tar.gz'));
@@ -158,11 +154,6 @@ pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`
         && e.message.includes('eb9058c3a382ffc7106e4002c42a8d85'));
       assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'cache').sort(), ['cifar-100-python.tar.gz']);
       assert.ok(!fs.existsSync(path.join(data, 'cache', 'features')), 'no feature cache after a failed locate');
-    } finally {
-      for (const k of ['GBM_DATA_DIR', 'GBM_CACHE_DIR', 'GBM_OFFLINE']) {
-        if (env[k] === undefined) delete process.env[k];
-        else process.env[k] = env[k];
-      }
-    }
+    });
   });
 });

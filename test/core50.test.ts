@@ -5,7 +5,7 @@ import { resolveConfig } from '../src/cil/config.js';
 import { Core50, core50Spec } from '../src/data/core50.js';
 import { openDataset } from '../src/data/registry.js';
 import { GbmError } from '../src/util/errors.js';
-import { encodePng, python, syntheticRgb, tmpDir } from './helpers.js';
+import { encodePng, python, syntheticRgb, tmpDir, withEnv } from './helpers.js';
 
 const OBJECTS = [1, 2, 6, 7, 12];
 const FRAMES = [0, 1, 7];
@@ -92,20 +92,11 @@ describe('CORe50 (official 128x128 layout)', function () {
     fs.writeFileSync(cut, whole.subarray(0, whole.length - 5000));
     assert.throws(() => new Core50({ name: 'core50', path: cut, fingerprint: '' }, 'object'), (e: Error) => e instanceof GbmError && e.message.includes(cut));
 
-    const env = { ...process.env };
-    try {
-      const data = tmpDir('core50-data');
-      process.env.GBM_DATA_DIR = data;
-      process.env.GBM_CACHE_DIR = path.join(data, 'cache');
-      process.env.GBM_OFFLINE = '1';
+    const data = tmpDir('core50-data');
+    await withEnv({ GBM_DATA_DIR: data, GBM_CACHE_DIR: path.join(data, 'cache'), GBM_OFFLINE: '1' }, async () => {
       await assert.rejects(core50Spec('core50'), (e: Error) => e instanceof GbmError && e.message.includes('core50_128x128.zip') && e.message.includes('GBM_DATA_DIR'));
       fs.copyFileSync(fx.zip, path.join(data, 'core50_128x128.zip'));
       await assert.rejects(core50Spec('core50'), (e: Error) => e instanceof GbmError && e.message.includes(path.join(data, 'core50_128x128.zip')) && e.message.includes('745f3373fed08d69343f1058ee559e13'));
-    } finally {
-      for (const k of ['GBM_DATA_DIR', 'GBM_CACHE_DIR', 'GBM_OFFLINE']) {
-        if (env[k] === undefined) delete process.env[k];
-        else process.env[k] = env[k];
-      }
-    }
+    });
   });
 });

@@ -78,3 +78,17 @@ export function requireData(ctx: Mocha.Context, rel: string): string {
   ctx.skip();
   throw new Error('unreachable');
 }
+
+/** Run `fn` with some environment variables set, restoring (or removing) them afterwards. */
+export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}

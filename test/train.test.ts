@@ -17,7 +17,7 @@ import { trainBackbone } from '../src/train/train-backbone.js';
 import { evaluate, TRAIN_DEFAULTS, trainNet, type TrainConfig } from '../src/train/trainer.js';
 import { GbmError } from '../src/util/errors.js';
 import { MT19937 } from '../src/util/mt19937.js';
-import { python, tmpDir } from './helpers.js';
+import { python, tmpDir, withEnv } from './helpers.js';
 
 const weightsOf = (net: { params: ParamStore }) => net.params.params.map((p) => ({ name: p.name, v: Float32Array.from(p.variable.dataSync()) }));
 
@@ -157,9 +157,7 @@ describe('backbone training', function () {
   it('gbm train-backbone: a BNN on the base classes, saved, reloaded as a backbone, and GBM runs on its codes', async () => {
     const out = path.join(tmpDir('bnn'), 'net');
     const cache = tmpDir('bnn-cache');
-    const env = process.env.GBM_CACHE_DIR;
-    process.env.GBM_CACHE_DIR = cache;
-    try {
+    await withEnv({ GBM_CACHE_DIR: cache }, async () => {
       const common = { arch: 'bnn', dataset: 'fashion-mnist', width: 0.5, bits: 64, trainPerClass: 100, valPerClass: 40, train: { epochs: 2, batchSize: 32 }, out, progress: false, log: () => {} };
       const partial = await trainBackbone({ ...common, stopAfter: 1 });
       assert.equal(partial.epochs.length, 1);
@@ -187,10 +185,7 @@ describe('backbone training', function () {
       assert.equal(r.steps.length, 6);
       assert.ok(r.steps[0].accuracy > 0.4, `base accuracy of GBM on BNN codes ${r.steps[0].accuracy}`);
       assert.equal(r.features.backboneBits, rec.deployedBits);
-    } finally {
-      if (env === undefined) delete process.env.GBM_CACHE_DIR;
-      else process.env.GBM_CACHE_DIR = env;
-    }
+    });
   });
 
   it('the committed clean TinyImageNet backbone loads, with its record of the base classes it was trained on', async () => {

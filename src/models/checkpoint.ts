@@ -63,7 +63,7 @@ export function readNetJson(dir: string): NetModelJson {
  * Load a saved network. `expect` states what the caller needs (e.g. the class count of a resumed run): a checkpoint
  * of another architecture, width or class count is refused with both sides named.
  */
-export function loadNet(dir: string, expect: Partial<NetConfig> = {}): { net: TrainableNet; json: NetModelJson; fingerprint: string } {
+export function loadNet(dir: string, expect: Partial<NetConfig> = {}): { net: TrainableNet; json: NetModelJson } {
   const json = readNetJson(dir);
   const cfg = json.modelTopology;
   for (const [k, v] of Object.entries(expect)) {
@@ -72,8 +72,7 @@ export function loadNet(dir: string, expect: Partial<NetConfig> = {}): { net: Tr
         `use the same ${k} it was trained with, or train a new network for ${k} = ${String(v)}.`);
     }
   }
-  const bin = path.join(dir, json.weightsManifest[0]?.paths[0] ?? 'weights.bin');
-  if (!fs.existsSync(bin)) throw new GbmError(`${bin} is missing.`, 'restore it or train the network again.');
+  const bin = weightsFile(dir, json);
   const data = fs.readFileSync(bin);
   const net = buildNet(cfg, 0);
   const values = decodeTensors(json.weightsManifest.flatMap((g) => g.weights), data, bin);
@@ -85,5 +84,16 @@ export function loadNet(dir: string, expect: Partial<NetConfig> = {}): { net: Tr
   } finally {
     tf.dispose([...values.values()]);
   }
-  return { net, json, fingerprint: sha256(Buffer.concat([Buffer.from(JSON.stringify(cfg)), data])) };
+  return { net, json };
+}
+
+function weightsFile(dir: string, json: NetModelJson): string {
+  const bin = path.join(dir, json.weightsManifest[0]?.paths[0] ?? 'weights.bin');
+  if (!fs.existsSync(bin)) throw new GbmError(`${bin} is missing.`, 'restore it or train the network again.');
+  return bin;
+}
+
+/** Identity of a saved network (its architecture and weight bytes), read from the files without building it. */
+export function netFingerprint(dir: string, json: NetModelJson = readNetJson(dir)): string {
+  return sha256(Buffer.concat([Buffer.from(JSON.stringify(json.modelTopology)), fs.readFileSync(weightsFile(dir, json))]));
 }

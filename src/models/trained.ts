@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../data/locate.js';
 import { GbmError } from '../util/errors.js';
 import type { Backbone, BackboneSpec } from './backbone.js';
-import { loadNet, readNetJson } from './checkpoint.js';
+import { loadNet, netFingerprint, readNetJson } from './checkpoint.js';
 import type { TrainingRecord } from '../train/record.js';
 
 /** Where `gbm train-backbone` puts a network by default, and where `--backbone <arch>` looks for it. */
@@ -37,9 +37,7 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
   if (inputSize !== undefined && inputSize !== size) {
     throw new GbmError(`the network in ${dir} was trained at input size ${size}, not ${inputSize}.`, `pass --input-size ${size} (or leave it out), or train one at ${inputSize}.`);
   }
-  const { net, fingerprint } = loadNet(dir);
-  net.dispose();
-  return { name: isNetPath(name) ? 'trained' : name, path: dir, inputSize: size, fingerprint };
+  return { name: isNetPath(name) ? 'trained' : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
 }
 
 /** A trained network as a frozen feature extractor: F's embedding (bits for a BNN), its head left out. */

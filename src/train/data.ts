@@ -23,7 +23,8 @@ export interface ImageSet {
  */
 export function loadImageSet(ds: ImageDataset, split: Split, classIds: number[], size: number, opts: { perClass?: number; progress?: boolean } = {}): ImageSet {
   const position = new Map(classIds.map((c, i) => [c, i] as const));
-  const idx = selectIndices(ds.labels(split), { classes: classIds }, opts.perClass);
+  const all = ds.labels(split);
+  const idx = selectIndices(all, { classes: classIds }, opts.perClass);
   const count = idx.length;
   const per = size * size * 3;
   const images = new Uint8Array(count * per);
@@ -35,7 +36,7 @@ export function loadImageSet(ds: ImageDataset, split: Split, classIds: number[],
     const raws = ids.map((i) => ds.image(split, i));
     const bytes = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.add(imagesToBatch(raws, size), 1), 127.5)), 'int32').dataSync());
     images.set(Uint8Array.from(bytes), s * per);
-    ids.forEach((i, k) => { labels[s + k] = position.get(ds.labels(split)[i])!; });
+    ids.forEach((i, k) => { labels[s + k] = position.get(all[i])!; });
     bar?.tick(ids.length);
   }
   bar?.finish();
