@@ -118,7 +118,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
 
     before(async function () {
       requireData(this, 'tiny-imagenet-200.zip');
-      const feats = await extractFeatures({ dataset: 'tinyimagenet', subset: SUBSET, progress: false, log: () => {} });
+      const feats = await extractFeatures({ ...FEATURES, subset: SUBSET, progress: false, log: () => {} });
       for (const name of Object.keys(METHODS)) {
         runs[name] = await runGbm({ features: { ...FEATURES, subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, method: { name }, classifier: { epochs: 30 } },
           { features: feats, progress: false });

@@ -6,7 +6,7 @@ import { checkEmConfig, EM_DEFAULTS, type EmConfig } from '../memory/em.js';
 import { checkMuBits, type MuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
 import { SCENARIO_DEFAULTS, type ScenarioConfig } from './scenario.js';
-import { datasetProtocol } from '../data/registry.js';
+import { datasetProtocol, defaultBackbone } from '../data/registry.js';
 import { backboneIsBinary } from '../models/registry.js';
 import { methodSpec, resolveMethodOptions } from '../baselines/registry.js';
 
@@ -26,9 +26,12 @@ export interface GbmConfig {
   seed: number;
 }
 
-/** The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, MobileNet, thermometer p=1, K=8, seed 1993. */
+/**
+ * The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, the committed ResNet-20 trained on the
+ * base classes only, thermometer p=1, K=8, seed 1993. Another dataset's default backbone is `defaultBackbone(dataset)`.
+ */
 export const GBM_DEFAULTS: GbmConfig = {
-  features: { dataset: 'tinyimagenet', backbone: 'mobilenet' },
+  features: { dataset: 'tinyimagenet', backbone: defaultBackbone('tinyimagenet') },
   scenario: SCENARIO_DEFAULTS,
   binarizer: BINARIZER_DEFAULTS.thermometer,
   memory: { em: EM_DEFAULTS, muBits: 32 },
@@ -49,16 +52,18 @@ function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' |
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
   // A binary network's embedding is already bits: no binarizer unless one is asked for (method.md, BNN variant).
-  const binaryBackbone = !input.features?.path && backboneIsBinary(input.features?.backbone ?? GBM_DEFAULTS.features.backbone, input.features?.dataset ?? GBM_DEFAULTS.features.dataset);
+  const dataset = input.features?.dataset ?? GBM_DEFAULTS.features.dataset;
+  const backbone = input.features?.backbone ?? defaultBackbone(dataset);
+  const binaryBackbone = !input.features?.path && backboneIsBinary(backbone, dataset);
   const kind = input.binarizer?.kind ?? (binaryBackbone ? 'none' : GBM_DEFAULTS.binarizer.kind);
   if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
   if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
   const cfg: GbmConfig = {
     features: (input.features?.path
       ? { dataset: 'npy', backbone: 'external', path: input.features.path }
-      : { ...GBM_DEFAULTS.features, ...input.features }) as GbmConfig['features'],
+      : { ...input.features, dataset, backbone }) as GbmConfig['features'],
     // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
-    scenario: { ...GBM_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : input.features?.dataset ?? GBM_DEFAULTS.features.dataset), ...input.scenario },
+    scenario: { ...GBM_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset), ...input.scenario },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
     binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,
     memory: { em: { ...GBM_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? GBM_DEFAULTS.memory.muBits },

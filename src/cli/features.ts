@@ -12,8 +12,8 @@ import type { Command, OptionSpec } from './args.js';
 export const SOURCE_OPTIONS: OptionSpec[] = [
   { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${GBM_DEFAULTS.features.dataset})` },
   { name: 'root', type: 'string', help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' },
-  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${GBM_DEFAULTS.features.backbone})` },
-  { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST)' },
+  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${GBM_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others)` },
+  { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: the size a trained network was trained at, 32 for the committed ResNet-20; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST)' },
   { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
   { name: 'train-per-class', type: 'int', help: 'only the first N training images of each class' },
   { name: 'test-per-class', type: 'int', help: 'only the first N test images of each class' },
@@ -47,7 +47,7 @@ export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
   return extractFeatures({
     dataset: (o['dataset'] as string | undefined) ?? GBM_DEFAULTS.features.dataset,
     root: o['root'] as string | undefined,
-    backbone: (o['backbone'] as string | undefined) ?? GBM_DEFAULTS.features.backbone,
+    backbone: o['backbone'] as string | undefined,
     inputSize: o['input-size'] as number | undefined,
     batchSize: o['batch-size'] as number,
     workers: o['workers'] as number | undefined,

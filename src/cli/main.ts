@@ -11,7 +11,7 @@ import { trainCommand } from './train.js';
 
 const startCommand: Command = {
   name: 'start',
-  summary: 'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, MobileNet, thermometer p=1, K=8, seed 1993',
+  summary: 'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, the committed clean ResNet-20 backbone, thermometer p=1, K=8, seed 1993',
   description: 'Extracts (or loads) the features, runs GBM class-incrementally, prints a table per step and writes\n' +
     'results/<run>/{results.json, steps.csv, accuracy.png, accuracy.svg, memory/}. Same options as `gbm run`.',
   options: RUN_OPTIONS,

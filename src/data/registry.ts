@@ -13,6 +13,8 @@ interface DatasetEntry {
   defaultInputSize: number;
   /** The field's class-incremental protocol: base classes and the usual task counts (first = default). */
   protocol: { baseClasses: number; tasks: number[] };
+  /** The backbone used unless --backbone says otherwise: a committed class-incremental-clean one where the kit has it. */
+  defaultBackbone: string;
   locate(options: { root?: string }): Promise<DatasetSpec>;
   open(spec: DatasetSpec): ImageDataset;
 }
@@ -23,6 +25,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'TinyImageNet-200 (official zip): 200 classes, 500 train + 50 val (used as test) per class, 64x64',
     defaultInputSize: 64,
     protocol: { baseClasses: 100, tasks: [5, 10, 20] },
+    defaultBackbone: 'resnet20',
     locate: () => tinyImageNetSpec(),
     open: (spec) => new TinyImageNet(spec),
   },
@@ -30,6 +33,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'Fashion-MNIST (official IDX files): 10 classes, 60k train + 10k test, 28x28 gray',
     defaultInputSize: 32,
     protocol: { baseClasses: 5, tasks: [5] },
+    defaultBackbone: 'mobilenet',
     locate: async () => fashionMnistSpec(),
     open: (spec) => new FashionMnist(spec),
   },
@@ -37,6 +41,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'CIFAR-100 (official python or binary archive), 100 fine classes: 500 train + 100 test per class, 32x32',
     defaultInputSize: 32,
     protocol: { baseClasses: 50, tasks: [5, 10, 20] },
+    defaultBackbone: 'mobilenet',
     locate: ({ root }) => cifar100Spec('cifar100', root),
     open: (spec) => new Cifar100(spec, 'fine'),
   },
@@ -44,6 +49,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'CIFAR-100 with its 20 coarse superclasses (same archives), 2,500 train + 500 test per class',
     defaultInputSize: 32,
     protocol: { baseClasses: 10, tasks: [5, 10] },
+    defaultBackbone: 'mobilenet',
     locate: ({ root }) => cifar100Spec('cifar100-coarse', root),
     open: (spec) => new Cifar100(spec, 'coarse'),
   },
@@ -51,6 +57,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'CORe50 (official core50_128x128.zip), 50 objects, train sessions 1,2,4,5,6,8,9,11 / test 3,7,10, 128x128',
     defaultInputSize: 64,
     protocol: { baseClasses: 10, tasks: [8, 4] },
+    defaultBackbone: 'mobilenet',
     locate: ({ root }) => core50Spec('core50', root),
     open: (spec) => new Core50(spec, 'object'),
   },
@@ -58,6 +65,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'CORe50 with its 10 categories (5 objects each) as classes, same archive and split',
     defaultInputSize: 64,
     protocol: { baseClasses: 2, tasks: [4] },
+    defaultBackbone: 'mobilenet',
     locate: ({ root }) => core50Spec('core50-categories', root),
     open: (spec) => new Core50(spec, 'category'),
   },
@@ -65,6 +73,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'your images as <root>/{train,test}/<class>/*.{jpg,png} (needs --root)',
     defaultInputSize: 64,
     protocol: { baseClasses: 100, tasks: [5, 10, 20] },
+    defaultBackbone: 'mobilenet',
     locate: async ({ root }) => {
       if (!root) throw new GbmError('dataset "imagefolder" needs a folder.', 'pass --root <folder> (or { root } in the library call).');
       return imageFolderSpec(root);
@@ -93,6 +102,14 @@ export function reopenDataset(spec: DatasetSpec): ImageDataset {
 /** The protocol a dataset is run with unless told otherwise (B, T); unknown names (e.g. npy features) get TinyImageNet's. */
 export function datasetProtocol(name: string): { baseClasses: number; tasks: number[] } {
   return DATASETS[name]?.protocol ?? { baseClasses: 100, tasks: [5, 10, 20] };
+}
+
+/**
+ * The backbone a dataset is run with unless told otherwise: TinyImageNet's is the committed ResNet-20 trained on its
+ * base classes only (models/resnet20-tinyimagenet); datasets without a committed clean backbone use MobileNet.
+ */
+export function defaultBackbone(name: string): string {
+  return DATASETS[name]?.defaultBackbone ?? 'mobilenet';
 }
 
 /** The backbone input size a dataset uses unless told otherwise. */

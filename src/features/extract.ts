@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describeBackend, initBackend, parseBackend } from '../backend/index.js';
 import { SPLITS, type DatasetSpec, type ImageDataset, type Split } from '../data/dataset.js';
 import { cacheDir } from '../data/locate.js';
-import { DATASETS, reopenDataset } from '../data/registry.js';
+import { DATASETS, defaultBackbone, reopenDataset } from '../data/registry.js';
 import type { BackboneSpec } from '../models/backbone.js';
 import { loadBackbone, locateBackbone } from '../models/registry.js';
 import { assertWritableDir } from '../util/atomic.js';
@@ -24,7 +24,7 @@ export interface FeatureOptions {
   dataset: string;
   /** Folder of an `imagefolder` dataset. */
   root?: string;
-  /** Backbone name (see BACKBONES). */
+  /** Backbone name (see BACKBONES); default `defaultBackbone(dataset)`. */
   backbone?: string;
   /** Square input size; default per dataset (64 for TinyImageNet). */
   inputSize?: number;
@@ -47,7 +47,7 @@ export interface FeatureOptions {
 }
 
 /** Defaults of FeatureOptions, in one place. */
-export const FEATURE_DEFAULTS = { backbone: 'mobilenet', batchSize: 128, chunkSize: 2500, progress: true } as const;
+export const FEATURE_DEFAULTS = { batchSize: 128, chunkSize: 2500, progress: true } as const;
 
 /** A feature set plus how it was obtained. */
 export interface ExtractResult extends FeatureSet {
@@ -152,7 +152,7 @@ async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, f: Fl
 export async function resolveFeatureKey(opts: FeatureOptions): Promise<{ dataset: DatasetSpec; backbone: BackboneSpec; key: FeatureKey; dir: string }> {
   const entry = DATASETS[opts.dataset];
   if (!entry) throw new GbmError(`unknown dataset "${opts.dataset}".`, `use one of: ${Object.keys(DATASETS).join(', ')}.`);
-  const backboneName = opts.backbone ?? FEATURE_DEFAULTS.backbone;
+  const backboneName = opts.backbone ?? defaultBackbone(opts.dataset);
   const bspec = await locateBackbone(backboneName, opts.inputSize, opts.dataset);
   const dspec = await entry.locate({ root: opts.root });
   const key: FeatureKey = {
