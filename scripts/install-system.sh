@@ -1,7 +1,36 @@
 #!/usr/bin/env bash
 # System packages the kit needs beyond npm (Debian/Ubuntu): headless notebook execution (nbclient + tslab kernel),
 # Chromium for saving figures, Fashion-MNIST's official IDX files for fast tests, numpy for reference scripts.
+# GBM_WEBGPU_SOFTWARE=1 also installs a software WebGPU adapter (Mesa >= 25's lavapipe, from bookworm-backports on
+# Debian 12; Debian 12's own Mesa 22 is refused by Dawn) so the webgpu kernels can be tested without a GPU (CI does).
 set -euo pipefail
+
+webgpu_software() {
+  [ "${GBM_WEBGPU_SOFTWARE:-0}" = "1" ] || return 0
+  local v
+  v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  if [ -n "$v" ] && dpkg --compare-versions "$v" ge 25 && dpkg-query -W -f='${Status}' libvulkan1 2>/dev/null | grep -q "install ok installed"; then
+    echo "software WebGPU adapter: present (Mesa $v)"
+    return 0
+  fi
+  . /etc/os-release
+  if [ "${VERSION_CODENAME:-}" != "bookworm" ]; then
+    echo "gbm setup: GBM_WEBGPU_SOFTWARE=1 knows Debian 12 (bookworm-backports) only; install mesa-vulkan-drivers >= 25 and libvulkan1 yourself" >&2
+    exit 1
+  fi
+  if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+    echo "gbm setup: installing Mesa >= 25 needs root. Fix: run \`sudo GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh\`" >&2
+    exit 1
+  fi
+  echo "software WebGPU adapter: installing Mesa >= 25 (lavapipe) from bookworm-backports"
+  echo 'deb http://deb.debian.org/debian bookworm-backports main' | $SUDO tee /etc/apt/sources.list.d/gbm-bookworm-backports.list >/dev/null
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+  echo "software WebGPU adapter: done"
+}
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
 PKGS=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-core chromium dataset-fashion-mnist python3-numpy)
 
 missing=()
@@ -10,6 +39,7 @@ for p in "${PKGS[@]}"; do
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present (${PKGS[*]})"
+  webgpu_software
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -17,7 +47,6 @@ if ! command -v apt-get >/dev/null 2>&1; then
   echo "gbm setup: (Chromium: set GBM_CHROMIUM to its path; Fashion-MNIST: put the IDX files in \$GBM_DATA_DIR/fashion-mnist/)" >&2
   exit 1
 fi
-SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"
   else
@@ -29,3 +58,4 @@ echo "system packages: installing ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "system packages: done"
+webgpu_software

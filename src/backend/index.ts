@@ -1,7 +1,7 @@
 import { tf } from './tf.js';
 import { registerWasmBatchMatMul } from './kernels/wasm-batch-matmul.js';
 import { registerWasmConvGrad } from './kernels/wasm-conv-grad.js';
-import { activateWebGpu, probeWebGpu } from './webgpu.js';
+import { activateWebGpu, hasGpuDeviceNode, probeWebGpu } from './webgpu.js';
 import { GbmError } from '../util/errors.js';
 
 /** Backends the kit can run on; `auto` picks the fastest one present. */
@@ -65,7 +65,8 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
     (current = { name, requested: want, adapter, notes, tfjs: tf.version.tfjs });
 
   if (want === 'webgpu' || want === 'auto') {
-    const adapter = await probeWebGpu();
+    // auto skips software adapters, so without a GPU device node it does not ask Dawn at all.
+    const adapter = want === 'webgpu' || hasGpuDeviceNode() ? await probeWebGpu() : null;
     if (adapter && (want === 'webgpu' || !adapter.software)) {
       await activateWebGpu();
       if (adapter.software) notes.push('software WebGPU adapter: correct but slow');
@@ -75,7 +76,7 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
       throw new GbmError('GBM_BACKEND=webgpu but no WebGPU adapter was found.',
         'install a Vulkan driver (NVIDIA, or Mesa >= 25 for a software adapter) or use GBM_BACKEND=wasm.');
     }
-    notes.push(adapter ? `skipped software WebGPU adapter (${adapter.description})` : 'no WebGPU adapter');
+    notes.push(adapter ? `skipped software WebGPU adapter (${adapter.description})` : hasGpuDeviceNode() ? 'no WebGPU adapter' : 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)');
   }
   if (want === 'tensorflow' || want === 'auto') {
     if (hasNativeTensorflow()) {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from './tf.js';
+import { registerWebGpuConvGrad } from './kernels/webgpu-conv-grad.js';
 
 /** What a WebGPU probe found: an adapter's description and whether it is a software rasteriser. */
 export interface WebGpuAdapterInfo {
@@ -16,6 +17,20 @@ const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|cpu/i;
 function hasVulkanLoader(): boolean {
   const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
   return dirs.some((d) => d && fs.existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
+/**
+ * Whether this machine exposes a GPU device node (NVIDIA's /dev/nvidia*, or a DRM render node for AMD/Intel).
+ * `auto` only asks Dawn for an adapter when one exists: without one the best it can find is a software rasteriser,
+ * which auto would skip anyway, after Dawn has printed its warnings.
+ */
+export function hasGpuDeviceNode(): boolean {
+  try {
+    if (fs.readdirSync('/dev').some((f) => /^nvidia\d+$/.test(f))) return true;
+    return fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -61,6 +76,7 @@ export async function activateWebGpu(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
+  registerWebGpuConvGrad();
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error('tf.setBackend("webgpu") failed');
 }
