@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import jpeg from 'jpeg-js';
 import { findDataPath } from '../src/data/locate.js';
+import { initBackend } from '../src/backend/index.js';
+import { probeWebGpu } from '../src/backend/webgpu.js';
 
 const made: string[] = [];
 process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
@@ -77,6 +79,18 @@ export function requireData(ctx: Mocha.Context, rel: string): string {
   if (process.env.GBM_REQUIRE_DATA === '1') throw new Error(`${rel} not found in the data folders; CI needs ../shared/data or GBM_DATA_DIR`);
   ctx.skip();
   throw new Error('unreachable');
+}
+
+/**
+ * Switch to the webgpu backend on whatever adapter exists (on CPU-only machines Mesa's lavapipe, installed by
+ * `GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh`); skip without one, or fail under GBM_REQUIRE_WEBGPU=1 (CI).
+ */
+export async function requireWebGpu(ctx: Mocha.Context): Promise<void> {
+  if (!(await probeWebGpu())) {
+    if (process.env.GBM_REQUIRE_WEBGPU === '1') throw new Error('GBM_REQUIRE_WEBGPU=1 but no WebGPU adapter: install Mesa >= 25 (GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh)');
+    ctx.skip();
+  }
+  await initBackend('webgpu');
 }
 
 /** Run `fn` with some environment variables set, restoring (or removing) them afterwards. */

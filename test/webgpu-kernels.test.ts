@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
 import { planSplits, stockWebGpuFilterGrad, useWebGpuFilterGrad } from '../src/backend/kernels/webgpu-conv-grad.js';
-import { probeWebGpu } from '../src/backend/webgpu.js';
 import { tf } from '../src/backend/tf.js';
+import { requireWebGpu } from './helpers.js';
 import { conv2dFilterGrad64 } from './reference/conv64.js';
 
 /*
@@ -14,12 +14,7 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
   this.timeout(300000);
 
   before(async function () {
-    const adapter = await probeWebGpu();
-    if (!adapter) {
-      if (process.env.GBM_REQUIRE_WEBGPU === '1') throw new Error('GBM_REQUIRE_WEBGPU=1 but no WebGPU adapter: install Mesa >= 25 (GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh)');
-      this.skip();
-    }
-    await initBackend('webgpu');
+    await requireWebGpu(this);
     useWebGpuFilterGrad('gbm');
   });
   after(async () => { await initBackend('wasm'); });

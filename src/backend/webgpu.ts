@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from './tf.js';
 import { registerWebGpuConvGrad } from './kernels/webgpu-conv-grad.js';
+import { registerWebGpuSgd } from './kernels/webgpu-sgd.js';
 
 /** What a WebGPU probe found: an adapter's description and whether it is a software rasteriser. */
 export interface WebGpuAdapterInfo {
@@ -77,6 +78,7 @@ export async function activateWebGpu(): Promise<void> {
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
   registerWebGpuConvGrad();
+  registerWebGpuSgd();
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error('tf.setBackend("webgpu") failed');
 }

@@ -8,6 +8,7 @@ import type { ParamStore } from '../models/params.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
+import { SgdMomentum } from './sgd.js';
 import { Progress } from '../util/progress.js';
 import { randomCropFlip } from './augment.js';
 import { batchOf, type ImageSet } from './data.js';
@@ -41,6 +42,7 @@ export const TRAIN_DEFAULTS: TrainConfig = {
 export interface EpochRecord {
   epoch: number;
   lr: number;
+  /** Mean cross-entropy over the epoch's batches (the weight-decay penalty is not part of it). */
   trainLoss: number;
   trainAcc: number;
   valLoss: number | null;
@@ -77,7 +79,7 @@ function epochRng(seed: number, epoch: number): MT19937 {
 }
 
 function makeOptimizer(c: TrainConfig): tf.Optimizer {
-  return c.optimizer === 'sgd' ? tf.train.momentum(c.lr, c.momentum) : tf.train.adam(c.lr);
+  return c.optimizer === 'sgd' ? new SgdMomentum(c.lr, c.momentum, c.weightDecay) : tf.train.adam(c.lr);
 }
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
@@ -249,9 +251,8 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
           const cost = opt.minimize(() => {
             const logits = logitsOf(net, x, pass);
             hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
-            const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
-            if (cfg.optimizer !== 'sgd' || cfg.weightDecay === 0) return ce;
-            return tf.add(ce, tf.mul(cfg.weightDecay / 2, tf.addN(vars.map((v) => tf.sum(tf.square(v)))))) as tf.Scalar;
+            // Weight decay is applied by SgdMomentum in the update, so the loss is the cross-entropy alone.
+            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
           }, true, vars)!;
           for (const u of pass.updates) u.variable.assign(u.value);
           const h = hits as tf.Scalar | null;
@@ -283,8 +284,6 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
     }
   } finally {
     opt.dispose();
-    // tfjs's momentum optimizer does not dispose the learning-rate scalar its SGD base keeps.
-    (opt as unknown as { c?: tf.Tensor }).c?.dispose();
   }
   return { records, resumedFrom };
 }

@@ -1,0 +1,65 @@
+import { tf } from '../backend/tf.js';
+import { fusedSgdMomentum } from '../backend/kernels/webgpu-sgd.js';
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+/**
+ * SGD with momentum and L2 weight decay folded into the update, as PyTorch's SGD does it (v = m v + g + wd w;
+ * w -= lr v): the same minimiser as adding wd/2 |w|^2 to the loss, without the ~6 extra ops per variable that the
+ * penalty costs in the forward and backward pass. Two fused kernels per variable on WebGPU, plain ops elsewhere.
+ * Its state has tfjs's MomentumOptimizer layout (iterations, then `<variable>/momentum`), so checkpoints carry over.
+ */
+export class SgdMomentum extends tf.Optimizer {
+  static get className(): string {
+    return 'GbmSgdMomentum';
+  }
+
+  private accumulations: { originalName: string; variable: tf.Variable }[] = [];
+
+  constructor(public learningRate: number, public momentum: number, public weightDecay: number) {
+    super();
+  }
+
+  /** Change the learning rate between steps (schedules); nothing is recompiled or reallocated. */
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const names = Array.isArray(variableGradients) ? variableGradients.map((item) => item.name) : Object.keys(variableGradients);
+    names.forEach((name, i) => {
+      const value = tf.engine().registeredVariables[name];
+      this.accumulations[i] ??= { originalName: `${name}/momentum`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+      const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
+      if (gradient == null) return;
+      const acc = this.accumulations[i].variable;
+      tf.tidy(() => {
+        const fused = fusedSgdMomentum(value, gradient, acc, this.learningRate, this.momentum, this.weightDecay);
+        const v = fused?.[0] ?? tf.add(tf.mul(acc, this.momentum), this.weightDecay === 0 ? gradient : tf.add(gradient, tf.mul(value, this.weightDecay)));
+        const w = fused?.[1] ?? tf.sub(value, tf.mul(v, this.learningRate));
+        acc.assign(v);
+        value.assign(w);
+      });
+    });
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    tf.dispose(this.accumulations.map((a) => a.variable));
+    this.accumulations = [];
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    return [await this.saveIterations(), ...this.accumulations.map((a) => ({ name: a.originalName, tensor: a.variable }))];
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    tf.dispose(this.accumulations.map((a) => a.variable));
+    this.accumulations = rest.map((w) => ({ originalName: w.name, variable: w.tensor.variable(false) }));
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return { learningRate: this.learningRate, momentum: this.momentum, weightDecay: this.weightDecay };
+  }
+}
