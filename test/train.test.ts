@@ -29,8 +29,8 @@ describe('backbone training', function () {
     await initBackend('wasm');
     // Fashion-MNIST (Debian's dataset-fashion-mnist; CI installs it): a tiny real subset of 4 classes.
     const ds = await openDataset('fashion-mnist');
-    train = loadImageSet(ds, 'train', [0, 1, 5, 8], 32, { perClass: 120, progress: false });
-    val = loadImageSet(ds, 'test', [0, 1, 5, 8], 32, { perClass: 50, progress: false });
+    train = await loadImageSet(ds, 'train', [0, 1, 5, 8], 32, { perClass: 120, progress: false });
+    val = await loadImageSet(ds, 'test', [0, 1, 5, 8], 32, { perClass: 50, progress: false });
     ds.close();
   });
 
@@ -104,7 +104,7 @@ describe('backbone training', function () {
   for (const [arch, cfg] of configs) {
     it(`${arch}: loss falls and validation accuracy rises well above chance on real images`, async () => {
       const net = buildNet({ arch, inputSize: 32, numClasses: 4, width: arch === 'bnn' ? 0.5 : 0.5, bits: 64 }, 7);
-      const before = evaluate(net, val);
+      const before = await evaluate(net, val);
       const { records } = await trainNet(net, train, val, cfg, { progress: false });
       assert.equal(records.length, 3);
       assert.ok(records[2].trainLoss < records[0].trainLoss, `loss ${records.map((r) => r.trainLoss.toFixed(3))}`);

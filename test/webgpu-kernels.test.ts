@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend, switchBackend } from '../src/backend/index.js';
 import { planSplits, stockWebGpuFilterGrad, useWebGpuFilterGrad } from '../src/backend/kernels/webgpu-conv-grad.js';
 import { tf } from '../src/backend/tf.js';
+import { countWebGpuDispatches, useWebGpuKernels } from '../src/backend/webgpu.js';
+import { batchNorm, conv, dense, type Pass } from '../src/models/layers.js';
+import { ParamStore } from '../src/models/params.js';
+import { SgdMomentum } from '../src/train/sgd.js';
+import { buildNet } from '../src/models/nets.js';
+import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
 import { requireWebGpu } from './helpers.js';
 import { conv2dFilterGrad64 } from './reference/conv64.js';
 
@@ -94,3 +100,81 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
     }
   });
 });
+
+describe('kernels: webgpu fused batch norm and SGD update (a training step)', function () {
+  this.timeout(300000);
+  before(async function () { await requireWebGpu(this); });
+  after(async () => { await initBackend('wasm'); });
+
+  /** One conv + batch norm + relu + dense step of SgdMomentum on the current backend: loss, new weights, running stats. */
+  const step = async () => {
+    const ps = new ParamStore(7);
+    const c = conv(ps, 'c', 3, 3, 6, 2);
+    const bn = batchNorm(ps, 'bn', 6);
+    const d = dense(ps, 'd', 6, 4);
+    const x = tf.randomNormal([5, 9, 9, 3], 0, 1, 'float32', 61) as tf.Tensor4D;
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1], 'int32'), 4);
+    const opt = new SgdMomentum(0.1, 0.9, 5e-4);
+    const pass: Pass = { training: true, updates: [] };
+    let dispatches = 0;
+    let cost: tf.Scalar | null = null;
+    for (let i = 0; i < 2; i++) {
+      const run = () => {
+        cost?.dispose();
+        cost = tf.tidy(() => {
+          const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, d(tf.mean(tf.relu(bn(c(x), pass)), [1, 2]) as tf.Tensor2D)) as tf.Scalar, true, ps.trainable())!;
+          for (const u of pass.updates) u.variable.assign(u.value);
+          return l;
+        });
+        tf.dispose(pass.updates.map((u) => u.value));
+        pass.updates = [];
+      };
+      if (i === 1 && tf.getBackend() === 'webgpu') dispatches = await countWebGpuDispatches(run);
+      else run();
+    }
+    const loss = (await cost!.data())[0];
+    cost!.dispose();
+    const values = await Promise.all(ps.params.map(async (p) => Float64Array.from(await p.variable.data())));
+    opt.dispose();
+    ps.dispose();
+    tf.dispose([x, y]);
+    return { loss, values, dispatches };
+  };
+
+  it('matches the cpu backend (weights, running moments, loss) in fewer GPU dispatches than the stock kernels', async () => {
+    useWebGpuKernels('kit');
+    const kit = await step();
+    useWebGpuKernels('stock');
+    const stock = await step();
+    useWebGpuKernels('kit');
+    await tf.setBackend('cpu');
+    const cpu = await step();
+    await tf.setBackend('webgpu');
+    for (const run of [kit, stock]) {
+      assert.ok(Math.abs(run.loss - cpu.loss) < 1e-4, `loss ${run.loss} vs cpu ${cpu.loss}`);
+      run.values.forEach((v, k) => v.forEach((w, i) => assert.ok(Math.abs(w - cpu.values[k][i]) < 1e-4, `param ${k}[${i}]: ${w} vs cpu ${cpu.values[k][i]}`)));
+    }
+    assert.ok(kit.dispatches > 0 && kit.dispatches < 0.7 * stock.dispatches, `dispatches per step: kit ${kit.dispatches}, stock ${stock.dispatches}`);
+  });
+
+  it('lets trainNet train a ResNet-20 on webgpu (async readbacks only): one step equals the wasm backend\'s', async () => {
+    const count = 16;
+    const images = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (Math.imul(i, 2654435761) >>> 24) & 255);
+    const set = { images, labels: Int32Array.from({ length: count }, (_, i) => i % 4), count, size: 32, classIds: [0, 1, 2, 3], checksum: 'synthetic' };
+    const cfg = { ...TRAIN_DEFAULTS, epochs: 1, batchSize: 16, lr: 0.05, warmupEpochs: 0, augment: false, schedule: 'constant' as const };
+    const once = async () => {
+      const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 1 }, 1);
+      const { records } = await trainNet(net, set, set, cfg, { progress: false });
+      const values = await Promise.all(net.params.params.map(async (p) => Float64Array.from(await p.variable.data())));
+      net.dispose();
+      return { rec: records[0], values };
+    };
+    const gpu = await once();
+    await switchBackend('wasm'); // its conv gradients are checked against the cpu backend in kernels.test.ts
+    const cpu = await once();
+    await tf.setBackend('webgpu');
+    assert.ok(Math.abs(gpu.rec.trainLoss - cpu.rec.trainLoss) < 1e-4 && Math.abs(gpu.rec.valLoss! - cpu.rec.valLoss!) < 1e-3, `losses ${JSON.stringify(gpu.rec)} vs wasm ${JSON.stringify(cpu.rec)}`);
+    gpu.values.forEach((v, k) => v.forEach((w, i) => assert.ok(Math.abs(w - cpu.values[k][i]) < 1e-3, `param ${k}[${i}]: ${w} vs cpu ${cpu.values[k][i]}`)));
+  });
+});
+

@@ -1,13 +1,14 @@
 /**
  * GPU training benchmark (see bench/gpu/README.md): ResNet-18 (CIFAR stem) and ResNet-20 training steps, batch 128,
  * at 32x32 and 64x64, on webgpu (GBM_BACKEND overrides), with the kernel-time profile of one step (the kernels that
- * dominate and how many launches a step makes), once with the kit's Conv2DBackpropFilter (split-K implicit GEMM) and
- * once with tfjs-backend-webgpu's stock one; then dW alone for each ResNet-18 layer shape, both kernels, and their
+ * dominate and how many launches a step makes), once with the kit's kernels (split-K implicit-GEMM dW, fused batch
+ * norm and SGD update) and once with tfjs-backend-webgpu's stock dW and plain tf ops; then dW alone for each ResNet-18 layer shape, both kernels, and their
  * largest difference. `--quick` runs ResNet-20 at batch 8 only (to check the script on a CPU or a software adapter).
  * Prints markdown for BENCHMARKS.md; bench/gpu/torch_resnet18.py times the same steps in PyTorch.
  */
 import os from 'node:os';
 import { describeBackend, initBackend } from '../../src/backend/index.js';
+import { countWebGpuDispatches, useWebGpuKernels } from '../../src/backend/webgpu.js';
 import { tf } from '../../src/backend/tf.js';
 import type { Pass } from '../../src/models/layers.js';
 import { buildNet } from '../../src/models/nets.js';
@@ -19,12 +20,12 @@ async function main(): Promise<void> {
   const backend = await initBackend(process.env.GBM_BACKEND || 'webgpu');
   console.log(`machine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model}), node ${process.version}`);
   console.log(`backend: ${describeBackend(backend)}\n`);
-  const kernels = backend.name === 'webgpu' ? (['gbm', 'stock'] as const) : (['gbm'] as const);
-  console.log('| network | input | batch | dW kernel | step (ms) | img/s | kernels per step | top kernels (ms) |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const kernels = backend.name === 'webgpu' ? (['kit', 'stock'] as const) : (['kit'] as const);
+  console.log('| network | input | batch | kernels | step (ms) | img/s | kernels per step | GPU dispatches per step | top kernels (ms) |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   const cases: [string, number, number][] = quick ? [['resnet20', 32, 8]] : [['resnet20', 32, 128], ['resnet18', 32, 128], ['resnet18', 64, 128]];
   for (const kernel of kernels) for (const [arch, size, batch] of cases) {
-    useWebGpuFilterGrad(kernel);
+    useWebGpuKernels(kernel);
     const net = buildNet({ arch, inputSize: size, numClasses: 100, width: 1 }, 1);
     const opt = new SgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
     const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
@@ -45,10 +46,11 @@ async function main(): Promise<void> {
     last!.dispose();
     const ms = (performance.now() - t0) / n;
     const prof = await tf.profile(() => { step().dispose(); });
+    const dispatches = backend.name === 'webgpu' ? await countWebGpuDispatches(() => step().dispose()) : null;
     const by = new Map<string, number>();
     for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs) || 0);
     const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    console.log(`| ${arch} | ${size}x${size} | ${batch} | ${backend.name === 'webgpu' ? kernel : backend.name} | ${ms.toFixed(1)} | ${(batch / ms * 1000).toFixed(0)} | ${prof.kernels.length} | ${top} |`);
+    console.log(`| ${arch} | ${size}x${size} | ${batch} | ${backend.name === 'webgpu' ? kernel : backend.name} | ${ms.toFixed(1)} | ${(batch / ms * 1000).toFixed(0)} | ${prof.kernels.length} | ${dispatches ?? '-'} | ${top} |`);
     tf.dispose([x, y]);
     opt.dispose();
     net.dispose();

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from './tf.js';
-import { registerWebGpuConvGrad } from './kernels/webgpu-conv-grad.js';
+import { useWebGpuFilterGrad } from './kernels/webgpu-conv-grad.js';
 import { registerWebGpuSgd } from './kernels/webgpu-sgd.js';
+import { registerWebGpuBatchNorm } from './kernels/webgpu-batchnorm.js';
 
 /** What a WebGPU probe found: an adapter's description and whether it is a software rasteriser. */
 export interface WebGpuAdapterInfo {
@@ -77,8 +78,41 @@ export async function activateWebGpu(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
-  registerWebGpuConvGrad();
-  registerWebGpuSgd();
+  useWebGpuKernels('kit');
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error('tf.setBackend("webgpu") failed');
+}
+
+/**
+ * Which training kernels the webgpu backend runs: `kit` (the default: split-K implicit-GEMM dW, fused batch norm,
+ * fused SGD update) or `stock` (tfjs-backend-webgpu's dW and plain tf ops), for benchmarks and comparisons.
+ */
+export function useWebGpuKernels(which: 'kit' | 'stock'): void {
+  useWebGpuFilterGrad(which === 'kit' ? 'gbm' : 'stock');
+  registerWebGpuBatchNorm(which === 'kit');
+  registerWebGpuSgd(which === 'kit');
+}
+
+/**
+ * How many compute passes `fn` records on the webgpu backend (runWebGPUProgram calls, including those inside
+ * kernels). tf.profile counts kernel calls, which overcount launches (Reshape and Identity only alias data) and miss
+ * the passes a kernel makes internally; this counts what the GPU is asked to run.
+ */
+export async function countWebGpuDispatches(fn: () => void): Promise<number> {
+  const backend = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
+  if (tf.getBackend() !== 'webgpu' || !backend.runWebGPUProgram) throw new Error('countWebGpuDispatches needs the webgpu backend');
+  const original = backend.runWebGPUProgram;
+  const own = Object.prototype.hasOwnProperty.call(backend, 'runWebGPUProgram');
+  let n = 0;
+  backend.runWebGPUProgram = function (this: unknown, ...a: unknown[]) {
+    n++;
+    return original.apply(this, a);
+  };
+  try {
+    fn();
+  } finally {
+    if (own) backend.runWebGPUProgram = original;
+    else delete backend.runWebGPUProgram;
+  }
+  return n;
 }

@@ -24,12 +24,14 @@ export interface SteConfig {
 export const STE_DEFAULTS: SteConfig = { epochs: 0, lr: 0.01, levels: 1, percentile: 75 };
 
 /** Per-feature thermometer range c of a network on a set: the given percentile of its inference-mode features. */
-export function featureRange(net: TrainableNet, set: ImageSet, percentile: number, batchSize = 256): Float32Array {
+export async function featureRange(net: TrainableNet, set: ImageSet, percentile: number, batchSize = 256): Promise<Float32Array> {
   const d = net.featureDim;
   const all = new Float32Array(set.count * d);
   for (let s = 0; s < set.count; s += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
-    all.set(tf.tidy(() => net.features(batchOf(set, rows), INFERENCE).dataSync()), s * d);
+    const f = tf.tidy(() => net.features(batchOf(set, rows), INFERENCE));
+    all.set(await f.data(), s * d);
+    f.dispose();
   }
   return columnPercentiles(all, set.count, d, percentile, 'per-dim').map((c) => Math.max(c, 1e-6));
 }
@@ -43,7 +45,7 @@ export function featureRange(net: TrainableNet, set: ImageSet, percentile: numbe
 export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number; /** false = F frozen, only the head on the bits learns (the control without STE). */ trainFeatures?: boolean }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
   if (net.binaryEmbedding) throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
-  const range = featureRange(net, train, cfg.percentile);
+  const range = await featureRange(net, train, cfg.percentile);
   const c = tf.tensor1d(range);
   const headParams = new ParamStore(opts.seed + 1);
   const head = dense(headParams, 'ste_head', net.featureDim * cfg.levels, net.config.numClasses);

@@ -136,8 +136,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     }
     classIds = numpyPermutation(n, o.orderSeed).slice(0, o.baseClasses);
     log(`training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`);
-    train = loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
-    val = loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
+    train = await loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
+    val = await loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
   } catch (err) {
     net.dispose();
     throw err;

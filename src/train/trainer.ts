@@ -89,17 +89,19 @@ function setLearningRate(opt: tf.Optimizer, lr: number): void {
 }
 
 /** Loss and accuracy of a network on a set, in inference mode, in batches (through `logits`, default its own head). */
-export function evaluate(net: TrainableNet, set: ImageSet, batchSize = 256, logitsOf: (x: tf.Tensor4D) => tf.Tensor2D = (x) => net.logits(x, INFERENCE)): { loss: number; acc: number } {
+export async function evaluate(net: TrainableNet, set: ImageSet, batchSize = 256, logitsOf: (x: tf.Tensor4D) => tf.Tensor2D = (x) => net.logits(x, INFERENCE)): Promise<{ loss: number; acc: number }> {
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < set.count; s += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
-    const [l, c] = tf.tidy(() => {
+    const both = tf.tidy(() => {
       const logits = logitsOf(batchOf(set, rows));
       const y = tf.tensor1d(rows.map((r) => set.labels[r]), 'int32');
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits, undefined, undefined, tf.Reduction.SUM);
-      return [ce.dataSync()[0], tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')).dataSync()[0]];
+      return tf.stack([ce, tf.cast(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')), 'float32')]);
     });
+    const [l, c] = await both.data(); // one async readback per batch (WebGPU in Node has no synchronous one)
+    both.dispose();
     loss += l;
     correct += c;
   }
@@ -148,7 +150,7 @@ async function saveCheckpoint(dir: string, epoch: number, identity: unknown, rec
   const adam = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
   const json: CheckpointJson = {
     format: 'gbm-train-checkpoint/1', epoch, identity, records, bin, params: p.specs, optimizer: o.specs,
-    accBeta: adam.accBeta1 && adam.accBeta2 ? [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]] : undefined,
+    accBeta: adam.accBeta1 && adam.accBeta2 ? [(await adam.accBeta1.data())[0], (await adam.accBeta2.data())[0]] : undefined,
   };
   writeJsonAtomic(path.join(dir, CKPT), json);
   for (const f of fs.readdirSync(dir)) if (/^checkpoint-e\d+\.bin$/.test(f) && f !== bin) fs.rmSync(path.join(dir, f), { force: true });
@@ -203,7 +205,7 @@ export interface TrainOptions {
   /** Values saved in checkpoints besides the network's (e.g. that new head), restored by name. */
   extraParams?: ParamStore;
   /** Validation through the same path as `logits` (default: the network's own head, `evaluate`). */
-  validate?: (net: TrainableNet, set: ImageSet) => { loss: number; acc: number };
+  validate?: (net: TrainableNet, set: ImageSet) => Promise<{ loss: number; acc: number }>;
 }
 
 /**
@@ -243,7 +245,7 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         lr = learningRate(cfg, epoch + b / stepsPerEpoch);
         setLearningRate(opt, lr);
         const pass: Pass = { training: true, updates: [] };
-        const [l, c] = tf.tidy(() => {
+        const both = tf.tidy(() => {
           const x0 = batchOf(train, rows);
           const x = cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
           const y = tf.tensor1d(Array.from(rows, (r) => train.labels[r]), 'int32');
@@ -256,11 +258,13 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
           }, true, vars)!;
           for (const u of pass.updates) u.variable.assign(u.value);
           const h = hits as tf.Scalar | null;
-          const out = [cost.dataSync()[0], h?.dataSync()[0] ?? 0];
+          const out = tf.stack([cost, h ? tf.cast(h, 'float32') : tf.scalar(0)]);
           h?.dispose();
           return out;
         });
         tf.dispose(pass.updates.map((u) => u.value));
+        const [l, c] = await both.data(); // async: WebGPU in Node has no synchronous readback
+        both.dispose();
         net.afterStep?.();
         if (!Number.isFinite(l)) throw new GbmError(`training diverged at epoch ${epoch + 1}, step ${b + 1} (loss ${l}).`, `lower --lr (now ${cfg.lr}).`);
         lossSum += l * rows.length;
@@ -272,7 +276,7 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         }
       }
       const seconds = (Date.now() - t0) / 1000;
-      const v = val ? (opts.validate ?? evaluate)(net, val) : null;
+      const v = val ? await (opts.validate ?? evaluate)(net, val) : null;
       if (bar) {
         bar.status += v ? ` | val loss ${v.loss.toFixed(3)} acc ${(100 * v.acc).toFixed(1)}%` : '';
         bar.finish();

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import type { WebGpuBackendLike, WebGpuProgram } from './webgpu-elementwise.js';
 
 /*
  * Conv2DBackpropFilter on the WebGPU backend as an implicit GEMM with split-K.
@@ -24,22 +25,6 @@ const TM = 16; // m rows staged per step
 const TARGET_WORKGROUPS = 1024;
 /** Fewest m rows a slice gets, so a slice is never mostly overhead. */
 const MIN_SLICE = 256;
-
-interface WebGpuProgram {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  uniforms?: string;
-  size?: boolean;
-  getUserCode(): string;
-}
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: WebGpuProgram, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
-  disposeData(dataId: object): void;
-}
 
 /** Pass 1: partial dW sums of one m slice per workgroup z, [S, K, CO]. */
 class FilterGradPartialProgram implements WebGpuProgram {
@@ -254,9 +239,4 @@ export function useWebGpuFilterGrad(which: 'gbm' | 'stock'): void {
   tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
   const kernelFunc = which === 'stock' ? stock : ((args: KernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc;
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc });
-}
-
-/** Register the kit's webgpu conv-gradient kernels (called when the webgpu backend is activated). */
-export function registerWebGpuConvGrad(): void {
-  useWebGpuFilterGrad('gbm');
 }

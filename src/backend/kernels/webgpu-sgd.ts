@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { ElementwiseProgram, f32, type WebGpuBackendLike } from './webgpu-elementwise.js';
 
 /*
  * The SGD-with-momentum update as two WebGPU launches per variable instead of about ten tf ops (momentum: mul, add,
@@ -10,63 +11,28 @@ import { tf } from '../tf.js';
  *   w <- w - lr * v
  */
 
-interface Program {
-  variableNames: string[];
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number];
-  uniforms: string;
-  size: boolean;
-  getUserCode(): string;
-}
-interface WebGpuBackendLike {
-  runWebGPUProgram(program: Program, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: { type: string; data: number[] }[]): tf.TensorInfo;
-}
-
-class ElementwiseProgram implements Program {
-  outputShape: number[];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [256, 1, 1];
-  size = true;
-  constructor(public variableNames: string[], public uniforms: string, public shaderKey: string, shape: number[], private expr: string) {
-    this.outputShape = shape;
-    this.dispatchLayout = { x: shape.map((_, i) => i) };
-    this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / 256), 1, 1];
-  }
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          setOutputAtIndex(index, ${this.expr});
-        }
-      }
-    `;
-  }
-}
-
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WebGpuBackendLike; attrs: Record<string, unknown> };
 
 /** v' = momentum v + g + decay w, as one launch. */
 function velocityKernel({ inputs: { v, g, w }, backend, attrs }: KernelArgs): tf.TensorInfo {
   const program = new ElementwiseProgram(['v', 'g', 'w'], 'momentum : f32, decay : f32,', 'gbmSgdVelocity', w.shape,
     'uniforms.momentum * v[index] + g[index] + uniforms.decay * w[index]');
-  return backend.runWebGPUProgram(program, [v, g, w], 'float32', [{ type: 'float32', data: [attrs.momentum as number] }, { type: 'float32', data: [attrs.decay as number] }]);
+  return backend.runWebGPUProgram(program, [v, g, w], 'float32', f32(attrs.momentum as number, attrs.decay as number));
 }
 
 /** w' = w - lr v', as one launch. */
 function stepKernel({ inputs: { w, v }, backend, attrs }: KernelArgs): tf.TensorInfo {
   const program = new ElementwiseProgram(['w', 'v'], 'lr : f32,', 'gbmSgdStep', w.shape, 'w[index] - uniforms.lr * v[index]');
-  return backend.runWebGPUProgram(program, [w, v], 'float32', [{ type: 'float32', data: [attrs.lr as number] }]);
+  return backend.runWebGPUProgram(program, [w, v], 'float32', f32(attrs.lr as number));
 }
 
-/** Register the fused SGD kernels (GbmSgdVelocity, GbmSgdStep) for the webgpu backend; idempotent. */
-export function registerWebGpuSgd(): void {
-  if (tf.getKernel('GbmSgdVelocity', 'webgpu')) return;
-  tf.registerKernel({ kernelName: 'GbmSgdVelocity', backendName: 'webgpu', kernelFunc: velocityKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: 'GbmSgdStep', backendName: 'webgpu', kernelFunc: stepKernel as unknown as tf.KernelFunc });
+/** Register (or, with false, remove: plain ops then run) the fused SGD kernels for webgpu; idempotent. */
+export function registerWebGpuSgd(on = true): void {
+  for (const [kernelName, fn] of [['GbmSgdVelocity', velocityKernel], ['GbmSgdStep', stepKernel]] as const) {
+    const present = tf.getKernel(kernelName, 'webgpu') != null;
+    if (on && !present) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: fn as unknown as tf.KernelFunc });
+    if (!on && present) tf.unregisterKernel(kernelName, 'webgpu');
+  }
 }
 
 /** One SGD-momentum step with the fused kernels: [new velocity, new weights]; null where the backend has none. */
