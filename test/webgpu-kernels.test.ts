@@ -141,6 +141,33 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
     return { loss, values, dispatches };
   };
 
+  it('batch-norm moments and channel sums match float64, without transposes, even far from zero mean', async () => {
+    for (const shape of [[3, 5, 7, 6], [16, 16, 16, 16], [2, 8, 8, 70]] as [number, number, number, number][]) {
+      // A mean of 100 against unit spread: the shifted single pass keeps the variance where E[x^2] - E[x]^2 would not.
+      const x = tf.add(tf.randomNormal(shape, 0, 1, 'float32', 71), 100) as tf.Tensor4D;
+      const dy = tf.randomNormal(shape, 0, 1, 'float32', 72) as tf.Tensor4D;
+      const [mean, variance] = tf.engine().runKernel('GbmBatchNormMoments', { x }, {}) as tf.Tensor[];
+      const [sumDy, sumDyXhat] = tf.engine().runKernel('GbmBatchNormChannelGrads', { dy, x, mean, variance }, { eps: 1e-5 }) as tf.Tensor[];
+      const [xv, dv, m, v, s1, s2] = await Promise.all([x, dy, mean, variance, sumDy, sumDyXhat].map((t) => t.data()));
+      const C = shape[3];
+      const rows = xv.length / C;
+      for (let c = 0; c < C; c++) {
+        let mu = 0;
+        for (let r = 0; r < rows; r++) mu += xv[r * C + c] / rows;
+        let varc = 0;
+        for (let r = 0; r < rows; r++) varc += (xv[r * C + c] - mu) ** 2 / rows;
+        let a = 0;
+        let b = 0;
+        for (let r = 0; r < rows; r++) { a += dv[r * C + c]; b += dv[r * C + c] * (xv[r * C + c] - mu) / Math.sqrt(varc + 1e-5); }
+        assert.ok(Math.abs(m[c] - mu) < 1e-4 && Math.abs(v[c] - varc) < 1e-3 * varc, `[${shape}] channel ${c}: mean ${m[c]} vs ${mu}, var ${v[c]} vs ${varc}`);
+        assert.ok(Math.abs(s1[c] - a) < 1e-4 * rows ** 0.5 && Math.abs(s2[c] - b) < 1e-3 * rows ** 0.5, `[${shape}] channel ${c}: sums ${s1[c]}, ${s2[c]} vs ${a}, ${b}`);
+      }
+      // Three passes each (partial sums, then one per result), where tfjs's reductions transpose first.
+      assert.equal(await countWebGpuDispatches(() => tf.dispose(tf.engine().runKernel('GbmBatchNormMoments', { x }, {}) as tf.Tensor[])), 3);
+      tf.dispose([x, dy, mean, variance, sumDy, sumDyXhat]);
+    }
+  });
+
   it('matches the cpu backend (weights, running moments, loss) in fewer GPU dispatches than the stock kernels', async () => {
     useWebGpuKernels('kit');
     const kit = await step();

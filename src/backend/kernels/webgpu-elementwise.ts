@@ -25,14 +25,14 @@ export interface WebGpuBackendLike {
   disposeData(dataId: object): void;
 }
 
-/** out[index] = expr, one thread per output element, for an output of the given shape. */
+/** out[index] = expr, one thread per output element, for an output of the given shape (`prelude`: WGSL statements before it). */
 export class ElementwiseProgram implements WebGpuProgram {
   outputShape: number[];
   dispatchLayout: { x: number[] };
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [256, 1, 1];
   size = true;
-  constructor(public variableNames: string[], public uniforms: string, public shaderKey: string, shape: number[], private expr: string) {
+  constructor(public variableNames: string[], public uniforms: string, public shaderKey: string, shape: number[], private expr: string, private prelude = '') {
     this.outputShape = shape;
     this.dispatchLayout = { x: shape.map((_, i) => i) };
     this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / 256), 1, 1];
@@ -41,6 +41,7 @@ export class ElementwiseProgram implements WebGpuProgram {
     return `
       fn main(index : i32) {
         if (index < uniforms.size) {
+          ${this.prelude}
           setOutputAtIndex(index, ${this.expr});
         }
       }
