@@ -28,7 +28,7 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
  */
 export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void): tf.Tensor4D {
   // On WebGPU the elementwise parts run as fused kernels (backend/kernels/webgpu-batchnorm.ts): same formulas,
-  // about 12 launches per layer and step instead of 25, and no transposes of the activation.
+  // 10 launches per layer and step instead of about 25, and no transposes of the activation.
   const fused = hasFusedBatchNorm();
   const engine = tf.engine();
   const op = tf.customGrad(((xi: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
