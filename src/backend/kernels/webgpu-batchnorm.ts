@@ -3,8 +3,8 @@ import { ElementwiseProgram, f32, type WebGpuBackendLike, type WebGpuProgram } f
 
 /*
  * Batch-norm training (NHWC, statistics over N, H, W) in fused WebGPU kernels. With tf ops one training BN costs
- * about 25 launches (moments, each sum a transpose and a reduction; rsqrt, normalise, scale, shift; two running averages of three ops each; a backward
- * of ten); a ResNet has one per conv. These kernels do the elementwise parts in one launch each, recomputing
+ * about 25 launches (each sum is a transpose and a reduction; rsqrt, normalise, scale, shift; two running averages
+ * of three ops each; a backward of ten), and a ResNet has one per conv. These take 10, recomputing
  * xhat = (x - mean) / sqrt(var + eps) where it is needed instead of storing it:
  *
  *   GbmBatchNormMoments       [mean, variance] over N, H, W      (per-channel sums below, 3 launches)
