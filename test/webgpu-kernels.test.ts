@@ -62,6 +62,26 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
     });
   }
 
+  it('tfjs\'s matmul Conv2DBackpropInput (train-bench\'s kit+mm-dx variant) agrees with its default naive one', async () => {
+    for (const [xs, fs, st] of [[[2, 8, 8, 16], [3, 3, 16, 32], 2], [[4, 16, 16, 64], [3, 3, 64, 64], 1]] as [[number, number, number, number], [number, number, number, number], number][]) {
+      const f = tf.randomNormal(fs, 0, 1, 'float32', 81) as tf.Tensor4D;
+      const info = tf.backend_util.computeConv2DInfo(xs, fs, st, 1, 'same');
+      const dy = tf.randomNormal([xs[0], info.outHeight, info.outWidth, fs[3]], 0, 1, 'float32', 82) as tf.Tensor4D;
+      const dx = async (naive: boolean) => {
+        tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', naive);
+        const r = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { inputShape: xs, strides: st, pad: 'same', dataFormat: 'NHWC' } as never) as tf.Tensor;
+        const v = await r.data();
+        r.dispose();
+        return v;
+      };
+      const [naive, mm] = [await dx(true), await dx(false)];
+      tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', true);
+      const scale = Math.max(...Array.from(naive, Math.abs));
+      naive.forEach((v, i) => assert.ok(Math.abs(mm[i] - v) <= 1e-5 * scale, `dx[${i}]: matmul ${mm[i]} vs naive ${v}`));
+      tf.dispose([f, dy]);
+    }
+  });
+
   it('splits a long m axis into slices (and a short one not), each slice a multiple of 16 rows covering m once', () => {
     const big = planSplits(32 * 12 * 12, 144, 32);
     assert.ok(big.splits > 1, `splits ${big.splits}`);
