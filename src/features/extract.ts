@@ -126,7 +126,8 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
           if (--pending === 0) resolve();
           else give();
         });
-        worker.on('error', (e) => fail(e));
+        // An error thrown inside a worker can arrive without a message (wasm traps, non-Error values): say where it came from.
+        worker.on('error', (e: unknown) => fail(e instanceof Error && e.message ? e : new Error(`feature worker ${w} failed: ${e instanceof Error ? `${e.name} ${e.stack ?? ''}` : String(e)}`)));
         worker.on('exit', (code) => { if (code !== 0) fail(new Error(`feature worker exited with code ${code}`)); });
       }
     });
