@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import { ElementwiseProgram, f32, type WebGpuBackendLike, type WebGpuProgram } from './webgpu-elementwise.js';
+import { ElementwiseProgram, f32, i32, setWebGpuKernels, type WebGpuBackendLike, type WebGpuKernelArgs, type WebGpuProgram } from './webgpu-elementwise.js';
 
 /*
  * Batch-norm training (NHWC, statistics over N, H, W) in fused WebGPU kernels. With tf ops one training BN costs
@@ -17,29 +17,27 @@ import { ElementwiseProgram, f32, type WebGpuBackendLike, type WebGpuProgram } f
  * backend has them and plain tf ops otherwise, with the same formulas.
  */
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WebGpuBackendLike; attrs: Record<string, unknown> };
-
 const XHAT = '((x[index] - mean[index % uniforms.channels]) * inverseSqrt(variance[index % uniforms.channels] + uniforms.eps))';
 
 function channelsOf(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1];
 }
 
-function applyKernel({ inputs: { x, mean, variance, gamma, beta }, backend, attrs }: KernelArgs): tf.TensorInfo {
+function applyKernel({ inputs: { x, mean, variance, gamma, beta }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const p = new ElementwiseProgram(['x', 'mean', 'variance', 'gamma', 'beta'], 'eps : f32, channels : i32,', 'gbmBatchNormApply', x.shape,
     `${XHAT} * gamma[index % uniforms.channels] + beta[index % uniforms.channels]`);
-  return backend.runWebGPUProgram(p, [x, mean, variance, gamma, beta], 'float32', [...f32(attrs.eps as number), { type: 'int32', data: [channelsOf(x)] }]);
+  return backend.runWebGPUProgram(p, [x, mean, variance, gamma, beta], 'float32', [...f32(attrs.eps as number), i32(channelsOf(x))]);
 }
 
-function dxKernel({ inputs: { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, backend, attrs }: KernelArgs): tf.TensorInfo {
+function dxKernel({ inputs: { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const c = 'index % uniforms.channels';
   const p = new ElementwiseProgram(['dy', 'x', 'mean', 'variance', 'gamma', 'sumDy', 'sumDyXhat'], 'eps : f32, invN : f32, channels : i32,', 'gbmBatchNormDx', x.shape,
     `gamma[${c}] * inverseSqrt(variance[${c}] + uniforms.eps) * (dy[index] - sumDy[${c}] * uniforms.invN - ${XHAT} * sumDyXhat[${c}] * uniforms.invN)`);
   return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32',
-    [...f32(attrs.eps as number, 1 / (attrs.n as number)), { type: 'int32', data: [channelsOf(x)] }]);
+    [...f32(attrs.eps as number, 1 / (attrs.n as number)), i32(channelsOf(x))]);
 }
 
-function emaKernel({ inputs: { old, cur }, backend, attrs }: KernelArgs): tf.TensorInfo {
+function emaKernel({ inputs: { old, cur }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const p = new ElementwiseProgram(['old', 'cur'], 'a : f32, b : f32,', 'gbmEma', old.shape, 'uniforms.a * old[index] + uniforms.b * cur[index]');
   return backend.runWebGPUProgram(p, [old, cur], 'float32', f32(attrs.a as number, attrs.b as number));
 }
@@ -134,7 +132,7 @@ function channelPartials(backend: WebGpuBackendLike, mode: 'moments' | 'grads', 
   const tch = channels <= 16 ? 16 : channels <= 32 ? 32 : 64;
   const plan = planChannelSplits(rows, channels, tch);
   const partial = backend.runWebGPUProgram(new ChannelSumsProgram(names, mode, plan.splits, channels, tch), inputs, 'float32',
-    [{ type: 'int32', data: [rows] }, { type: 'int32', data: [plan.slice] }, ...f32(eps)]);
+    [i32(rows), i32(plan.slice), ...f32(eps)]);
   return { partial, rows, splits: plan.splits };
 }
 
@@ -151,11 +149,11 @@ function finishChannels(backend: WebGpuBackendLike, partial: tf.TensorInfo, x: t
             sB = sB + partial[(s * 2 + 1) * uniforms.size + index];
           }`;
   const p = new ElementwiseProgram(shift ? ['partial', 'x'] : ['partial'], 'splits : i32, invRows : f32,', `gbmChannelFinish_${key}`, [channels], expr, sums);
-  return backend.runWebGPUProgram(p, shift ? [partial, x] : [partial], 'float32', [{ type: 'int32', data: [splits] }, ...f32(1 / rows)]);
+  return backend.runWebGPUProgram(p, shift ? [partial, x] : [partial], 'float32', [i32(splits), ...f32(1 / rows)]);
 }
 
 /** [mean, biased variance] over N, H, W of an NHWC tensor, in three launches. */
-function momentsKernel({ inputs: { x }, backend }: KernelArgs): tf.TensorInfo[] {
+function momentsKernel({ inputs: { x }, backend }: WebGpuKernelArgs): tf.TensorInfo[] {
   const { partial, rows, splits } = channelPartials(backend, 'moments', [x], ['x'], x, 0);
   const mean = finishChannels(backend, partial, x, splits, rows, 'mean', 'x[index] + sA * uniforms.invRows', true);
   const variance = finishChannels(backend, partial, x, splits, rows, 'var', 'max(sB * uniforms.invRows - (sA * uniforms.invRows) * (sA * uniforms.invRows), 0.0)');
@@ -164,7 +162,7 @@ function momentsKernel({ inputs: { x }, backend }: KernelArgs): tf.TensorInfo[] 
 }
 
 /** [sum(dy), sum(dy * xhat)] over N, H, W (batch norm's dbeta, dgamma), in three launches. */
-function channelGradsKernel({ inputs: { dy, x, mean, variance }, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+function channelGradsKernel({ inputs: { dy, x, mean, variance }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo[] {
   const { partial, rows, splits } = channelPartials(backend, 'grads', [dy, x, mean, variance], ['dy', 'x', 'mean', 'variance'], x, attrs.eps as number);
   const sumDy = finishChannels(backend, partial, x, splits, rows, 'a', 'sA');
   const sumDyXhat = finishChannels(backend, partial, x, splits, rows, 'b', 'sB');
@@ -172,18 +170,14 @@ function channelGradsKernel({ inputs: { dy, x, mean, variance }, backend, attrs 
   return [sumDy, sumDyXhat];
 }
 
-const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
+const KERNELS: Record<string, (args: WebGpuKernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
   GbmBatchNormMoments: momentsKernel, GbmBatchNormChannelGrads: channelGradsKernel,
   GbmBatchNormApply: applyKernel, GbmBatchNormDx: dxKernel, GbmEma: emaKernel,
 };
 
 /** Register (or, with false, remove: the tf-op path then runs) the fused batch-norm kernels for webgpu; idempotent. */
 export function registerWebGpuBatchNorm(on = true): void {
-  for (const [kernelName, fn] of Object.entries(KERNELS)) {
-    const present = tf.getKernel(kernelName, 'webgpu') != null;
-    if (on && !present) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: fn as unknown as tf.KernelFunc });
-    if (!on && present) tf.unregisterKernel(kernelName, 'webgpu');
-  }
+  setWebGpuKernels(KERNELS, on);
 }
 
 /** Whether the current backend has the fused batch-norm kernels (webgpu after activation). */

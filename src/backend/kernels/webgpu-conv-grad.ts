@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import type { WebGpuBackendLike, WebGpuProgram } from './webgpu-elementwise.js';
+import { ElementwiseProgram, i32, type WebGpuBackendLike, type WebGpuKernelArgs, type WebGpuProgram } from './webgpu-elementwise.js';
 
 /*
  * Conv2DBackpropFilter on the WebGPU backend as an implicit GEMM with split-K.
@@ -148,37 +148,13 @@ class FilterGradPartialProgram implements WebGpuProgram {
   }
 }
 
-/** Pass 2: dW = the sum of the S partials, in the filter's shape. */
-class SumSplitsProgram implements WebGpuProgram {
-  variableNames = ['partial'];
-  outputShape: number[];
-  shaderKey = 'gbmSumSplits';
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  workgroupSize: [number, number, number] = [256, 1, 1];
-  uniforms = 'splits : i32,';
-  size = true;
-
-  constructor(filterShape: number[]) {
-    this.outputShape = filterShape;
-    this.dispatchLayout = { x: filterShape.map((_, i) => i) };
-    const n = filterShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(n / 256), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var s = 0.0;
+/** Pass 2: dW = the sum of the S partials ([S, K x CO] read as S rows of the filter's size), in the filter's shape. */
+function sumSplits(backend: WebGpuBackendLike, partial: tf.TensorInfo, filterShape: number[], splits: number): tf.TensorInfo {
+  const program = new ElementwiseProgram(['partial'], 'splits : i32,', 'gbmSumSplits', filterShape, 's', `var s = 0.0;
           for (var k = 0; k < uniforms.splits; k++) {
             s = s + partial[k * uniforms.size + index];
-          }
-          setOutputAtIndex(index, s);
-        }
-      }
-    `;
-  }
+          }`);
+  return backend.runWebGPUProgram(program, [partial], 'float32', [i32(splits)]);
 }
 
 /** How the m axis is cut: S slices of `slice` rows (a multiple of 16), enough workgroups in all to fill the GPU. */
@@ -191,10 +167,8 @@ export function planSplits(m: number, kDim: number, co: number): { splits: numbe
   return { splits: Math.ceil(m / slice), slice, tc };
 }
 
-type KernelArgs = { inputs: { x: tf.TensorInfo; dy: tf.TensorInfo }; backend: WebGpuBackendLike; attrs: Record<string, unknown> };
-
 /** dW of a 2-D convolution (NHWC, no dilation) on WebGPU: the split-K implicit GEMM above. */
-function filterGradWebGpu(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
+function filterGradWebGpu(args: WebGpuKernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
   const { inputs: { x, dy }, backend, attrs } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as {
     strides: [number, number] | number; pad: 'same'; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
@@ -206,16 +180,16 @@ function filterGradWebGpu(args: KernelArgs, stock: tf.KernelFunc): tf.TensorInfo
   const co = info.outChannels;
   const plan = planSplits(m, kDim, co);
   const uniforms = [
-    { type: 'int32', data: [info.padInfo.top, info.padInfo.left] },
-    { type: 'int32', data: [info.strideHeight, info.strideWidth] },
-    { type: 'int32', data: [info.filterHeight, info.filterWidth] },
-    { type: 'int32', data: [plan.slice] },
-    { type: 'int32', data: [plan.slice / TM] },
-    { type: 'int32', data: [kDim] },
-    { type: 'int32', data: [m] },
+    i32(info.padInfo.top, info.padInfo.left),
+    i32(info.strideHeight, info.strideWidth),
+    i32(info.filterHeight, info.filterWidth),
+    i32(plan.slice),
+    i32(plan.slice / TM),
+    i32(kDim),
+    i32(m),
   ];
   const partial = backend.runWebGPUProgram(new FilterGradPartialProgram(plan.splits, kDim, co, plan.tc), [x, dy], 'float32', uniforms);
-  const out = backend.runWebGPUProgram(new SumSplitsProgram(filterShape), [partial], 'float32', [{ type: 'int32', data: [plan.splits] }]);
+  const out = sumSplits(backend, partial, filterShape, plan.splits);
   backend.disposeData(partial.dataId);
   return out;
 }
@@ -237,6 +211,6 @@ export function useWebGpuFilterGrad(which: 'gbm' | 'stock'): void {
   stockFilterGrad ??= current.kernelFunc;
   const stock = stockFilterGrad;
   tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  const kernelFunc = which === 'stock' ? stock : ((args: KernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc;
+  const kernelFunc = which === 'stock' ? stock : ((args: WebGpuKernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc;
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc });
 }

@@ -1,4 +1,4 @@
-import type { tf } from '../tf.js';
+import { tf } from '../tf.js';
 
 /*
  * A WebGPU program for one fused elementwise expression over raw input buffers: the building block of the kit's
@@ -49,7 +49,24 @@ export class ElementwiseProgram implements WebGpuProgram {
   }
 }
 
-/** Uniform values as runWebGPUProgram takes them, in the order of the program's `uniforms` declaration. */
+/** What tfjs passes a kernel function on the webgpu backend. */
+export type WebGpuKernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WebGpuBackendLike; attrs: Record<string, unknown> };
+
+/** f32 uniform values as runWebGPUProgram takes them, in the order of the program's `uniforms` declaration. */
 export function f32(...values: number[]): { type: string; data: number[] }[] {
   return values.map((v) => ({ type: 'float32', data: [v] }));
+}
+
+/** An i32 uniform (a scalar, or a vec2/vec4 from several values). */
+export function i32(...values: number[]): { type: string; data: number[] } {
+  return { type: 'int32', data: values };
+}
+
+/** Register (on = true) or remove (false: callers fall back to plain tf ops) kit kernels for webgpu; idempotent. */
+export function setWebGpuKernels(kernels: Record<string, (args: WebGpuKernelArgs) => tf.TensorInfo | tf.TensorInfo[]>, on: boolean): void {
+  for (const [kernelName, fn] of Object.entries(kernels)) {
+    const present = tf.getKernel(kernelName, 'webgpu') != null;
+    if (on && !present) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: fn as unknown as tf.KernelFunc });
+    if (!on && present) tf.unregisterKernel(kernelName, 'webgpu');
+  }
 }

@@ -1,5 +1,5 @@
 import { tf } from '../tf.js';
-import { ElementwiseProgram, f32, type WebGpuBackendLike } from './webgpu-elementwise.js';
+import { ElementwiseProgram, f32, setWebGpuKernels, type WebGpuKernelArgs } from './webgpu-elementwise.js';
 
 /*
  * The SGD-with-momentum update as two WebGPU launches per variable instead of about ten tf ops (momentum: mul, add,
@@ -11,28 +11,22 @@ import { ElementwiseProgram, f32, type WebGpuBackendLike } from './webgpu-elemen
  *   w <- w - lr * v
  */
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: WebGpuBackendLike; attrs: Record<string, unknown> };
-
 /** v' = momentum v + g + decay w, as one launch. */
-function velocityKernel({ inputs: { v, g, w }, backend, attrs }: KernelArgs): tf.TensorInfo {
+function velocityKernel({ inputs: { v, g, w }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const program = new ElementwiseProgram(['v', 'g', 'w'], 'momentum : f32, decay : f32,', 'gbmSgdVelocity', w.shape,
     'uniforms.momentum * v[index] + g[index] + uniforms.decay * w[index]');
   return backend.runWebGPUProgram(program, [v, g, w], 'float32', f32(attrs.momentum as number, attrs.decay as number));
 }
 
 /** w' = w - lr v', as one launch. */
-function stepKernel({ inputs: { w, v }, backend, attrs }: KernelArgs): tf.TensorInfo {
+function stepKernel({ inputs: { w, v }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const program = new ElementwiseProgram(['w', 'v'], 'lr : f32,', 'gbmSgdStep', w.shape, 'w[index] - uniforms.lr * v[index]');
   return backend.runWebGPUProgram(program, [w, v], 'float32', f32(attrs.lr as number));
 }
 
 /** Register (or, with false, remove: plain ops then run) the fused SGD kernels for webgpu; idempotent. */
 export function registerWebGpuSgd(on = true): void {
-  for (const [kernelName, fn] of [['GbmSgdVelocity', velocityKernel], ['GbmSgdStep', stepKernel]] as const) {
-    const present = tf.getKernel(kernelName, 'webgpu') != null;
-    if (on && !present) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: fn as unknown as tf.KernelFunc });
-    if (!on && present) tf.unregisterKernel(kernelName, 'webgpu');
-  }
+  setWebGpuKernels({ GbmSgdVelocity: velocityKernel, GbmSgdStep: stepKernel }, on);
 }
 
 /** One SGD-momentum step with the fused kernels: [new velocity, new weights]; null where the backend has none. */
