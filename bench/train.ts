@@ -3,6 +3,7 @@ import { switchBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import type { Pass } from '../src/models/layers.js';
 import { buildNet } from '../src/models/nets.js';
+import { SgdMomentum } from '../src/train/sgd.js';
 import type { BenchRow } from './run.js';
 
 /** Mean ms of `f` over `n` runs after one warm-up run (each run synchronised by reading its result). */
@@ -17,10 +18,10 @@ function timeIt(f: () => tf.Tensor, n: number): number {
   return (performance.now() - t0) / n;
 }
 
-/** One SGD step of a network on a random batch, as the trainer takes it (forward, backward, update, BN moments). */
+/** One SGD step of a network on a random batch, as the trainer takes it (forward, backward, update with weight decay, BN moments). */
 function stepTime(arch: string, width: number, batch: number, n: number): number {
   const net = buildNet({ arch, inputSize: 32, numClasses: 100, width, bits: 256 }, 1);
-  const opt = tf.train.momentum(0.05, 0.9);
+  const opt = new SgdMomentum(0.05, 0.9, 5e-4); // the trainer's optimizer: weight decay in the update
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32'), 100);
   const ms = timeIt(() => tf.tidy(() => {
