@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { featureHistogramFigure, histogram, imageGridFigure } from '../src/figures/charts.js';
+import { featureHistogramFigure, histogram, imageGridFigure, lineChart } from '../src/figures/charts.js';
 import { closeFigureRenderer, saveFigure } from '../src/figures/render.js';
 import { syntheticRgb, tmpDir } from './helpers.js';
 
@@ -40,6 +40,14 @@ describe('figures', () => {
     let nonWhite = 0;
     for (let i = 0; i < png.width * png.height; i++) if (png.data[4 * i] < 200 || png.data[4 * i + 2] < 200) nonWhite++;
     assert.ok(nonWhite > 6 * 32 * 32 * 0.5, `image pixels present (${nonWhite})`);
+  });
+
+  it('gives a few whole-number x values (epochs, steps) one tick each, and leaves other axes to Plotly', () => {
+    const xaxis = (x: (number | string)[], logX = false) => (lineChart('t', x, [{ name: 's', y: x.map(() => 1) }], 'x', 'y', false, logX).layout as { xaxis: { dtick?: number } }).xaxis;
+    assert.equal(xaxis([1, 2, 3, 4]).dtick, 1);
+    assert.equal(xaxis(Array.from({ length: 101 }, (_, i) => i)).dtick, undefined); // 100 iterations: auto ticks
+    assert.equal(xaxis([0.01, 0.25, 1]).dtick, undefined);
+    assert.equal(xaxis([1, 2, 4, 8], true).dtick, undefined); // log axes keep their own ticks
   });
 
   it('bins values like a direct count', () => {

@@ -93,9 +93,12 @@ export interface Series {
 
 /** Lines (with markers) of several series over one x axis. */
 export function lineChart(title: string, x: (number | string)[], series: Series[], xTitle: string, yTitle: string, logY = false, logX = false): Figure {
+  // A few whole-number x values (epochs, steps) get one tick each, never 1.5.
+  const whole = x.every((v) => typeof v === 'number' && Number.isInteger(v));
+  const span = whole && x.length > 0 ? Math.max(...(x as number[])) - Math.min(...(x as number[])) : Infinity;
   return {
     data: series.map((s) => ({ x, y: s.y as number[], type: 'scatter', mode: 'lines+markers', name: s.name })),
-    layout: baseLayout(title, { xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
+    layout: baseLayout(title, { xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined, dtick: !logX && span <= 20 ? 1 : undefined }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
   };
 }
 
