@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { resolveConfig } from '../src/cil/config.js';
 import { configFromOptions } from '../src/cli/run.js';
-import { averageForgetting, averageIncrementalAccuracy } from '../src/cil/metrics.js';
+import { accuracyMatrixCsv, averageForgetting, averageIncrementalAccuracy, matrixMetrics } from '../src/cil/metrics.js';
 import { stepsFrame } from '../src/cil/results.js';
 import { runGbm, type RunResult } from '../src/cil/runner.js';
 import { buildScenario } from '../src/cil/scenario.js';
@@ -43,6 +43,11 @@ describe('class-incremental runner', function () {
   it('reports consistent metrics, memory and a rerunnable config', () => {
     const p = runs.pseudo;
     assert.ok(Math.abs(p.summary.averageIncrementalAccuracy - averageIncrementalAccuracy(p.steps.map((s) => s.accuracy))) < 1e-12);
+    // The matrix is the per-group accuracies, and its weighted rows are the A_t measured directly on all seen images.
+    assert.deepEqual(p.accuracyMatrix, p.steps.map((s) => s.groupAccuracy));
+    assert.deepEqual(p.testImagesPerStep, [4 * 50, 2 * 50, 2 * 50, 2 * 50]);
+    matrixMetrics(p.accuracyMatrix, p.testImagesPerStep).stepAccuracy.forEach((a, t) => assert.ok(Math.abs(a - p.steps[t].accuracy) < 1e-12));
+    assert.ok(Math.abs(p.summary.averageIncrementalAccuracyNoBase - averageIncrementalAccuracy(p.steps.slice(1).map((s) => s.accuracy))) < 1e-12);
     assert.equal(p.summary.memoryBits, 10 * (8 * p.codeLength * 32 + 8 * 32));
     assert.equal(p.config.seed, 1993);
     assert.equal(p.classOrder.length, 10);
@@ -79,6 +84,27 @@ describe('metrics and scenario', () => {
     const f = averageForgetting([[0.8], [0.6, 0.9], [0.5, 0.7, 0.95]]);
     assert.ok(Math.abs(f - ((0.8 - 0.5) + (0.9 - 0.7)) / 2) < 1e-12);
     assert.equal(averageForgetting([[0.5]]), 0);
+  });
+
+  it('derives A_t, both average incremental accuracies, forgetting and backward transfer from a hand-worked matrix', () => {
+    // Groups of 100, 50 and 50 test images. A_1 = (0.85*100 + 0.9*50) / 150 = 130/150; A_2 = (50 + 35 + 47.5) / 200.
+    const m = matrixMetrics([[0.8], [0.85, 0.9], [0.5, 0.7, 0.95]], [100, 50, 50]);
+    const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
+    [0.8, 130 / 150, 132.5 / 200].forEach((v, t) => close(m.stepAccuracy[t], v));
+    close(m.averageIncrementalAccuracy, (0.8 + 130 / 150 + 132.5 / 200) / 3);
+    close(m.averageIncrementalAccuracyNoBase, (130 / 150 + 132.5 / 200) / 2);
+    close(m.finalAccuracy, 132.5 / 200);
+    // Forgetting takes the best earlier accuracy (0.85 after step 1, not 0.8 at step 0); BWT takes the accuracy when learnt.
+    close(m.averageForgetting, ((0.85 - 0.5) + (0.9 - 0.7)) / 2);
+    close(m.backwardTransfer, ((0.5 - 0.8) + (0.7 - 0.9)) / 2);
+    // A base step alone: no incremental steps, nothing forgotten.
+    const one = matrixMetrics([[0.4]], [10]);
+    assert.ok(Number.isNaN(one.averageIncrementalAccuracyNoBase));
+    assert.equal(one.backwardTransfer, 0);
+    assert.equal(one.averageForgetting, 0);
+    assert.equal(accuracyMatrixCsv([[0.8], [0.85, 0.9]]), 'step,task_0,task_1\n0,80.0000,\n1,85.0000,90.0000\n');
+    assert.throws(() => matrixMetrics([[0.8], [0.85]], [1, 1]), /row 1 has 1 entries, expected 2/);
+    assert.throws(() => matrixMetrics([[0.8]], [1, 1]), /2 group sizes for 1 steps/);
   });
 
   it('splits classes as the protocol says and refuses more tasks than classes', () => {

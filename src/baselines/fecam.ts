@@ -2,7 +2,8 @@ import { tf } from '../backend/tf.js';
 import { rowsByClass, type CilMethod, type MethodContext, type MethodSpec, type StepData, type StepStats } from '../cil/method.js';
 import { GbmError } from '../util/errors.js';
 import { gatherRows } from '../features/select.js';
-import { l2normalize } from './stats.js';
+import { l2normalize, meanOfRows } from './stats.js';
+import { LinearReplayMethod } from '../cil/linear-method.js';
 
 /** Sample covariance (n - 1 denominator) of rows of x [n x dim], float64, row-major [dim x dim]. */
 export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean: Float64Array; cov: Float64Array } {
@@ -87,42 +88,69 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
 }
 
 /** Tukey's ladder of powers, x^beta (log x for beta = 0), on features clipped at 0 (FeCAM assumes post-ReLU features). */
-export function tukey(x: Float32Array, beta: number): Float32Array {
-  return Float32Array.from(x, (v) => (beta === 0 ? Math.log(Math.max(v, 1e-12)) : Math.max(v, 0) ** beta));
+export function tukey(x: ArrayLike<number>, beta: number): Float32Array {
+  return Float32Array.from(x as ArrayLike<number>, (v) => (beta === 0 ? Math.log(Math.max(v, 1e-12)) : Math.max(v, 0) ** beta));
 }
 
-/** FeCAM: each class kept as a mean and a shrunk, normalised covariance; prediction by Mahalanobis distance. */
+/** FeCAM's class mean: Tukey of the mean of the raw features (its code), or the mean of the Tukey-transformed ones. */
+export type FecamClassMean = 'tukey-of-mean' | 'mean-of-tukey';
+
+interface FecamOptions { beta: number; alpha1: number; alpha2: number; classMean: FecamClassMean; baseStep: 'classifier' | 'mahalanobis' }
+
+/**
+ * FeCAM (official code, dipamgoswami/FeCAM, models/base.py and utils/maha_utils.py): each class kept as the mean of
+ * its raw features and the covariance of its Tukey-transformed features, shrunk twice and scaled to unit diagonal;
+ * a test feature is L2-normalised, Tukey-transformed and normalised again, and goes to the class of smallest
+ * Mahalanobis distance to the normalised Tukey-transformed mean. The base step is scored by the base model's
+ * classifier (here the kit's linear G trained on the base features, as every method that trains G trains it).
+ */
 class FecamMethod implements CilMethod {
   private readonly means = new Map<number, Float32Array>();
   private readonly precisions = new Map<number, Float32Array>();
-  private readonly o: { beta: number; alpha1: number; alpha2: number };
+  private readonly o: FecamOptions;
+  private base: LinearReplayMethod | null = null;
+  private step = -1;
 
   constructor(private readonly ctx: MethodContext) {
     const m = ctx.config.method.options;
-    this.o = { beta: Number(m.beta), alpha1: Number(m.alpha1), alpha2: Number(m.alpha2) };
+    this.o = { beta: Number(m.beta), alpha1: Number(m.alpha1), alpha2: Number(m.alpha2), classMean: m['class-mean'] as FecamClassMean, baseStep: m['base-step'] as FecamOptions['baseStep'] };
   }
 
   async learn(d: StepData): Promise<StepStats> {
+    this.step = d.step;
+    let stats: StepStats = { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: 0, train: 0 } };
+    if (d.step === 0 && this.o.baseStep === 'classifier') {
+      this.base = new LinearReplayMethod(this.ctx, null);
+      stats = await this.base.learn(d);
+    } else {
+      this.base?.dispose();
+      this.base = null;
+    }
     const ts = Date.now();
     const F = d.dim;
-    const t = tukey(d.x, this.o.beta);
     rowsByClass(d).forEach((rows, i) => {
-      const { mean, cov } = covariance(gatherRows(t, F, rows), rows.length, F);
-      // Shrunk twice then normalised, as in FeCAM's public code (and Avalanche's port).
+      const raw = gatherRows(d.x, F, rows);
+      const t = tukey(raw, this.o.beta);
+      const { mean: meanOfTukey, cov } = covariance(t, rows.length, F);
+      const mean = this.o.classMean === 'tukey-of-mean' ? tukey(meanOfRows(raw, F, Int32Array.from(rows, (_, j) => j)), this.o.beta) : meanOfTukey;
+      // Shrunk twice (once in compute_new_cov, once more before normalising), then scaled to a correlation matrix.
       const s = shrinkCovariance(shrinkCovariance(cov, F, this.o.alpha1, this.o.alpha2), F, this.o.alpha1, this.o.alpha2);
       this.means.set(d.newClasses[i], Float32Array.from(l2normalize(mean)));
       this.precisions.set(d.newClasses[i], Float32Array.from(invertSpd(normalizeCovariance(s, F), F)));
     });
-    return { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
+    return { ...stats, seconds: { memory: (Date.now() - ts) / 1000, train: stats.seconds.train } };
   }
 
   async predict(x: tf.Tensor2D): Promise<Int32Array> {
+    if (this.step === 0 && this.base) return this.base.predict(x);
     const F = this.ctx.dim;
     const N = x.shape[0];
     const C = this.means.size;
+    const unit = (v: tf.Tensor2D, eps: number) => tf.div(v, tf.add(tf.norm(v, 2, 1, true), eps)) as tf.Tensor2D;
     const xt = tf.tidy(() => {
-      const p = this.o.beta === 0 ? tf.log(tf.maximum(x, 1e-12)) : tf.pow(tf.relu(x), this.o.beta);
-      return tf.div(p, tf.maximum(tf.norm(p, 2, 1, true), 1e-12)) as tf.Tensor2D;
+      const xn = unit(x, 1e-8); // EPSILON of FeCAM's _eval_maha
+      const p = this.o.beta === 0 ? tf.log(tf.maximum(xn, 1e-12)) : tf.pow(tf.relu(xn), this.o.beta);
+      return unit(p as tf.Tensor2D, 1e-12); // F.normalize in _mahalanobis
     });
     const dist = new Float32Array(N * C);
     try {
@@ -153,21 +181,25 @@ class FecamMethod implements CilMethod {
     return this.means.size * (F + (F * (F + 1)) / 2) * 32;
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.base?.dispose();
+  }
 }
 
 /** FeCAM baseline. */
 export const FECAM_METHOD: MethodSpec = {
   name: 'fecam',
   description: 'FeCAM: Mahalanobis distance to class means with shrunk, normalised per-class covariances and Tukey\'s transform',
-  reference: 'Goswami et al., "FeCAM: Exploiting the Heterogeneity of Class Distributions in Exemplar-Free Continual Learning", NeurIPS 2023 (beta 0.5, shrinkage 1/1 applied twice and covariance normalisation, as in its public code).',
+  reference: 'Goswami et al., "FeCAM: Exploiting the Heterogeneity of Class Distributions in Exemplar-Free Continual Learning", NeurIPS 2023; as its official code runs it (beta 0.5, shrinkage 1/1 applied twice, covariance normalisation, Tukey of the raw class mean, the base step scored by the base classifier).',
   input: 'features',
-  usesClassifier: false,
+  usesClassifier: true,
   usesBmm: false,
   options: {
     beta: { default: 0.5, help: 'Tukey power transform exponent (0 = log)', min: 0 },
     alpha1: { default: 1, help: 'shrinkage of the diagonal (times the mean variance)', min: 0 },
     alpha2: { default: 1, help: 'shrinkage of the off-diagonal (times the mean covariance)', min: 0 },
+    'class-mean': { default: 'tukey-of-mean', help: 'class mean: tukey-of-mean (Tukey of the raw mean, FeCAM\'s code) | mean-of-tukey (mean of transformed features)', choices: ['tukey-of-mean', 'mean-of-tukey'] },
+    'base-step': { default: 'classifier', help: 'base step scored by: classifier (the linear G trained on the base classes, FeCAM\'s code) | mahalanobis', choices: ['classifier', 'mahalanobis'] },
   },
   create: (ctx) => new FecamMethod(ctx),
 };

@@ -5,6 +5,7 @@ import { baseLayout } from '../figures/figure.js';
 import { saveFigure } from '../figures/render.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import type { RunResult } from './runner.js';
+import { accuracyMatrixCsv } from './metrics.js';
 
 /** One row per step, with the config's key fields beside the metrics so any row can be traced to its run. */
 export function stepsFrame(r: RunResult): dfd.DataFrame {
@@ -61,10 +62,11 @@ export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all class
   };
 }
 
-/** Write steps.csv, accuracy.{png,svg} and results.json into `dir`, each atomically, results.json last (it marks a finished run). */
+/** Write steps.csv, accuracy_matrix.csv, accuracy.{png,svg} and results.json into `dir`, each atomically, results.json last (it marks a finished run). */
 export async function writeRunResults(dir: string, r: RunResult, figure = true): Promise<string[]> {
-  const files = [path.join(dir, 'results.json'), path.join(dir, 'steps.csv')];
+  const files = [path.join(dir, 'results.json'), path.join(dir, 'steps.csv'), path.join(dir, 'accuracy_matrix.csv')];
   writeFileAtomic(files[1], dfd.toCSV(stepsFrame(r), {}) as string);
+  writeFileAtomic(files[2], accuracyMatrixCsv(r.accuracyMatrix));
   if (figure) {
     const f = await saveFigure(accuracyFigure([r]), path.join(dir, 'accuracy'));
     files.push(f.png, f.svg);

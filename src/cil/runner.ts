@@ -16,7 +16,7 @@ import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 import { Progress } from '../util/progress.js';
 import { resolveConfig, type GbmConfig, type GbmConfigInput } from './config.js';
-import { accuracyOn, averageForgetting, averageIncrementalAccuracy } from './metrics.js';
+import { accuracyOn, matrixMetrics, type AccuracyMatrix } from './metrics.js';
 import type { CilMethod, StepStats } from './method.js';
 import { buildScenario, type Scenario } from './scenario.js';
 
@@ -61,10 +61,19 @@ export interface RunResult {
   inputDim: number;
   classOrder: number[];
   steps: StepResult[];
+  /** acc[t][g]: accuracy on step g's classes after step t (the same numbers as steps[t].groupAccuracy). */
+  accuracyMatrix: AccuracyMatrix;
+  /** Test images of each step's classes (the weights that turn a matrix row into A_t). */
+  testImagesPerStep: number[];
   summary: {
+    /** Mean of A_t over t = 0..T, base step included (PyCIL's convention). */
     averageIncrementalAccuracy: number;
+    /** Mean of A_t over t = 1..T, base step excluded. */
+    averageIncrementalAccuracyNoBase: number;
     finalAccuracy: number;
     averageForgetting: number;
+    /** Backward transfer (Lopez-Paz & Ranzato 2017): mean of acc[T][g] - acc[g][g] over g < T. */
+    backwardTransfer: number;
     memoryBits: number;
     bitsPerClass: number;
     seconds: number;
@@ -227,8 +236,9 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       opts.onStep?.(step, { scenario });
     }
     if (opts.memoryDir) method!.save?.(opts.memoryDir);
-    const acc = steps.map((s) => s.accuracy);
     const last = steps[steps.length - 1];
+    const testImagesPerStep = scenario.steps.map((grp) => { const g = new Set(grp); return testPos.reduce((n, p) => n + (g.has(p) ? 1 : 0), 0); });
+    const m = matrixMetrics(groupAccHistory, testImagesPerStep);
     return {
       format: 'gbm-run/1',
       name: runName(config),
@@ -239,10 +249,14 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       inputDim: binarizer?.codeLength ?? F,
       classOrder: order,
       steps,
+      accuracyMatrix: groupAccHistory,
+      testImagesPerStep,
       summary: {
-        averageIncrementalAccuracy: averageIncrementalAccuracy(acc),
-        finalAccuracy: acc[acc.length - 1],
-        averageForgetting: averageForgetting(groupAccHistory),
+        averageIncrementalAccuracy: m.averageIncrementalAccuracy,
+        averageIncrementalAccuracyNoBase: m.averageIncrementalAccuracyNoBase,
+        finalAccuracy: m.finalAccuracy,
+        averageForgetting: m.averageForgetting,
+        backwardTransfer: m.backwardTransfer,
         memoryBits: last.memoryBits,
         bitsPerClass: last.memoryBits / last.seenClasses,
         seconds: (Date.now() - t0) / 1000,
