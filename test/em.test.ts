@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
-import { fitBernoulliMixtures } from '../src/memory/em.js';
+import { checkEmConfig, EM_DEFAULTS, fitBernoulliMixtures } from '../src/memory/em.js';
 import { MT19937 } from '../src/util/mt19937.js';
 import { em64 } from './reference/bmm64.js';
 
@@ -76,6 +76,56 @@ describe('memory: Bernoulli-mixture EM', () => {
       r.trace[t].forEach((ll, c) => assert.ok(ll >= r.trace[t - 1][c] - 1e-4 * Math.abs(ll), `class ${c} iteration ${t}: ${r.trace[t - 1][c]} -> ${ll}`));
     }
     assert.equal(r.finalLogLik.length, 5);
+  });
+
+  it('stops when every class\'s mean log-likelihood changes by less than tol of itself, and runs maxIter at tol 0', async () => {
+    const classes = [0, 1, 2].map((c) => planted(randomProtos(3, 40, 60 + c), [0.5, 0.3, 0.2], 400, 70 + c).codes);
+    const r = await fitBernoulliMixtures({ codes: classes, dim: 40 }, { K: 3, maxIter: 500, tol: 1e-5, reseed: 'none' }, 3);
+    assert.ok(r.converged && r.iterations < 500, `${r.iterations} iterations, converged ${r.converged}`);
+    const [a, b] = [r.trace[r.trace.length - 2], r.trace[r.trace.length - 1]];
+    b.forEach((ll, c) => assert.ok(Math.abs(ll - a[c]) < 1e-5 * Math.abs(a[c]), `class ${c}: ${a[c]} -> ${ll}`));
+    // One iteration earlier, some class still moved by more: the rule did not fire late.
+    const [p, q] = [r.trace[r.trace.length - 3], r.trace[r.trace.length - 2]];
+    assert.ok(q.some((ll, c) => Math.abs(ll - p[c]) >= 1e-5 * Math.abs(p[c])));
+    const all = await fitBernoulliMixtures({ codes: classes, dim: 40 }, { K: 3, maxIter: 40, tol: 0 }, 3);
+    assert.equal(all.iterations, 40);
+    assert.equal(all.converged, false);
+  });
+
+  it('re-seeds a collapsed component as configured: never (none), or on the codes the mixture explains worst (worst)', async () => {
+    // 90 noisy copies of pattern A and 10 copies of pattern B; 9 components start near A, one on pattern C that explains
+    // nothing, so it collapses in the first iteration and is re-seeded after that iteration's M-step.
+    const D = 24;
+    const rng = new MT19937(80);
+    const A = Array.from({ length: D }, (_, d) => (d < 12 ? 1 : 0));
+    const B = Array.from({ length: D }, (_, d) => (d % 2 ? 1 : 0));
+    const codes = new Uint8Array(100 * D);
+    for (let i = 0; i < 100; i++) for (let d = 0; d < D; d++) codes[i * D + d] = i < 90 ? (rng.random() < 0.1 ? 1 - A[d] : A[d]) : B[d];
+    const K = 10;
+    const mu0 = new Float32Array(K * D);
+    for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) mu0[k * D + d] = k < 9 ? Math.min(0.95, Math.max(0.05, A[d] * 0.8 + 0.1 + 0.05 * (rng.random() - 0.5))) : (d >= 12 && d % 2 === 0 ? 0.95 : 0.05);
+    const pi0 = new Float32Array(K).fill(1 / K);
+    const start = { mu: mu0, pi: pi0 };
+    const worst = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: 1, tol: 0, eps: 1e-3, reseed: 'worst' }, 0, start);
+    assert.deepEqual(worst.reseeds.map((r) => r.component), [9]);
+    // Expected, in float64: one EM iteration, then each code's log-likelihood under that mixture; the component goes to
+    // the mean of the ceil(100 / K) = 10 lowest.
+    const one = em64(codes, 100, D, mu0, pi0, K, 1, 5, 1e-3);
+    const ll = Array.from({ length: 100 }, (_, i) => {
+      const lp = Array.from({ length: K }, (_, k) => Math.log(one.pi[k]) + Array.from({ length: D }, (_, d) => Math.log(codes[i * D + d] ? one.mu[k * D + d] : 1 - one.mu[k * D + d])).reduce((a, b) => a + b, 0));
+      const m = Math.max(...lp);
+      return m + Math.log(lp.reduce((a, v) => a + Math.exp(v - m), 0));
+    });
+    const block = Array.from(ll.keys()).sort((a, b) => ll[a] - ll[b]).slice(0, 10);
+    for (let d = 0; d < D; d++) {
+      const want = Math.min(1 - 1e-3, Math.max(1e-3, block.reduce((a, i) => a + codes[i * D + d], 0) / 10));
+      assert.ok(Math.abs(worst.mu[9 * D + d] - want) < 1e-6, `mu[9][${d}] = ${worst.mu[9 * D + d]}, expected ${want}`);
+    }
+    const none = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: 30, tol: 0, reseed: 'none' }, 0, start);
+    assert.equal(none.reseeds.length, 0);
+    // Without re-seeding nothing can lower the likelihood: it rises at every iteration, up to float noise.
+    for (let t = 1; t < none.trace.length; t++) assert.ok(none.trace[t][0] >= none.trace[t - 1][0] - 1e-5 * Math.abs(none.trace[t][0]));
+    assert.throws(() => checkEmConfig({ ...EM_DEFAULTS, reseed: 'random' as never }), /EM re-seeding "random" is not known.*none \| sample \| worst/);
   });
 
   it('with K = 1 gives each class its bit frequencies', async () => {

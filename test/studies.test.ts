@@ -3,6 +3,7 @@ import { frontierCrossings, paretoFrontier, sweepCurveFigure, seriesBy } from '.
 import { STUDIES } from '../src/sweep/studies.js';
 import { expandGrid } from '../src/sweep/grid.js';
 import { comparisonTable, markdownTable } from '../src/tables/comparison.js';
+import { formatMeanStd, meanStd, pairedGap } from '../src/tables/uncertainty.js';
 
 describe('study tables and figures', () => {
   it('keeps the memory-accuracy frontier and finds where two frontiers cross', () => {
@@ -14,18 +15,42 @@ describe('study tables and figures', () => {
     assert.deepEqual(frontierCrossings(a, b), [{ bits: 10, better: 'a' }, { bits: 100, better: 'b' }]);
   });
 
-  it('builds the comparison table with one row per method and a column per T', () => {
+  it('builds the comparison table: mean ± std over seeds, paired gaps to GBM, the reported numbers with sources', () => {
+    const run = (method: string, tasks: number, seed: number, avg: number, extra: Record<string, string> = {}) =>
+      ({ method, tasks, seed, avg_inc_acc: avg, final_acc: avg - 0.04, memory_bits_per_class: method === 'gbm' ? 16640 : 2048, ...extra });
     const rows = [
-      { method: 'gbm', tasks: 5, final_acc_mean: 0.25, avg_inc_acc_mean: 0.28, memory_bits_per_class_mean: 65792 },
-      { method: 'gbm', tasks: 10, final_acc_mean: 0.22, avg_inc_acc_mean: 0.26, memory_bits_per_class_mean: 65792 },
-      { method: 'ncm', tasks: 5, final_acc_mean: 0.2, avg_inc_acc_mean: 0.24, memory_bits_per_class_mean: 8192 },
+      // GBM at T=5 over 3 seeds: 0.28, 0.29, 0.30 (mean 0.29, std 0.01).
+      run('gbm', 5, 1, 0.28), run('gbm', 5, 2, 0.29), run('gbm', 5, 3, 0.30),
+      // NCM: +0.05 on every seed (a real gap); FeTrIL SVM: +0.01, -0.01, +0.02 (mean +0.0067, sd 0.0153, se 0.0088: a tie).
+      run('ncm', 5, 1, 0.33), run('ncm', 5, 2, 0.34), run('ncm', 5, 3, 0.35),
+      run('fetril', 5, 1, 0.29, { head: 'svm' }), run('fetril', 5, 2, 0.28, { head: 'svm' }), run('fetril', 5, 3, 0.32, { head: 'svm' }),
+      // One seed only: the mean alone, no ±.
+      run('gbm', 10, 1, 0.25), run('ncm', 10, 1, 0.2),
+      run('fetril', 5, 1, 0.2, { head: 'fc' }),
     ];
-    const t = comparisonTable(rows, [5, 10]);
-    assert.deepEqual(t.map((r) => r.method), ['gbm', 'ncm']);
-    assert.equal(t[0]['A_T (T=10)'], '22.00');
-    assert.equal(t[1]['avg (T=10)'], '');
-    assert.equal(t[0]['KiB/class'], '8.0');
-    assert.match(markdownTable(t).split('\n')[2], /^\| gbm \| 25.00 \| 28.00 \| 22.00 \| 26.00 \| 8.0 \|/);
+    const t = comparisonTable(rows, [5, 10], ['head']);
+    assert.deepEqual(t.map((r) => r.method), ['gbm', 'ncm', 'fetril (head fc)', 'fetril (head svm)']);
+    assert.equal(t[0]['avg (T=5)'], '29.00 ± 1.00');
+    assert.equal(t[0]['A_T (T=5)'], '25.00 ± 1.00');
+    assert.equal(t[0]['avg (T=10)'], '25.00');
+    assert.equal(t[0]['KiB/class'], '2.0');
+    assert.equal(t[1]['avg - gbm (T=5/10)'], '+5.00 / -5.00 (1 seed)');
+    assert.equal(t[3]['avg - gbm (T=5/10)'], '+0.67 (tie) / -');
+    assert.match(t[3]['reported (source)'], /TinyImageNet B100 54.8 \/ 53.1 \/ 52.2.*FeTrIL official README.*not comparable/);
+    assert.match(t[2]['reported (source)'], /52.9 \/ 51.7 \/ 49.7.*FC head/);
+    assert.equal(t[1]['reported (source)'], '');
+    assert.match(markdownTable(t).split('\n')[2], /^\| gbm \| 25.00 ± 1.00 \| 29.00 ± 1.00 \| 21.00 \| 25.00 \| 2.0 \|  \|/);
+  });
+
+  it('pairs seeds: a gap larger than twice the standard error of the paired differences is real, a smaller one a tie', () => {
+    // Differences 0.02, 0.03, 0.01: mean 0.02, sd 0.01, se 0.00577 -> real. Differences 0.02, -0.01, 0.02: mean 0.01, sd 0.0173, se 0.01 -> tie.
+    const real = pairedGap([0.32, 0.33, 0.31], [0.30, 0.30, 0.30]);
+    assert.ok(Math.abs(real.diff - 0.02) < 1e-12 && Math.abs(real.se - 0.01 / Math.sqrt(3)) < 1e-12 && real.real);
+    const tie = pairedGap([0.32, 0.29, 0.32], [0.30, 0.30, 0.30]);
+    assert.ok(Math.abs(tie.se - 0.01) < 1e-12 && !tie.real);
+    assert.equal(formatMeanStd(0.2345, NaN, 1, 2, 100), '23.45');
+    assert.equal(formatMeanStd(0.2345, 0.001, 3, 2, 100), '23.45 ± 0.10');
+    assert.deepEqual(meanStd([1, 2, 3]), { mean: 2, std: 1, n: 3 });
   });
 
   it('draws one line per series with error bars from the std', () => {

@@ -19,6 +19,7 @@ import { resolveConfig, type GbmConfig, type GbmConfigInput } from './config.js'
 import { accuracyOn, matrixMetrics, type AccuracyMatrix } from './metrics.js';
 import type { CilMethod, StepStats } from './method.js';
 import { buildScenario, type Scenario } from './scenario.js';
+import { EM_DEFAULTS } from '../memory/em.js';
 
 /** What one step (0 = base task) measured. */
 export interface StepResult {
@@ -90,9 +91,12 @@ export function runName(c: GbmConfig): string {
   const bb = /[/\\]/.test(c.features.backbone) ? path.basename(path.resolve(c.features.backbone)) : c.features.backbone;
   const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${bb}`;
   const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
-  if (c.method.name === 'gbm') return `${head}-K${c.memory.em.K}-mu${c.memory.muBits}-pseudo-s${c.seed}`;
+  // EM settings away from the defaults name themselves, so such a run never shares a folder with a default one.
+  const em = c.memory.em;
+  const emTag = [em.maxIter !== EM_DEFAULTS.maxIter ? `it${em.maxIter}` : '', em.tol !== EM_DEFAULTS.tol ? `tol${em.tol}` : '', em.reseed !== EM_DEFAULTS.reseed ? `rs-${em.reseed}` : ''].filter(Boolean).map((t) => `-${t}`).join('');
+  if (c.method.name === 'gbm') return `${head}-K${em.K}-mu${c.memory.muBits}${emTag}-pseudo-s${c.seed}`;
   const opts = Object.values(c.method.options).map(String);
-  const mu = spec.usesBmm ? [`mu${c.memory.muBits}`] : [];
+  const mu = spec.usesBmm ? [`mu${c.memory.muBits}${emTag}`] : [];
   return [head, c.method.name, ...mu, ...opts, `s${c.seed}`].join('-');
 }
 

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type GbmConfigInput } from '../cil/config.js';
+import { resolveConfig, type GbmConfig, type GbmConfigInput } from '../cil/config.js';
+import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../cil/seeds.js';
+import { formatMeanStd } from '../tables/uncertainty.js';
 import { writeRunResults } from '../cil/results.js';
-import { runGbm, runName, type StepResult } from '../cil/runner.js';
+import { runGbm, runName, type RunResult, type StepResult } from '../cil/runner.js';
 import { PROJECT_ROOT } from '../data/locate.js';
 import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
 import { assertWritableDir } from '../util/atomic.js';
@@ -10,6 +12,7 @@ import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
 import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
 import { METHODS, methodSpec } from '../baselines/registry.js';
+import { EM_DEFAULTS, EM_RESEEDS } from '../memory/em.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
@@ -28,7 +31,9 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'bits', type: 'int', help: 'Heaviside code length (default: 256)' },
   { name: 'K', type: 'int', help: 'BMM components per class (default: 8)' },
   { name: 'mu-bits', type: 'int', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1 (default: 32)' },
-  { name: 'em-iters', type: 'int', help: 'EM iterations at most (default: 100)' },
+  { name: 'em-iters', type: 'int', help: `EM iterations at most (default: ${EM_DEFAULTS.maxIter})` },
+  { name: 'em-tol', type: 'number', help: `EM stops when every class's mean log-likelihood changes by less than this fraction of itself (default: ${EM_DEFAULTS.tol}; 0 = always em-iters)` },
+  { name: 'em-reseed', type: 'string', help: `a collapsed BMM component: ${EM_RESEEDS.join(' | ')} (default: ${EM_DEFAULTS.reseed}; README, "EM")` },
   { name: 'epochs', type: 'int', help: 'classifier epochs per task (default: 8)' },
   { name: 'batch-size', type: 'int', help: 'classifier mini-batch size (default: 256)' },
   { name: 'lr', type: 'number', help: 'classifier learning rate (default: 0.001)' },
@@ -36,7 +41,8 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'per-task', type: 'string', help: 'continue | reinit the classifier each task (default: continue)' },
   { name: 'method', type: 'string', help: `method: ${Object.keys(METHODS).join(' | ')} (default: gbm)` },
   ...methodOptionSpecs(),
-  { name: 'seed', type: 'int', help: 'seed of everything random in the run (default: 1993)' },
+  { name: 'seed', type: 'int', help: 'seed of everything random in the run: classifier init, sampling, EM init (default: 1993)' },
+  { name: 'seeds', type: 'string', help: 'several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed\'s), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}' },
   { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>/' },
   { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
 ];
@@ -90,6 +96,8 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   c.memory = { ...c.memory, em: { ...c.memory?.em } };
   set<number>(o['K'], (v) => { c.memory!.em!.K = v; });
   set<number>(o['em-iters'], (v) => { c.memory!.em!.maxIter = v; });
+  set<number>(o['em-tol'], (v) => { c.memory!.em!.tol = v; });
+  set<string>(o['em-reseed'], (v) => { c.memory!.em!.reseed = v as never; });
   set<number>(o['mu-bits'], (v) => { c.memory!.muBits = v as never; });
   c.classifier = { ...c.classifier };
   set<number>(o['epochs'], (v) => { c.classifier!.epochs = v; });
@@ -113,20 +121,17 @@ function printRow(s: StepResult): void {
   console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.emIterations).padStart(4)}  ${(t.binarize + t.memory + t.train + t.eval).toFixed(1).padStart(6)}`);
 }
 
-/** `gbm run` (and `gbm start` with no flags): one class-incremental GBM run, a table per step, results on disk. */
-export async function runCommand(o: Opts): Promise<void> {
-  const config = resolveConfig(configFromOptions(o));
+/** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */
+async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   const name = runName(config);
   const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), name);
   assertWritableDir(dir, 'results');
-  if (!o['no-figure']) chromiumPath(); // fail now, not after the run, when figures cannot be drawn
   console.log(`run ${name}`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
   const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
   const files = await writeRunResults(dir, r, !o['no-figure']);
-  await closeFigureRenderer();
   const s = r.summary;
-  console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} %, final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points`);
+  console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} % (${pct(s.averageIncrementalAccuracyNoBase)} % without the base step), final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points, backward transfer ${pct(s.backwardTransfer)} points`);
   const what = methodSpec(config.method.name).usesBmm
     ? `K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits`
     : `${config.method.name}${Object.keys(config.method.options).length ? ` ${JSON.stringify(config.method.options)}` : ''}, ${r.inputDim}-d ${r.codeLength ? 'codes' : 'features'}`;
@@ -134,6 +139,33 @@ export async function runCommand(o: Opts): Promise<void> {
   const fb = r.features.backboneBits;
   if (fb !== undefined) console.log(`backbone F ${(fb / 8 / 1024).toFixed(0)} KiB deployed (binary weights at 1 bit, real values at 32); memory + F = ${((s.memoryBits + fb) / 8 / 1024).toFixed(0)} KiB`);
   for (const n of r.features.notes) console.log(`note: ${n}`);
+  console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  return r;
+}
+
+/** `gbm run` (and `gbm start` with no flags): one class-incremental run per seed, a table per step, results on disk. */
+export async function runCommand(o: Opts): Promise<void> {
+  const config = resolveConfig(configFromOptions(o));
+  if (o['seeds'] !== undefined && o['seed'] !== undefined) throw new GbmError('--seed and --seeds were both given.', 'use --seeds 1993,1994,1995 for several seeds, --seed N for one.');
+  const seeds = o['seeds'] !== undefined ? parseSeeds(String(o['seeds'])) : [config.seed];
+  if (!o['no-figure']) chromiumPath(); // fail now, not after the run, when figures cannot be drawn
+  const runs: RunResult[] = [];
+  try {
+    for (const seed of seeds) {
+      if (runs.length) console.log('');
+      runs.push(await runOne({ ...config, seed }, o));
+    }
+  } finally {
+    await closeFigureRenderer();
+  }
+  if (seeds.length < 2) return;
+  const s = summarizeSeeds(runs);
+  const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), `${s.name}-seeds${seeds.join('_')}`);
+  assertWritableDir(dir, 'results');
+  const files = writeSeedSummary(dir, s);
+  const pm = (m: SeedMetric) => formatMeanStd(s.metrics[m].mean, s.metrics[m].std, s.metrics[m].n, 2, 100);
+  console.log(`\nover ${seeds.length} seeds (${seeds.join(', ')}), mean ± sample std:`);
+  console.log(`average incremental accuracy ${pm('averageIncrementalAccuracy')} % (${pm('averageIncrementalAccuracyNoBase')} % without the base step), final ${pm('finalAccuracy')} %, forgetting ${pm('averageForgetting')} points, backward transfer ${pm('backwardTransfer')} points`);
   console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
 }
 

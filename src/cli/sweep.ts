@@ -8,15 +8,17 @@ import { parseGrid, checkGrid, gridKeys, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
 import { runSweep, type SweepSpec } from '../sweep/sweep.js';
+import { formatMeanStd } from '../tables/uncertainty.js';
 
-const pct = (v: unknown) => (typeof v === 'number' ? (100 * v).toFixed(2) : '');
+/** A summary cell in percent: mean ± std over seeds, the mean alone for one seed. */
+const pm = (r: Record<string, string | number>, m: string) => formatMeanStd(Number(r[`${m}_mean`]), Number(r[`${m}_std`]), Number(r.n), 2, 100);
 
 /** Print a sweep summary as an aligned table (means +- std over seeds). */
 export function printSummary(rows: Array<Record<string, string | number>>, keys: string[]): void {
   keys = keys.filter((k) => k !== 'seed' && k !== 'method');
   const head = ['method', ...keys, 'n', 'avg inc acc (%)', 'final (%)', 'bits/class'];
   const body = rows.map((r) => [String(r.method), ...keys.map((k) => String(r[k])), String(r.n),
-    `${pct(r.avg_inc_acc_mean)} ± ${pct(r.avg_inc_acc_std)}`, `${pct(r.final_acc_mean)} ± ${pct(r.final_acc_std)}`, String(Math.round(Number(r.memory_bits_per_class_mean)))]);
+    pm(r, 'avg_inc_acc'), pm(r, 'final_acc'), String(Math.round(Number(r.memory_bits_per_class_mean)))]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   for (const line of [head, ...body]) console.log(line.map((c, i) => c.padStart(w[i])).join('  '));
 }

@@ -8,7 +8,10 @@ export interface EmConfig {
   K: number;
   /** At most this many EM iterations. */
   maxIter: number;
-  /** Stop when every class's mean log-likelihood per sample changes by less than this. */
+  /**
+   * Stop when, for every class, the mean log-likelihood per sample changed by less than tol times its magnitude
+   * since the previous iteration (a relative test, as reference EM implementations use; 0 = run maxIter).
+   */
   tol: number;
   /** Iterations with pi held uniform before it is freed. */
   warmup: number;
@@ -16,12 +19,22 @@ export interface EmConfig {
   eps: number;
   /** Initial mu = class centroid + uniform noise in [-perturbation, perturbation]. */
   perturbation: number;
-  /** A component whose responsibility mass N_k falls below this many samples is re-seeded. */
+  /** A component whose responsibility mass N_k falls below this many samples has collapsed (see reseed). */
   minMass: number;
+  /**
+   * What happens to a collapsed component: 'none' leaves it (its pi ~ 0, so it is never sampled); 'sample' moves it
+   * onto one random code of its class (0.9 z + 0.05); 'worst' onto the mean of the ceil(n / K) codes the mixture
+   * explains worst, with mass 1/K (a floor that keeps it from collapsing onto one code again).
+   */
+  reseed: EmReseed;
 }
 
+/** Re-seeding strategies for collapsed components (EmConfig.reseed). */
+export type EmReseed = 'none' | 'sample' | 'worst';
+export const EM_RESEEDS: readonly EmReseed[] = ['none', 'sample', 'worst'];
+
 /** Defaults of EmConfig, in one place (K = 8 is the paper's sweet spot). */
-export const EM_DEFAULTS: EmConfig = { K: 8, maxIter: 100, tol: 1e-4, warmup: 5, eps: 1e-3, perturbation: 0.05, minMass: 1 };
+export const EM_DEFAULTS: EmConfig = { K: 8, maxIter: 100, tol: 1e-5, warmup: 5, eps: 1e-3, perturbation: 0.05, minMass: 1, reseed: 'sample' };
 
 /** Codes of several classes, each a row-major [n_c x D] 0/1 matrix. */
 export interface ClassCodes {
@@ -58,6 +71,8 @@ export function checkEmConfig(cfg: EmConfig): void {
   if (!Number.isInteger(cfg.K) || cfg.K < 1) throw new GbmError(`K = ${cfg.K} components: must be an integer >= 1.`, 'use --K 8 (the paper\'s choice) or any K >= 1.');
   if (!(cfg.eps > 0 && cfg.eps < 0.5)) throw new GbmError(`EM eps = ${cfg.eps} must be in (0, 0.5).`, 'use e.g. 1e-3.');
   if (!Number.isInteger(cfg.maxIter) || cfg.maxIter < 1) throw new GbmError(`EM maxIter = ${cfg.maxIter} must be >= 1.`, 'use e.g. 100.');
+  if (!(cfg.tol >= 0)) throw new GbmError(`EM tol = ${cfg.tol} must be >= 0.`, 'use e.g. --em-tol 1e-5 (0 runs every iteration).');
+  if (!EM_RESEEDS.includes(cfg.reseed)) throw new GbmError(`EM re-seeding "${cfg.reseed}" is not known.`, `use --em-reseed ${EM_RESEEDS.join(' | ')}.`);
 }
 
 function validate(cfg: EmConfig, data: ClassCodes): void {
@@ -154,22 +169,43 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
     trace.push(llv);
     const prev = trace.length > 1 ? trace[trace.length - 2] : null;
     const reseededLast = reseeds.some((r) => r.iteration === iter - 1);
-    if (prev && !reseededLast && iter > cfg.warmup && llv.every((v, c) => Math.abs(v - prev[c]) < cfg.tol)) {
+    if (prev && !reseededLast && iter > cfg.warmup && llv.every((v, c) => Math.abs(v - prev[c]) < cfg.tol * Math.abs(prev[c]))) {
       converged = true;
       break;
     }
-    // Safeguard: re-seed a component holding less than minMass samples on a random sample of its class.
+    // Safeguard: re-seed a component holding less than minMass samples (cfg.reseed says how).
     const collapsed: [number, number][] = [];
     for (let c = 0; c < C; c++) for (let k = 0; k < K; k++) if (nkv[c * K + k] < cfg.minMass) collapsed.push([c, k]);
-    if (collapsed.length && K > 1) {
+    if (collapsed.length && K > 1 && cfg.reseed !== 'none') {
       const muHost = Float32Array.from(await mu.data());
       const piHost = await readPi(logPi);
+      // 'worst': each class's codes ordered from the worst explained (lowest log-likelihood) under the current mixture.
+      let worst: Int32Array[] | null = null;
+      if (cfg.reseed === 'worst') {
+        const lseT = tf.tidy(() => logLik(mu, logPi).lse);
+        const lse = (await lseT.data()) as Float32Array;
+        lseT.dispose();
+        worst = counts.map((n, c) => Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => lse[c * N + a] - lse[c * N + b]));
+      }
+      const taken = new Map<number, number>();
       for (const [c, k] of collapsed) {
         const n = counts[c];
-        const i = rng.interval(n - 1);
-        for (let d = 0; d < D; d++) {
-          const v = 0.9 * zHost[(c * N + i) * D + d] + 0.1 * 0.5;
-          muHost[(c * K + k) * D + d] = Math.min(1 - cfg.eps, Math.max(cfg.eps, v));
+        if (worst) {
+          // The next block of ceil(n / K) worst-explained codes (two collapsed components of a class get two blocks).
+          const m = Math.ceil(n / K);
+          const from = Math.min(taken.get(c) ?? 0, n - m);
+          taken.set(c, from + m);
+          for (let d = 0; d < D; d++) {
+            let v = 0;
+            for (let j = from; j < from + m; j++) v += zHost[(c * N + worst[c][j]) * D + d];
+            muHost[(c * K + k) * D + d] = Math.min(1 - cfg.eps, Math.max(cfg.eps, v / m));
+          }
+        } else {
+          const i = rng.interval(n - 1);
+          for (let d = 0; d < D; d++) {
+            const v = 0.9 * zHost[(c * N + i) * D + d] + 0.1 * 0.5;
+            muHost[(c * K + k) * D + d] = Math.min(1 - cfg.eps, Math.max(cfg.eps, v));
+          }
         }
         piHost[c * K + k] = 1 / K;
         let s = 0;

@@ -7,8 +7,8 @@ import { GbmError } from '../util/errors.js';
 /** A grid: run option name (as `gbm run` spells it) -> the values to try. Every combination is one run. */
 export type Grid = Record<string, Array<string | number>>;
 
-/** Options that name files or outputs, not the experiment: they cannot be swept. */
-const NOT_SWEEPABLE = new Set(['config', 'results', 'no-figure', 'root']);
+/** Options that name files or outputs, not the experiment, and --seeds (a grid sweeps `seed`): they cannot be swept. */
+const NOT_SWEEPABLE = new Set(['config', 'results', 'no-figure', 'root', 'seeds']);
 
 /** The keys a grid may use: every `gbm run` option that changes the experiment. */
 export function gridKeys(): string[] {
@@ -60,7 +60,7 @@ export function optionApplies(key: string, c: GbmConfig): boolean {
   if (key === 'bits') return codes && c.binarizer.kind === 'heaviside';
   if (key === 'binarizer') return codes;
   if (key === 'K') return spec.usesBmm && c.method.name !== 'gbm-k1';
-  if (['mu-bits', 'em-iters'].includes(key)) return spec.usesBmm;
+  if (['mu-bits', 'em-iters', 'em-tol', 'em-reseed'].includes(key)) return spec.usesBmm;
   if (['epochs', 'batch-size', 'lr', 'optimizer', 'per-task'].includes(key)) return spec.usesClassifier;
   return true;
 }

@@ -16,20 +16,26 @@ export const STUDIES: Record<string, SweepSpec & { description: string }> = {
   },
   'ablation-p8': {
     name: 'ablation-p8',
-    description: 'thermometer p = 8 (D\' = 8 F) for every K, one seed, same classifier budget (notebook 05)',
+    description: 'thermometer p = 8 (D\' = 8 F) for every K, 3 seeds, same classifier budget (notebook 05)',
     base: { epochs: 2, lr: 0.004, levels: 8 },
-    grid: { K: [1, 2, 4, 8, 16, 32] },
+    grid: { K: [1, 2, 4, 8, 16, 32], seed: [1993, 1994, 1995] },
   },
   'memory-accuracy': {
     name: 'memory-accuracy',
-    description: 'GBM (K, mu precision) against binary and real latent replay (E) on one memory axis (notebook 06)',
+    description: 'GBM (K, mu precision) against binary and real latent replay (E) on one memory axis, 3 seeds (notebook 06)',
     base: {},
-    grid: { method: ['gbm', 'replay-binary', 'replay-real'], K: [1, 2, 4, 8, 16], 'mu-bits': [32, 8, 4], exemplars: [1, 2, 5, 10, 20, 50] },
+    grid: { method: ['gbm', 'replay-binary', 'replay-real'], K: [1, 2, 4, 8, 16], 'mu-bits': [32, 8, 4], exemplars: [1, 2, 5, 10, 20, 50], seed: [1993, 1994, 1995] },
   },
   baselines: {
     name: 'baselines',
-    description: 'every method for T = 5, 10, 20 (notebook 07, the README comparison table)',
+    description: 'every method (FeTrIL with both heads) for T = 5, 10, 20, 3 seeds (notebook 07, the README comparison table)',
     base: {},
-    grid: { method: Object.keys(METHODS), tasks: [5, 10, 20] },
+    grid: { method: Object.keys(METHODS), head: ['svm', 'fc'], tasks: [5, 10, 20], seed: [1993, 1994, 1995] },
+  },
+  'em-safeguards': {
+    name: 'em-safeguards',
+    description: 'the default GBM run with each re-seeding rule for collapsed EM components, 3 seeds (README, "EM")',
+    base: {},
+    grid: { 'em-reseed': ['none', 'sample', 'worst'], seed: [1993, 1994, 1995] },
   },
 };

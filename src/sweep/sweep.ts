@@ -9,6 +9,7 @@ import { writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/ato
 import { GbmError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { checkGrid, expandGrid, type Grid, type SweepJob } from './grid.js';
+import { meanStd } from '../tables/uncertainty.js';
 import { ProcessPoolExecutor, type SweepExecutor } from './executor.js';
 
 /** What defines a sweep: base run options (as `gbm run` takes them) and the grid over them. */
@@ -50,8 +51,12 @@ export interface SweepResult {
 
 const METRICS: Array<[string, (r: RunResult) => number]> = [
   ['avg_inc_acc', (r) => r.summary.averageIncrementalAccuracy],
+  // Older results files lack the matrix-derived fields: NaN, never a made-up number.
+  ['avg_inc_acc_nobase', (r) => r.summary.averageIncrementalAccuracyNoBase ?? NaN],
   ['final_acc', (r) => r.summary.finalAccuracy],
   ['forgetting', (r) => r.summary.averageForgetting],
+  ['bwt', (r) => r.summary.backwardTransfer ?? NaN],
+  ['em_iterations', (r) => r.steps.reduce((a, s) => a + s.emIterations, 0) / r.steps.length],
   ['memory_bits_per_class', (r) => r.summary.bitsPerClass],
   ['input_bits', (r) => r.inputDim],
   ['seconds', (r) => r.summary.seconds],
@@ -122,7 +127,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs, summary, seconds: (Date.now() - t0) / 1000 };
 }
 
-/** Group rows by the given keys (and method); mean and sample standard deviation of every metric, with n. */
+/** Group rows by the given keys (and method); mean and sample standard deviation of every metric, with n (std empty for n = 1). */
 export function summarize(rows: SweepRow[], keys: string[]): SweepRow[] {
   const groups = new Map<string, SweepRow[]>();
   for (const r of rows) {
@@ -134,10 +139,9 @@ export function summarize(rows: SweepRow[], keys: string[]): SweepRow[] {
     for (const k of keys) out[k] = g[0][k];
     out.n = g.length;
     for (const [m] of METRICS) {
-      const v = g.map((r) => Number(r[m]));
-      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const { mean, std } = meanStd(g.map((r) => Number(r[m])));
       out[`${m}_mean`] = mean;
-      out[`${m}_std`] = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : 0;
+      out[`${m}_std`] = g.length > 1 ? std : '';
     }
     return out;
   });

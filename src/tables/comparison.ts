@@ -1,36 +1,72 @@
 import { METHODS } from '../baselines/registry.js';
 import type { SweepRow } from '../sweep/sweep.js';
+import { formatMeanStd, meanStd, pairedGap } from './uncertainty.js';
 
-/** What the literature reports for a method (method.md), with the setting it was measured in. */
+/** A number a paper or an official repository reports for a method, where it was measured, and where it says so. */
 export interface Reported {
+  method: string;
+  /** Method options the number belongs to (e.g. FeTrIL's head), matched against the table row's variant. */
+  variant?: Record<string, string>;
   text: string;
-  setting: string;
+  source: string;
 }
 
-/** Numbers the papers report, where known (docs/method.md). None are on TinyImageNet with MobileNet features. */
-export const LITERATURE: Record<string, Reported> = {
-  gbm: { text: '+1.5 avg. inc. acc. over the state of the art on TinyImageNet; +2.9 on CIFAR-100', setting: 'paper abstract, ResNet-18 trained on the base classes with its binarizer' },
-  fetril: { text: 'avg. inc. acc. 66.3 (T=5), 65.2 (T=10) with an SVM head; 64.7, 63.4 with an FC head', setting: 'FeTrIL, WACV 2023: CIFAR-100 B50, ResNet-18' },
-  fecam: { text: 'the other frozen-backbone state of the art GBM compares with', setting: 'FeCAM, NeurIPS 2023 (beta 0.5, shrunk covariances)' },
-};
+/** Reported numbers (docs/method.md), each with its source. None of them used the kit's backbone. */
+export const REPORTED: Reported[] = [
+  { method: 'gbm', text: '+1.5 avg. inc. acc. over the state of the art on TinyImageNet; +2.9 on CIFAR-100', source: 'GBM paper abstract (arXiv 2503.10333), ResNet-18 trained on the base classes with its binarizer' },
+  { method: 'fetril', variant: { head: 'svm' }, text: 'avg. inc. acc. TinyImageNet B100 54.8 / 53.1 / 52.2, CIFAR-100 B50 66.3 / 65.2 / 61.5 (T = 5 / 10 / 20)', source: 'FeTrIL official README (GregoirePetit/FeTrIL), LinearSVC head, ResNet-18' },
+  { method: 'fetril', variant: { head: 'fc' }, text: 'avg. inc. acc. TinyImageNet B100 52.9 / 51.7 / 49.7, CIFAR-100 B50 64.7 / 63.4 / 57.4 (T = 5 / 10 / 20)', source: 'FeTrIL official README, FC head, ResNet-18' },
+  { method: 'fecam', text: 'avg. inc. acc. about 70 on CIFAR-100 B50', source: 'FeCAM paper, Table 1, as its author confirms in dipamgoswami/FeCAM issue #1; ResNet-18' },
+];
+
+/** The reported numbers that belong to a method (and variant), as one cell, labelled as not comparable with the kit's backbone. */
+export function reportedCell(method: string, variant: Record<string, string> = {}): string {
+  const spec = METHODS[method];
+  const opts = (v: Record<string, string>) => Object.entries(v).every(([k, x]) => (variant[k] ?? String(spec?.options[k]?.default ?? '')) === x);
+  const hits = REPORTED.filter((r) => r.method === method && (!r.variant || opts(r.variant)));
+  return hits.map((r) => `${r.text} (${r.source}; not comparable: another backbone)`).join('; ');
+}
+
+/** Rows of one method variant for one T, keyed by seed. */
+function bySeed(runs: SweepRow[], label: string, T: number, labelOf: (r: SweepRow) => string): Map<string, SweepRow> {
+  return new Map(runs.filter((r) => labelOf(r) === label && Number(r.tasks) === T).map((r) => [String(r.seed ?? ''), r]));
+}
 
 /**
- * The method-comparison table: one row per method, A_T and the average incremental accuracy for each number
- * of tasks (means over the seeds run), memory per class, and what the literature reports beside it.
+ * The method-comparison table from a sweep's per-run rows (runs.csv): one row per method (and variant, e.g.
+ * FeTrIL's head), A_T and the average incremental accuracy per number of tasks as mean ± std over seeds (the
+ * mean alone for one seed), memory per class, the gap to GBM in average incremental accuracy for each T
+ * (paired by seed; "(tie)" when it is within twice the standard error of the paired differences), and what
+ * the literature reports, with its source.
  */
-export function comparisonTable(summary: SweepRow[], tasks: number[]): Array<Record<string, string>> {
-  const pct = (v: unknown) => (v === undefined ? '' : (100 * Number(v)).toFixed(2));
-  const methods = Object.keys(METHODS).filter((m) => summary.some((r) => r.method === m));
-  return methods.map((m) => {
-    const row: Record<string, string> = { method: m };
+export function comparisonTable(runs: SweepRow[], tasks: number[], variants: string[] = [], reference = 'gbm'): Array<Record<string, string>> {
+  const variantOf = (r: SweepRow) => Object.fromEntries(variants.filter((k) => r[k] !== undefined && r[k] !== '').map((k) => [k, String(r[k])]));
+  const labelOf = (r: SweepRow) => {
+    const v = Object.entries(variantOf(r));
+    return v.length ? `${r.method} (${v.map(([k, x]) => `${k} ${x}`).join(', ')})` : String(r.method);
+  };
+  const order = Object.keys(METHODS);
+  const labels = [...new Set(runs.map(labelOf))].sort((a, b) => order.indexOf(a.split(' ')[0]) - order.indexOf(b.split(' ')[0]) || (a < b ? -1 : 1));
+  const pct = (m: string, rows: SweepRow[]) => { const s = meanStd(rows.map((r) => Number(r[m]))); return formatMeanStd(s.mean, s.std, s.n, 2, 100); };
+  return labels.map((label) => {
+    const first = runs.find((r) => labelOf(r) === label)!;
+    const row: Record<string, string> = { method: label };
+    const gaps: string[] = [];
     for (const T of tasks) {
-      const r = summary.find((s) => s.method === m && Number(s.tasks) === T);
-      row[`A_T (T=${T})`] = pct(r?.final_acc_mean);
-      row[`avg (T=${T})`] = pct(r?.avg_inc_acc_mean);
+      const mine = bySeed(runs, label, T, labelOf);
+      row[`A_T (T=${T})`] = pct('final_acc', [...mine.values()]);
+      row[`avg (T=${T})`] = pct('avg_inc_acc', [...mine.values()]);
+      const ref = bySeed(runs, reference, T, labelOf);
+      const seeds = [...mine.keys()].filter((s) => ref.has(s));
+      if (label === reference || seeds.length === 0) { gaps.push(label === reference ? '' : '-'); continue; }
+      const g = pairedGap(seeds.map((s) => Number(mine.get(s)!.avg_inc_acc)), seeds.map((s) => Number(ref.get(s)!.avg_inc_acc)));
+      const d = `${g.diff >= 0 ? '+' : ''}${(100 * g.diff).toFixed(2)}`;
+      gaps.push(g.n < 2 ? `${d} (1 seed)` : g.real ? d : `${d} (tie)`);
     }
-    const r5 = summary.find((s) => s.method === m);
-    row['KiB/class'] = r5 ? (Number(r5.memory_bits_per_class_mean) / 8192).toFixed(1) : '';
-    row['reported elsewhere'] = LITERATURE[m] ? `${LITERATURE[m].text} (${LITERATURE[m].setting})` : '';
+    const mem = runs.filter((r) => labelOf(r) === label && Number(r.tasks) === tasks[0]);
+    row['KiB/class'] = mem.length ? (meanStd(mem.map((r) => Number(r.memory_bits_per_class))).mean / 8192).toFixed(1) : '';
+    row[`avg - ${reference} (T=${tasks.join('/')})`] = gaps.every((g) => g === '') ? '' : gaps.join(' / ');
+    row['reported (source)'] = reportedCell(String(first.method), variantOf(first));
     return row;
   });
 }
