@@ -12,8 +12,9 @@ import { ParamStore } from '../src/models/params.js';
 import { loadBackbone, locateBackbone } from '../src/models/registry.js';
 import { randomCropFlip } from '../src/train/augment.js';
 import { loadImageSet, type ImageSet } from '../src/train/data.js';
-import { steFinetune } from '../src/train/ste-phase.js';
-import { trainBackbone } from '../src/train/train-backbone.js';
+import { steFinetune, STE_DEFAULTS } from '../src/train/ste-phase.js';
+import { resolveTrainBackbone, trainBackbone } from '../src/train/train-backbone.js';
+import { trainOptionsFrom } from '../src/cli/train.js';
 import { evaluate, TRAIN_DEFAULTS, trainNet, type TrainConfig } from '../src/train/trainer.js';
 import { GbmError } from '../src/util/errors.js';
 import { MT19937 } from '../src/util/mt19937.js';
@@ -164,6 +165,7 @@ describe('backbone training', function () {
       assert.ok(!fs.existsSync(path.join(out, 'model.json')), 'an interrupted run leaves no final model.json');
       const rec = await trainBackbone(common);
       assert.equal(rec.epochs.length, 2);
+      assert.deepEqual({ epochs: rec.ste!.epochs, records: rec.ste!.records.length }, { epochs: 0, records: 0 }, 'a BNN records that it had no STE phase');
       const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(10)[:5])))'));
       assert.deepEqual(rec.data.classIds, order, "numpy's seed-1993 order of the 10 classes, first 5");
       assert.ok(rec.final.valAcc! > 0.45, `base val accuracy ${rec.final.valAcc} (chance 0.2)`);
@@ -186,6 +188,16 @@ describe('backbone training', function () {
       assert.ok(r.steps[0].accuracy > 0.4, `base accuracy of GBM on BNN codes ${r.steps[0].accuracy}`);
       assert.equal(r.features.backboneBits, rec.deployedBits);
     });
+  });
+
+  it('ends with the STE phase by default for networks with real features (thermometer codes), not for a BNN; --ste-epochs 0 skips it', () => {
+    const base = { dataset: 'tinyimagenet' };
+    assert.equal(resolveTrainBackbone({ ...base, arch: 'resnet20' }).ste.epochs, STE_DEFAULTS.epochs);
+    assert.ok(STE_DEFAULTS.epochs > 0);
+    assert.equal(resolveTrainBackbone({ ...base, arch: 'resnet18' }).ste.epochs, STE_DEFAULTS.epochs);
+    assert.equal(resolveTrainBackbone({ ...base, arch: 'bnn' }).ste.epochs, 0);
+    assert.equal(resolveTrainBackbone(trainOptionsFrom({ ...base, arch: 'resnet20', 'ste-epochs': 0 })).ste.epochs, 0);
+    assert.equal(resolveTrainBackbone(trainOptionsFrom({ ...base, arch: 'resnet20', 'ste-epochs': 2 })).ste.epochs, 2);
   });
 
   it('the committed clean TinyImageNet backbone loads, with its record of the base classes it was trained on', async () => {

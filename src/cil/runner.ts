@@ -20,6 +20,7 @@ import { accuracyOn, matrixMetrics, type AccuracyMatrix } from './metrics.js';
 import type { CilMethod, StepStats } from './method.js';
 import { buildScenario, type Scenario } from './scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
+import { checkBackboneOverlap } from './overlap.js';
 
 /** What one step (0 = base task) measured. */
 export interface StepResult {
@@ -54,8 +55,11 @@ export interface RunResult {
   name: string;
   config: GbmConfig;
   environment: { backend: string; backendDetail: string; tfjs: string; node: string; kit: string; commit: string | null; date: string; machine: string };
-  /** backboneBits: the feature extractor's own deployed size (trained networks; a BNN's binary weights at 1 bit), if known. */
-  features: { dir: string; featureDim: number; notes: string[]; backboneBits?: number };
+  /**
+   * backboneBits: the feature extractor's own deployed size (trained networks; a BNN's binary weights at 1 bit), if known.
+   * backboneOverlap: incremental class ids the trained backbone saw (only with --allow-backbone-overlap; empty when clean).
+   */
+  features: { dir: string; featureDim: number; notes: string[]; backboneBits?: number; backboneOverlap?: number[] };
   /** Code length D' of the binarizer (0 when the method reads real features). */
   codeLength: number;
   /** Size of one input row of the method (D' or F). */
@@ -150,14 +154,15 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const t0 = Date.now();
   const backend = await initBackend();
   if (!opts.features && !config.features.path) {
-    // Check the scenario against the data's class count before extracting anything.
-    let numClasses = config.features.subset?.classes?.length;
-    if (numClasses === undefined) {
+    // Check the scenario against the data's class count, and the backbone against its classes, before extracting anything.
+    let ids = config.features.subset?.classes ? [...config.features.subset.classes].sort((a, b) => a - b) : undefined;
+    if (ids === undefined) {
       const ds = reopenDataset((await resolveFeatureKey(config.features)).dataset);
-      numClasses = ds.classNames.length;
+      ids = ds.classNames.map((_, i) => i);
       ds.close();
     }
-    buildScenario(numClasses, config.scenario);
+    const s = buildScenario(ids.length, config.scenario);
+    checkBackboneOverlap(config, s.order.map((i) => ids![i]));
   }
   const feats = opts.features ?? (config.features.path
     ? loadExternalFeatures(config.features.path)
@@ -169,6 +174,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   const classIds = [...new Set(feats.train.labels)].sort((a, b) => a - b);
   const scenario = buildScenario(classIds.length, config.scenario);
   const order = scenario.order.map((i) => classIds[i]);
+  const backboneOverlap = checkBackboneOverlap(config, order);
   const posOf = new Int32Array(Math.max(...classIds) + 1).fill(-1);
   order.forEach((c, i) => { posOf[c] = i; });
   const testPos = feats.test.labels.map((l) => posOf[l]);
@@ -248,7 +254,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       name: runName(config),
       config,
       environment: environment(backend),
-      features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes, backboneBits: feats.meta.backboneInfo?.deployedBits },
+      features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes, backboneBits: feats.meta.backboneInfo?.deployedBits, ...(config.scenario.allowBackboneOverlap ? { backboneOverlap } : {}) },
       codeLength: binarizer?.codeLength ?? 0,
       inputDim: binarizer?.codeLength ?? F,
       classOrder: order,

@@ -9,6 +9,8 @@ export interface ScenarioConfig {
   tasks: number;
   /** Seed of the class order (`np.random.seed(seed); np.random.permutation(n)`; 1993 in PyCIL/FeTrIL/FeCAM). */
   orderSeed: number;
+  /** Run even when a trained backbone saw some of the incremental classes (the results record which). */
+  allowBackboneOverlap?: boolean;
 }
 
 /** Defaults of ScenarioConfig (TinyImageNet B100, 5 tasks of 20). */

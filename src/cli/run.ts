@@ -24,6 +24,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { name: 'base-classes', type: 'int', help: "classes of the base task (default: the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10)" },
   { name: 'tasks', type: 'int', help: "incremental tasks after the base task (default: 5; CORe50 8)" },
   { name: 'order-seed', type: 'int', help: 'class-order seed, numpy permutation (default: 1993)' },
+  { name: 'allow-backbone-overlap', type: 'boolean', help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)' },
   { name: 'binarizer', type: 'string', help: 'thermometer | heaviside | none (features already 0/1 bits) (default: thermometer)' },
   { name: 'levels', type: 'int', help: 'thermometer levels p per feature (default: 1)' },
   { name: 'percentile', type: 'number', help: 'thermometer range c = this percentile of base features (default: 75)' },
@@ -86,6 +87,7 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   set<number>(o['base-classes'], (v) => { c.scenario!.baseClasses = v; });
   set<number>(o['tasks'], (v) => { c.scenario!.tasks = v; });
   set<number>(o['order-seed'], (v) => { c.scenario!.orderSeed = v; });
+  set<boolean>(o['allow-backbone-overlap'], (v) => { c.scenario!.allowBackboneOverlap = v; });
   const b: Record<string, unknown> = { ...c.binarizer };
   set<string>(o['binarizer'], (v) => { b.kind = v; });
   set<number>(o['levels'], (v) => { b.levels = v; });

@@ -29,7 +29,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'warmup-epochs', type: 'number', help: `linear warm-up epochs (default: ${TRAIN_DEFAULTS.warmupEpochs})` },
   { name: 'augment', type: 'boolean', help: 'random crop + horizontal flip (default: on; off for bnn); --augment=false turns it off' },
   { name: 'crop-pad', type: 'int', help: `padding of the random crop (default: ${TRAIN_DEFAULTS.cropPad})` },
-  { name: 'ste-epochs', type: 'int', help: `STE phase after training: epochs of fine-tuning F with the thermometer in the loop (default: ${STE_DEFAULTS.epochs} = off)` },
+  { name: 'ste-epochs', type: 'int', help: `STE phase after training: epochs of fine-tuning F with the thermometer in the loop (default: ${STE_DEFAULTS.epochs}; bnn 0; 0 = skip it)` },
   { name: 'ste-lr', type: 'number', help: `learning rate of the STE phase (default: ${STE_DEFAULTS.lr})` },
   { name: 'ste-levels', type: 'int', help: `thermometer levels p in the loop (default: ${STE_DEFAULTS.levels})` },
   { name: 'ste-percentile', type: 'number', help: `thermometer range c = this percentile of each feature (default: ${STE_DEFAULTS.percentile})` },
@@ -83,7 +83,7 @@ export const trainCommand: Command = {
     if (rec.epochs.length === 0) return;
     const acc = rec.final.valAcc;
     console.log(`${rec.net.arch} on ${rec.data.dataset} (${rec.data.baseClasses} base classes, ${rec.data.trainImages} images): ` +
-      `base-task val accuracy ${acc === null ? 'n/a' : (100 * acc).toFixed(2) + ' %'} after ${rec.epochs.length} epochs${rec.ste ? ` + ${rec.ste.records.length} STE epochs` : ''}, ` +
+      `base-task val accuracy ${acc === null ? 'n/a' : (100 * acc).toFixed(2) + ' %'} after ${rec.epochs.length} epochs${rec.ste?.records.length ? ` + ${rec.ste.records.length} STE epochs` : ' (no STE phase)'}, ` +
       `${(rec.environment.seconds / 60).toFixed(1)} min; F deploys in ${(rec.deployedBits / 8 / 1024).toFixed(0)} KiB`);
   },
 };

@@ -12,7 +12,7 @@ import { GbmError } from '../util/errors.js';
 import { numpyPermutation } from '../util/mt19937.js';
 import { loadImageSet, type ImageSet } from './data.js';
 import type { TrainingRecord } from './record.js';
-import { steFinetune, STE_DEFAULTS, type SteConfig } from './ste-phase.js';
+import { steEpochsDefault, steFinetune, STE_DEFAULTS, type SteConfig } from './ste-phase.js';
 import { checkTrainConfig, TRAIN_DEFAULTS, trainNet, type EpochRecord, type TrainConfig } from './trainer.js';
 
 /** Everything `gbm train-backbone` takes; every field has a default (TRAIN_BACKBONE_DEFAULTS, archDefaults). */
@@ -71,7 +71,7 @@ export function resolveTrainBackbone(o: TrainBackboneOptions): ResolvedTrainBack
     baseClasses: o.baseClasses ?? datasetProtocol(o.dataset).baseClasses,
     orderSeed: o.orderSeed ?? 1993,
     train: { ...TRAIN_DEFAULTS, seed, ...archDefaults(o.arch), ...o.train },
-    ste: { ...STE_DEFAULTS, ...o.ste },
+    ste: { ...STE_DEFAULTS, epochs: steEpochsDefault(o.arch), ...o.ste },
     seed,
     out: path.resolve(o.out ?? defaultNetDir(o.arch, o.dataset)),
     fresh: o.fresh ?? false,
@@ -152,7 +152,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       log(`stopped after epoch ${records.length} of ${o.train.epochs}; run the same command again to resume.`);
       return recordOf(records, undefined);
     }
-    let ste: TrainingRecord['ste'];
+    // Recorded either way, so a record without an STE phase says it was skipped (--ste-epochs 0).
+    let ste: TrainingRecord['ste'] = { ...o.ste, records: [] };
     if (o.ste.epochs > 0) {
       const r = await steFinetune(net, train, val, o.ste, { checkpointDir: path.join(out, 'checkpoint-ste'), progress: o.progress, seed: o.train.seed });
       ste = { ...o.ste, records: r.records };
