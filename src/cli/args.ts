@@ -15,6 +15,8 @@ export interface Command {
   /** Longer text shown by `gbm <command> --help`. */
   description?: string;
   options: OptionSpec[];
+  /** One positional argument (e.g. the checkpoint of `gbm import-backbone FILE`), stored under its name. */
+  positional?: { name: string; help: string };
   run(opts: Record<string, string | number | boolean | undefined>): Promise<void>;
 }
 
@@ -24,7 +26,10 @@ export function parseOptions(cmd: Command, argv: string[]): Record<string, strin
   for (const o of cmd.options) out[o.name] = o.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new GbmError(`unexpected argument "${arg}" for \`gbm ${cmd.name}\`.`, `see \`gbm ${cmd.name} --help\`.`);
+    if (!arg.startsWith('--')) {
+      if (cmd.positional && out[cmd.positional.name] === undefined) { out[cmd.positional.name] = arg; continue; }
+      throw new GbmError(`unexpected argument "${arg}" for \`gbm ${cmd.name}\`.`, `see \`gbm ${cmd.name} --help\`.`);
+    }
     const [flag, inline] = arg.slice(2).split(/=(.*)/s, 2);
     const spec = cmd.options.find((o) => o.name === flag);
     if (!spec) throw new GbmError(`unknown option --${flag} for \`gbm ${cmd.name}\`.`, `see \`gbm ${cmd.name} --help\` for its options.`);
@@ -48,8 +53,9 @@ export function parseOptions(cmd: Command, argv: string[]): Record<string, strin
 
 /** The help text of one command: summary, description, then every option with its default. */
 export function commandHelp(cmd: Command): string {
-  const lines = [`gbm ${cmd.name}: ${cmd.summary}`, ''];
+  const lines = [`gbm ${cmd.name}${cmd.positional ? ` <${cmd.positional.name}>` : ''}: ${cmd.summary}`, ''];
   if (cmd.description) lines.push(cmd.description, '');
+  if (cmd.positional) lines.push(`  <${cmd.positional.name}>  ${cmd.positional.help}`, '');
   lines.push('Options:');
   const width = Math.max(...cmd.options.map((o) => o.name.length + o.type.length + 5), 12);
   for (const o of cmd.options) {

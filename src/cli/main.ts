@@ -8,6 +8,7 @@ import { featuresCommand } from './features.js';
 import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
 import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
+import { importCommand } from './import.js';
 
 const startCommand: Command = {
   name: 'start',
@@ -35,7 +36,7 @@ const infoCommand: Command = {
 };
 
 /** Every `gbm` command, by name. */
-export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, trainCommand, infoCommand];
+export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, trainCommand, importCommand, infoCommand];
 
 function mainHelp(): string {
   return [

@@ -23,8 +23,22 @@ function isGlobal(v: Value, module: string[], name: string): v is Global {
 
 const NUMPY_MULTIARRAY = ['numpy.core.multiarray', 'numpy._core.multiarray'];
 
+/**
+ * What a reader may add for its own format (a PyTorch checkpoint): callables it allows beyond numpy's (return
+ * undefined to refuse), the persistent-id loader (BINPERSID), and BUILD on its own objects (undefined = refuse).
+ */
+export interface PickleHooks {
+  call?: (module: string, name: string, args: Value[]) => Value | undefined;
+  persistentLoad?: (pid: Value) => Value;
+  build?: (obj: Value, state: Value) => Value | undefined;
+  /** What the refusal of any other callable should suggest. */
+  refusalFix?: string;
+}
+
 /** Call one of the few callables a data pickle may name; anything else is refused (pickles can run code). */
-function callGlobal(fn: Value, args: Value[], source: string): Value {
+function callGlobal(fn: Value, args: Value[], source: string, hooks?: PickleHooks): Value {
+  const hooked = typeof fn === 'object' && fn !== null && (fn as Global).kind === 'global' ? hooks?.call?.((fn as Global).module, (fn as Global).name, args) : undefined;
+  if (hooked !== undefined) return hooked;
   if (isGlobal(fn, NUMPY_MULTIARRAY, '_reconstruct')) {
     return { kind: 'ndarray', shape: [], dtype: '', fortranOrder: false, data: Buffer.alloc(0) } satisfies PickledArray;
   }
@@ -42,10 +56,12 @@ function callGlobal(fn: Value, args: Value[], source: string): Value {
   if (isGlobal(fn, ['__builtin__', 'builtins'], 'bytearray')) return Buffer.from(args[0] as Buffer);
   const g = fn as Global;
   throw new GbmError(`${source}: the pickle calls ${g.module}.${g.name}, which a data file has no reason to (refused).`,
-    'use the official archive; pickles can run code, so only numpy arrays, lists and dicts are read.');
+    hooks?.refusalFix ?? 'use the official archive; pickles can run code, so only numpy arrays, lists and dicts are read.');
 }
 
-function build(obj: Value, state: Value, source: string): Value {
+function build(obj: Value, state: Value, source: string, hooks?: PickleHooks): Value {
+  const hooked = hooks?.build?.(obj, state);
+  if (hooked !== undefined) return hooked;
   const o = obj as { kind?: string };
   if (o?.kind === 'dtype') {
     const st = state as Value[];
@@ -77,7 +93,7 @@ function key(k: Value): string {
  * strings, numbers and numpy arrays: what the CIFAR archives and most research data pickles contain. Only numpy's
  * array reconstruction is ever "called"; any other global is refused, so a pickle cannot run code here.
  */
-export function unpickle(buf: Buffer, source: string): Unpickled {
+export function unpickle(buf: Buffer, source: string, hooks?: PickleHooks): Unpickled {
   const stack: Value[] = [];
   const marks: number[] = [];
   const memo = new Map<number, Value>();
@@ -182,9 +198,15 @@ export function unpickle(buf: Buffer, source: string): Unpickled {
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
       case 0x63: { const module = line(); const name = line(); stack.push({ kind: 'global', module, name } satisfies Global); break; } // GLOBAL
       case 0x93: { const name = pop(); const module = pop(); stack.push({ kind: 'global', module: String(module), name: String(name) } satisfies Global); break; } // STACK_GLOBAL
-      case 0x52: { const args = pop() as Value[]; const fn = pop(); stack.push(callGlobal(fn, args, source)); break; } // REDUCE
-      case 0x81: { const args = pop() as Value[]; const cls = pop(); stack.push(callGlobal(cls, args, source)); break; } // NEWOBJ
-      case 0x62: { const state = pop(); stack.push(build(pop(), state, source)); break; } // BUILD
+      case 0x52: { const args = pop() as Value[]; const fn = pop(); stack.push(callGlobal(fn, args, source, hooks)); break; } // REDUCE
+      case 0x81: { const args = pop() as Value[]; const cls = pop(); stack.push(callGlobal(cls, args, source, hooks)); break; } // NEWOBJ
+      case 0x62: { const state = pop(); stack.push(build(pop(), state, source, hooks)); break; } // BUILD
+      case 0x51: { // BINPERSID: an object stored outside the pickle (a PyTorch tensor's storage)
+        const pid = pop();
+        if (!hooks?.persistentLoad) fail('a persistent id (an object stored outside the pickle)');
+        stack.push(hooks!.persistentLoad!(pid));
+        break;
+      }
       case 0x30: pop(); break; // POP
       case 0x31: popMark(); break; // POP_MARK
       case 0x32: stack.push(top()); break; // DUP

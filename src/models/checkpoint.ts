@@ -20,6 +20,8 @@ export interface NetModelJson {
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   /** What the weights were trained on and how (see TrainingRecord). */
   training?: unknown;
+  /** Where the weights came from when they were imported (gbm import-backbone), instead of trained by the kit. */
+  imported?: { format: 'gbm-import/1'; file: string; sha256: string; prefix: string; tensors: number; date: string };
 }
 
 /** Named values of a network (and extra tensors such as optimizer state) as one float32 blob + its manifest. */
@@ -37,11 +39,11 @@ export function decodeTensors(specs: tf.io.WeightsManifestEntry[], data: Buffer,
 }
 
 /** Save a network as model.json + weights.bin in `dir`, weights first, model.json last (a folder without it is unfinished). */
-export async function saveNet(net: TrainableNet, dir: string, training?: unknown): Promise<void> {
+export async function saveNet(net: TrainableNet, dir: string, training?: unknown, extra: Record<string, unknown> = {}): Promise<void> {
   const { specs, data } = await encodeTensors(net.params.params.map((p) => ({ name: p.name, tensor: p.variable })));
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, 'weights.bin'), data);
-  const json: NetModelJson = { format: NET_FORMAT, modelTopology: net.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }], training };
+  const json: NetModelJson = { format: NET_FORMAT, modelTopology: net.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }], training, ...extra };
   writeJsonAtomic(path.join(dir, 'model.json'), json);
 }
 

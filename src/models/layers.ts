@@ -16,9 +16,13 @@ export interface Pass {
 export const INFERENCE: Pass = { training: false, updates: [] };
 
 /** 2-D convolution (NHWC, no bias) with He-normal initial weights. */
-export function conv(ps: ParamStore, name: string, k: number, cin: number, cout: number, stride = 1) {
+export function conv(ps: ParamStore, name: string, k: number, cin: number, cout: number, stride = 1, padding: 'same' | 'symmetric' = 'same') {
   const w = ps.normal(`${name}/kernel`, [k, k, cin, cout], Math.sqrt(2 / (k * k * cin)));
-  return (x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, stride, 'same');
+  // 'symmetric' pads k // 2 on every side, as PyTorch's Conv2d(padding=k // 2) does (TF's 'same' pads a stride-2
+  // 3x3 conv asymmetrically, which would shift every imported feature map by a pixel).
+  const p = Math.floor(k / 2);
+  const pad: 'same' | [[number, number], [number, number], [number, number], [number, number]] = padding === 'same' ? 'same' : [[0, 0], [p, p], [p, p], [0, 0]];
+  return (x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, stride, pad);
 }
 
 /**

@@ -14,6 +14,16 @@ export interface NetConfig {
   width: number;
   /** BNN only: bits of the binary embedding. */
   bits?: number;
+  /**
+   * Convolution padding: 'same' (TF's, the kit's own networks: a stride-2 3x3 conv pads 0 before, 1 after) or
+   * 'symmetric' (PyTorch's padding = k // 2 on both sides; networks imported from PyTorch). Absent = 'same'.
+   */
+  padding?: 'same' | 'symmetric';
+  /**
+   * Input normalisation of a network imported from PyTorch: the kit's [-1, 1] images are mapped to [0, 1] (ToTensor)
+   * and then to (x - mean) / std per channel (Normalize), as the network was trained. Absent = [-1, 1] as is.
+   */
+  inputNorm?: { mean: number[]; std: number[] };
 }
 
 /** A network the kit trains: a feature extractor F plus a linear head used only while training F. */

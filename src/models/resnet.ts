@@ -23,6 +23,7 @@ export class ResNet implements TrainableNet {
   readonly binaryEmbedding = false;
   private readonly body: (x: tf.Tensor4D, pass: Pass) => tf.Tensor2D;
   private readonly head: (x: tf.Tensor2D) => tf.Tensor2D;
+  private readonly disposeExtra: () => void;
 
   constructor(readonly config: NetConfig, seed: number) {
     const layout = RESNET_LAYOUTS[config.arch];
@@ -35,7 +36,8 @@ export class ResNet implements TrainableNet {
     this.params = new ParamStore(seed);
     const ps = this.params;
     const w = (c: number) => Math.max(4, Math.round(c * config.width));
-    const stem = conv(ps, 'stem/conv', 3, 3, w(layout.stem));
+    const pad = config.padding ?? 'same';
+    const stem = conv(ps, 'stem/conv', 3, 3, w(layout.stem), 1, pad);
     const stemBn = batchNorm(ps, 'stem/bn', w(layout.stem));
     type Block = (x: tf.Tensor4D, pass: Pass) => tf.Tensor4D;
     const blocks: Block[] = [];
@@ -45,12 +47,12 @@ export class ResNet implements TrainableNet {
       for (let b = 0; b < n; b++) {
         const stride = b === 0 ? layout.strides[s] : 1;
         const name = `stage${s + 1}/block${b + 1}`;
-        const c1 = conv(ps, `${name}/conv1`, 3, cin, cout, stride);
+        const c1 = conv(ps, `${name}/conv1`, 3, cin, cout, stride, pad);
         const bn1 = batchNorm(ps, `${name}/bn1`, cout);
-        const c2 = conv(ps, `${name}/conv2`, 3, cout, cout);
+        const c2 = conv(ps, `${name}/conv2`, 3, cout, cout, 1, pad);
         const bn2 = batchNorm(ps, `${name}/bn2`, cout);
         const project = stride !== 1 || cin !== cout;
-        const sc = project ? conv(ps, `${name}/shortcut/conv`, 1, cin, cout, stride) : null;
+        const sc = project ? conv(ps, `${name}/shortcut/conv`, 1, cin, cout, stride, pad) : null;
         const scBn = project ? batchNorm(ps, `${name}/shortcut/bn`, cout) : null;
         blocks.push((x, pass) => {
           const h = tf.relu(bn1(c1(x), pass));
@@ -63,8 +65,17 @@ export class ResNet implements TrainableNet {
     });
     this.featureDim = cin;
     this.head = dense(ps, 'head', cin, config.numClasses);
+    const norm = config.inputNorm;
+    if (norm && (norm.mean.length !== 3 || norm.std.length !== 3 || norm.std.some((v) => !(v > 0)))) {
+      throw new GbmError(`input normalisation needs 3 means and 3 positive stds, got mean [${norm.mean}] std [${norm.std}].`, 'pass e.g. --mean 0.5071,0.4865,0.4409 --std 0.2673,0.2564,0.2762.');
+    }
+    // [-1, 1] -> [0, 1] -> (x - mean) / std, folded into one scale and shift per channel.
+    const scale = norm ? tf.keep(tf.tensor1d(norm.std.map((s) => 0.5 / s))) : null;
+    const shift = norm ? tf.keep(tf.tensor1d(norm.mean.map((m, i) => (0.5 - m) / norm.std[i]))) : null;
+    this.disposeExtra = () => tf.dispose([scale, shift].filter((t): t is tf.Tensor1D => t !== null));
     this.body = (x, pass) => {
-      let h = tf.relu(stemBn(stem(x), pass)) as tf.Tensor4D;
+      const xin = scale && shift ? tf.add(tf.mul(x, scale), shift) as tf.Tensor4D : x;
+      let h = tf.relu(stemBn(stem(xin), pass)) as tf.Tensor4D;
       for (const b of blocks) h = b(h, pass);
       return globalAvgPool(h);
     };
@@ -88,5 +99,6 @@ export class ResNet implements TrainableNet {
 
   dispose(): void {
     this.params.dispose();
+    this.disposeExtra();
   }
 }

@@ -44,8 +44,9 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
 export function loadTrainedNet(spec: BackboneSpec): Backbone {
   const { net, json } = loadNet(spec.path, { inputSize: spec.inputSize });
   const rec = json.training as TrainingRecord | undefined;
-  const notes = [
-    `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
+  const notes = [json.imported
+    ? `${json.modelTopology.arch} imported from a PyTorch checkpoint (${path.basename(json.imported.file)}, sha256 ${json.imported.sha256.slice(0, 12)}): the classes it was trained on are unknown to the kit, so make sure it saw only the base classes`
+    : `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
   ];
   return {
     spec,

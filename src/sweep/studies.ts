@@ -30,12 +30,13 @@ export const STUDIES: Record<string, SweepSpec & { description: string }> = {
     name: 'baselines',
     description: 'every method (FeTrIL with both heads) for T = 5, 10, 20, 3 seeds (notebook 07, the README comparison table)',
     base: {},
-    grid: { method: Object.keys(METHODS), head: ['svm', 'fc'], tasks: [5, 10, 20], seed: [1993, 1994, 1995] },
+    // T outermost, then seeds: an interrupted sweep has whole T blocks, every method in each.
+    grid: { tasks: [5, 10, 20], seed: [1993, 1994, 1995], method: Object.keys(METHODS), head: ['svm', 'fc'] },
   },
   'em-safeguards': {
     name: 'em-safeguards',
-    description: 'the default GBM run with each re-seeding rule for collapsed EM components, 3 seeds (README, "EM")',
+    description: 'the default GBM run with each re-seeding rule for collapsed EM components, at K = 8 and K = 32, 3 seeds (README, "EM")',
     base: {},
-    grid: { 'em-reseed': ['none', 'sample', 'worst'], seed: [1993, 1994, 1995] },
+    grid: { K: [8, 32], 'em-reseed': ['none', 'sample', 'worst'], seed: [1993, 1994, 1995] },
   },
 };
