@@ -79,5 +79,8 @@ for name, (net, wrap) in cases.items():
     with torch.no_grad():
         f = net.features((x01 - torch.tensor(MEAN).view(1, 3, 1, 1)) / torch.tensor(STD).view(1, 3, 1, 1))
     torch.save(wrap(net.state_dict()), os.path.join(OUT, name + '.pth'))
+    if name.startswith('resnet18'):
+        # As PyCIL's IncrementalNet saves it: the head (fc.*) outside the convnet. prefix.
+        torch.save({('fc.' + k[3:] if k.startswith('fc.') else 'convnet.' + k): v for k, v in net.state_dict().items()}, os.path.join(OUT, name + '-nohead.pth'))
     f.numpy().astype('<f4').tofile(os.path.join(OUT, name + '.features.f32'))
     print(name, tuple(f.shape), 'mean |f|', float(f.abs().mean()))

@@ -40,6 +40,20 @@ describe('bring your own PyTorch backbone (gbm import-backbone)', function () {
     });
   }
 
+  it('a checkpoint without its head (fc outside the backbone prefix) imports and runs as a backbone', async () => {
+    const dir = tmpDir('import-nohead');
+    const src = path.join(FIX, 'resnet18-w0.0625-nohead.pth');
+    const out = path.join(dir, 'net');
+    await importTorchBackbone({ file: src, arch: 'resnet18', mean: MEAN, std: STD, out });
+    const bb = await loadBackbone(await locateBackbone(out, undefined, 'tinyimagenet'));
+    const x = tf.tensor4d(f32('input-nhwc.f32'), [4, 32, 32, 3]);
+    const ours = bb.embed(x).dataSync();
+    x.dispose();
+    bb.dispose();
+    const ref = f32('resnet18-w0.0625.features.f32');
+    assert.ok(Math.max(...Array.from(ours, (v, i) => Math.abs(v - ref[i]))) <= 1e-4 * Math.max(...Array.from(ref, Math.abs)));
+  });
+
   it('refuses, in one line naming the first problem: the wrong architecture, a truncated file, a foreign pickle, not a checkpoint', async () => {
     const dir = tmpDir('import-bad');
     const file = path.join(FIX, 'resnet20-w0.5.pth');

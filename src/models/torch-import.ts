@@ -89,7 +89,9 @@ export async function importTorchBackbone(o: ImportBackboneOptions): Promise<{ d
   const fc = get('fc.weight');
   const featureDim = Math.max(4, Math.round(layout.channels[layout.channels.length - 1] * width));
   const head = fc && fc.shape.length === 2 && fc.shape[1] === featureDim ? fc : null;
-  const config: NetConfig = { arch: o.arch, inputSize: o.inputSize ?? 32, numClasses: head ? head.shape[0] : 1, width, padding: 'symmetric',
+  // Without a head in the checkpoint (FeCAM keeps fc outside convnet.) F gets a 2-class placeholder head: a kit
+  // network needs one for training, and an embedding never reads it.
+  const config: NetConfig = { arch: o.arch, inputSize: o.inputSize ?? 32, numClasses: head ? head.shape[0] : 2, width, padding: 'symmetric',
     ...(o.mean || o.std ? { inputNorm: { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1] } } : {}) };
   const net = new ResNet(config, 0);
   try {
