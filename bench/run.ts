@@ -3,7 +3,7 @@ import os from 'node:os';
 import { benchClassifier } from './classifier.js';
 import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
-import { benchTrain } from './train.js';
+import { benchTrain, benchTrainCores } from './train.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -17,6 +17,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   em: benchEm,
   classifier: benchClassifier,
   train: benchTrain,
+  'train-cores': benchTrainCores,
 };
 
 async function main(): Promise<void> {

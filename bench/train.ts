@@ -5,6 +5,11 @@ import type { Pass } from '../src/models/layers.js';
 import { buildNet } from '../src/models/nets.js';
 import { SgdMomentum } from '../src/train/sgd.js';
 import type { BenchRow } from './run.js';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
+
+const PYTHON = process.env.GBM_PYTHON || '/usr/bin/python3';
 
 /** Mean ms of `f` over `n` runs after one warm-up run (each run synchronised by reading its result). */
 function timeIt(f: () => tf.Tensor, n: number): number {
@@ -35,6 +40,46 @@ function stepTime(arch: string, width: number, batch: number, n: number): number
   opt.dispose();
   net.dispose();
   return ms;
+}
+
+/** Images per second of the kit's trainer (trainNet) on ResNet-20, 32x32, random images, with `shards` shards on `workers` threads. */
+async function trainerImgPerSec(batch: number, steps: number, shards: number, workers: number): Promise<number> {
+  const n = batch * (steps + 1);
+  const set = { images: Uint8Array.from({ length: n * 32 * 32 * 3 }, (_, i) => (i * 2654435761) % 251), labels: Int32Array.from({ length: n }, (_, i) => i % 100), count: n, size: 32, classIds: [], checksum: 'bench' };
+  const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 100, width: 1 }, 1);
+  let t0 = 0;
+  // Timed from the end of the first step (warm-up: kernels compiled, workers started), as the PyTorch peer.
+  await trainNet(net, set, null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: batch, augment: true, shards }, {
+    progress: false, workers, onStep: (b) => { if (b === 0) t0 = performance.now(); },
+  });
+  const ms = performance.now() - t0;
+  net.dispose();
+  return (batch * steps) / (ms / 1000);
+}
+
+/** `npm run bench -- train-cores`: ResNet-20 training img/s on 1 and 2 cores, beside PyTorch at 1 and 2 threads (bench/torch_train.py). */
+export async function benchTrainCores(quick: boolean): Promise<BenchRow[]> {
+  await switchBackend('wasm');
+  const batch = 128;
+  const steps = quick ? 2 : 10;
+  const rows: BenchRow[] = [];
+  const py = spawnSync(PYTHON, [path.join(__dirname, 'torch_train.py'), String(batch), String(steps), '1,2'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: undefined } });
+  const torch = py.status === 0 ? JSON.parse(py.stdout.trim().split('\n').pop()!) as { config: string; torch: string; img_per_s: Record<string, number> } : null;
+  const kit1 = await trainerImgPerSec(batch, steps, 1, 1);
+  const kit2 = await trainerImgPerSec(batch, steps, 2, 2);
+  rows.push({ what: `kit ResNet-20 training, batch ${batch}, 32x32, 1 core (1 shard)`, value: kit1, unit: 'img/s' });
+  rows.push({ what: `kit ResNet-20 training, 2 cores (2 shards on 2 threads)`, value: kit2, unit: 'img/s' });
+  rows.push({ what: 'kit 2 cores / 1 core', value: kit2 / kit1, unit: 'x' });
+  if (torch) {
+    rows.push({ what: `PyTorch ${torch.torch} ResNet-20 training, 1 thread`, value: torch.img_per_s['1'], unit: 'img/s' });
+    rows.push({ what: `PyTorch, 2 threads`, value: torch.img_per_s['2'], unit: 'img/s' });
+    rows.push({ what: 'PyTorch / kit, 1 core', value: torch.img_per_s['1'] / kit1, unit: 'x' });
+    rows.push({ what: 'PyTorch / kit, 2 cores', value: torch.img_per_s['2'] / kit2, unit: 'x' });
+    const blas = /BLAS_INFO=(\w+)/.exec(torch.config)?.[1];
+    const dnn = /MKL-DNN v([\d.]+)/.exec(torch.config)?.[1];
+    rows.push({ what: `PyTorch build: BLAS ${blas ?? 'unknown'}, oneDNN ${dnn ?? 'none'} (convolutions run in oneDNN)`, value: 0, unit: '' });
+  } else rows.push({ what: `PyTorch peer not run (${(py.stderr || py.error?.message || '').trim().split('\n').pop()}): install python3-torch`, value: 0, unit: '' });
+  return rows;
 }
 
 export async function benchTrain(quick: boolean): Promise<BenchRow[]> {

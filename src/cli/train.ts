@@ -33,6 +33,8 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'ste-lr', type: 'number', help: `learning rate of the STE phase (default: ${STE_DEFAULTS.lr})` },
   { name: 'ste-levels', type: 'int', help: `thermometer levels p in the loop (default: ${STE_DEFAULTS.levels})` },
   { name: 'ste-percentile', type: 'number', help: `thermometer range c = this percentile of each feature (default: ${STE_DEFAULTS.percentile})` },
+  { name: 'shards', type: 'int', help: 'data parallelism: each batch in this many shards (own batch-norm moments, gradients averaged) (default: one per core on CPU backends, 1 on a GPU)' },
+  { name: 'workers', type: 'int', help: 'threads computing the shards, the main one included; results do not depend on it (default: min(shards, cores))' },
   { name: 'seed', type: 'int', help: 'seed of the initial weights, batch order and augmentation (default: 1993)' },
   { name: 'out', type: 'string', help: 'output folder (default: models/<arch>-<dataset>); `--backbone <arch>` reads it there' },
   { name: 'fresh', type: 'boolean', help: 'start over, discarding a checkpoint or finished network in --out' },
@@ -43,7 +45,7 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
 export function trainOptionsFrom(o: Opts): TrainBackboneOptions {
   const train: Partial<TrainConfig> = {};
   const map: [string, keyof TrainConfig][] = [['epochs', 'epochs'], ['batch-size', 'batchSize'], ['optimizer', 'optimizer'], ['lr', 'lr'], ['momentum', 'momentum'],
-    ['weight-decay', 'weightDecay'], ['schedule', 'schedule'], ['warmup-epochs', 'warmupEpochs'], ['augment', 'augment'], ['crop-pad', 'cropPad'], ['seed', 'seed']];
+    ['weight-decay', 'weightDecay'], ['schedule', 'schedule'], ['warmup-epochs', 'warmupEpochs'], ['augment', 'augment'], ['crop-pad', 'cropPad'], ['seed', 'seed'], ['shards', 'shards']];
   for (const [flag, key] of map) if (o[flag] !== undefined) (train as Record<string, unknown>)[key] = o[flag];
   const ste: Record<string, unknown> = {};
   for (const [flag, key] of [['ste-epochs', 'epochs'], ['ste-lr', 'lr'], ['ste-levels', 'levels'], ['ste-percentile', 'percentile']]) if (o[flag] !== undefined) ste[key] = o[flag];
@@ -63,6 +65,7 @@ export function trainOptionsFrom(o: Opts): TrainBackboneOptions {
     seed: o['seed'] as number | undefined,
     out: o['out'] as string | undefined,
     fresh: o['fresh'] as boolean | undefined,
+    workers: o['workers'] as number | undefined,
     backend: o['backend'] as string | undefined,
   };
 }

@@ -12,6 +12,7 @@ import { GbmError } from '../util/errors.js';
 import { numpyPermutation } from '../util/mt19937.js';
 import { loadImageSet, type ImageSet } from './data.js';
 import type { TrainingRecord } from './record.js';
+import { defaultTrainWorkers } from './data-parallel.js';
 import { steEpochsDefault, steFinetune, STE_DEFAULTS, type SteConfig } from './ste-phase.js';
 import { checkTrainConfig, TRAIN_DEFAULTS, trainNet, type EpochRecord, type TrainConfig } from './trainer.js';
 
@@ -39,6 +40,8 @@ export interface TrainBackboneOptions {
   out?: string;
   /** Start over even if the folder holds a checkpoint or a finished network. */
   fresh?: boolean;
+  /** Threads computing the shards of each batch (default: min(shards, cores)); results do not depend on it. */
+  workers?: number;
   backend?: string;
   progress?: boolean;
   /** Stop after this many epochs (tests simulate an interruption). */
@@ -117,6 +120,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   }
 
   const backend = await initBackend(parseBackend(o.backend ?? (process.env.GBM_BACKEND || 'auto')));
+  // All cores by default on CPU backends: one shard of every batch per core (recorded in the training config).
+  if (o.train.shards === undefined) o.train.shards = ['wasm', 'cpu'].includes(backend.name) ? defaultTrainWorkers() : 1;
   // Built first: an input size or width the network cannot take fails before minutes of decoding.
   const net: TrainableNet = buildNet(netConfigOf(o.baseClasses), o.seed);
   let ds: Awaited<ReturnType<typeof openDataset>>;
@@ -146,7 +151,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   }
   const t0 = Date.now();
   try {
-    const { records, resumedFrom } = await trainNet(net, train, val, o.train, { checkpointDir: path.join(out, 'checkpoint'), progress: o.progress, stopAfter: o.stopAfter });
+    const { records, resumedFrom } = await trainNet(net, train, val, o.train, { checkpointDir: path.join(out, 'checkpoint'), progress: o.progress, stopAfter: o.stopAfter, workers: o.workers, netSeed: o.seed });
     if (resumedFrom > 0) log(`resumed from the checkpoint after epoch ${resumedFrom}`);
     if (records.length < o.train.epochs) {
       log(`stopped after epoch ${records.length} of ${o.train.epochs}; run the same command again to resume.`);

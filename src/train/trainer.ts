@@ -12,6 +12,8 @@ import { SgdMomentum } from './sgd.js';
 import { Progress } from '../util/progress.js';
 import { randomCropFlip } from './augment.js';
 import { batchOf, type ImageSet } from './data.js';
+import { defaultTrainWorkers, ShardWorkers } from './data-parallel.js';
+import { combineShards, computeShard, shardRanges, type ShardResult } from './shards.js';
 
 /** How a network is trained: plain JSON, stored in its checkpoints and training record. */
 export interface TrainConfig {
@@ -30,6 +32,12 @@ export interface TrainConfig {
   cropPad: number;
   /** Seed of the batch order and augmentation (the weights' seed is the network's). */
   seed: number;
+  /**
+   * Data parallelism: every batch is split into this many near-equal shards, each with its own batch-norm moments
+   * (as each replica of data-parallel training sees them), and the shards' gradients are averaged, weighted by their
+   * rows. The result does not depend on how many threads compute the shards (TrainOptions.workers). Absent = 1.
+   */
+  shards?: number;
 }
 
 /** Defaults of TrainConfig: FeCAM's recipe (SGD 0.1, momentum 0.9, weight decay 5e-4, batch 128), cosine schedule. */
@@ -59,6 +67,10 @@ export function checkTrainConfig(c: TrainConfig): void {
   int(c.epochs, 'epochs', 1);
   int(c.batchSize, 'batch-size', 2);
   int(c.cropPad, 'crop-pad', 0);
+  if (c.shards !== undefined) {
+    int(c.shards, 'shards', 1);
+    if (c.shards > c.batchSize) throw new GbmError(`--shards ${c.shards} is more than the batch size ${c.batchSize}.`, 'use at most one shard per image, e.g. --shards 2.');
+  }
   if (!(c.lr > 0)) throw new GbmError(`--lr ${c.lr} must be positive.`, 'pass e.g. --lr 0.1 (sgd) or 0.001 (adam).');
   if (!['sgd', 'adam'].includes(c.optimizer)) throw new GbmError(`--optimizer ${c.optimizer} is not known.`, 'use sgd or adam.');
   if (!['cosine', 'constant'].includes(c.schedule)) throw new GbmError(`--schedule ${c.schedule} is not known.`, 'use cosine or constant.');
@@ -198,6 +210,8 @@ export interface TrainOptions {
   stopAfter?: number;
   /** Called after each epoch (after its checkpoint is written). */
   onEpoch?: (r: EpochRecord) => void;
+  /** Called after every optimizer step with its index in the epoch (benchmarks time steps with it). */
+  onStep?: (step: number) => void;
   /** Class scores used for the loss instead of the network's own head (the STE phase puts a binarizer and a new head in). */
   logits?: (net: TrainableNet, x: tf.Tensor4D, pass: Pass) => tf.Tensor2D;
   /** The variables to update instead of the network's trainable ones (e.g. F's plus a new head). */
@@ -206,6 +220,10 @@ export interface TrainOptions {
   extraParams?: ParamStore;
   /** Validation through the same path as `logits` (default: the network's own head, `evaluate`). */
   validate?: (net: TrainableNet, set: ImageSet) => Promise<{ loss: number; acc: number }>;
+  /** Threads computing the shards of a batch (cfg.shards > 1), the main thread included (default: min(shards, cores)). */
+  workers?: number;
+  /** Seed the network was built with (the workers build their replicas from it, then take the main thread's weights). */
+  netSeed?: number;
 }
 
 /**
@@ -230,6 +248,12 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
   const logitsOf = opts.logits ?? ((n: TrainableNet, x: tf.Tensor4D, pass: Pass) => n.logits(x, pass));
   const stepsPerEpoch = Math.ceil(train.count / cfg.batchSize);
   const end = Math.min(cfg.epochs, opts.stopAfter ?? cfg.epochs);
+  const shards = cfg.shards ?? 1;
+  if (shards > 1 && (opts.logits || opts.variables)) throw new GbmError('sharded (data-parallel) training takes the network\'s own head and variables only.', 'run this phase with --shards 1.');
+  // Threads for the shards: the main thread plus workers, CPU backends only (a GPU backend computes every shard itself).
+  const cpuBackend = ['wasm', 'cpu'].includes(tf.getBackend());
+  const threads = shards > 1 && cpuBackend ? Math.max(1, Math.min(shards, opts.workers ?? defaultTrainWorkers())) : 1;
+  const pool = threads > 1 ? await ShardWorkers.start(threads - 1, { backend: tf.getBackend(), config: net.config, seed: opts.netSeed ?? 0 }) : null;
   try {
     for (let epoch = start; epoch < end; epoch++) {
       const rng = epochRng(cfg.seed, epoch);
@@ -244,28 +268,35 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         const rows = order.subarray(b * cfg.batchSize, Math.min(train.count, (b + 1) * cfg.batchSize));
         lr = learningRate(cfg, epoch + b / stepsPerEpoch);
         setLearningRate(opt, lr);
-        const pass: Pass = { training: true, updates: [] };
-        const both = tf.tidy(() => {
-          const x0 = batchOf(train, rows);
-          const x = cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
-          const y = tf.tensor1d(Array.from(rows, (r) => train.labels[r]), 'int32');
-          let hits: tf.Scalar | null = null;
-          const cost = opt.minimize(() => {
-            const logits = logitsOf(net, x, pass);
-            hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
-            // Weight decay is applied by SgdMomentum in the update, so the loss is the cross-entropy alone.
-            return tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
-          }, true, vars)!;
-          for (const u of pass.updates) u.variable.assign(u.value);
-          const h = hits as tf.Scalar | null;
-          const out = tf.stack([cost, h ? tf.cast(h, 'float32') : tf.scalar(0)]);
-          h?.dispose();
-          return out;
-        });
-        tf.dispose(pass.updates.map((u) => u.value));
-        const [l, c] = await both.data(); // async: WebGPU in Node has no synchronous readback
-        both.dispose();
+        let l: number;
+        let c: number;
+        if (shards > 1) {
+          ({ l, c } = await shardedStep(net, opt, vars, train, rows, cfg, rng, shards, pool));
+        } else {
+          const pass: Pass = { training: true, updates: [] };
+          const both = tf.tidy(() => {
+            const x0 = batchOf(train, rows);
+            const x = cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
+            const y = tf.tensor1d(Array.from(rows, (r) => train.labels[r]), 'int32');
+            let hits: tf.Scalar | null = null;
+            const cost = opt.minimize(() => {
+              const logits = logitsOf(net, x, pass);
+              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
+              // Weight decay is applied by SgdMomentum in the update, so the loss is the cross-entropy alone.
+              return tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
+            }, true, vars)!;
+            for (const u of pass.updates) u.variable.assign(u.value);
+            const h = hits as tf.Scalar | null;
+            const out = tf.stack([cost, h ? tf.cast(h, 'float32') : tf.scalar(0)]);
+            h?.dispose();
+            return out;
+          });
+          tf.dispose(pass.updates.map((u) => u.value));
+          [l, c] = await both.data(); // async: WebGPU in Node has no synchronous readback
+          both.dispose();
+        }
         net.afterStep?.();
+        opts.onStep?.(b);
         if (!Number.isFinite(l)) throw new GbmError(`training diverged at epoch ${epoch + 1}, step ${b + 1} (loss ${l}).`, `lower --lr (now ${cfg.lr}).`);
         lossSum += l * rows.length;
         correct += c;
@@ -288,6 +319,52 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
     }
   } finally {
     opt.dispose();
+    await pool?.close();
   }
   return { records, resumedFrom };
+}
+
+/**
+ * One step of sharded training: the augmented batch is cut into shards; the main thread computes its shards while
+ * the workers compute theirs at the same weights; gradients and batch-norm running averages are averaged by rows
+ * and the optimizer steps once. Returns the batch's mean loss and its correct predictions.
+ */
+async function shardedStep(net: TrainableNet, opt: tf.Optimizer, vars: tf.Variable[], train: ImageSet, rows: Int32Array, cfg: TrainConfig, rng: MT19937, shards: number, pool: ShardWorkers | null): Promise<{ l: number; c: number }> {
+  const x = tf.tidy(() => {
+    const x0 = batchOf(train, rows);
+    return cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
+  });
+  const y = Int32Array.from(rows, (r) => train.labels[r]);
+  const ranges = shardRanges(rows.length, shards);
+  const threads = 1 + (pool?.size ?? 0);
+  const per = x.shape[1] * x.shape[2] * x.shape[3];
+  let results: ShardResult[];
+  try {
+    const xh = pool ? ((await x.data()) as Float32Array) : null;
+    const weights = pool ? await Promise.all(net.params.params.map(async (p) => (await p.variable.data()) as Float32Array)) : [];
+    // Workers first (they run while the main thread computes its own shards).
+    const remote = new Map(ranges.map((r, s) => [s, r] as const).filter(([s]) => s % threads !== 0).map(([s, [a, b]]) => [s, pool!.run(s % threads - 1, {
+      weights, x: xh!.slice(a * per, b * per), shape: [b - a, x.shape[1], x.shape[2], x.shape[3]], y: y.slice(a, b),
+    })] as const));
+    const local = new Map<number, ShardResult>();
+    for (let s = 0; s < ranges.length; s += threads) {
+      const [a, b] = ranges[s];
+      const xs = tf.slice(x, [a, 0, 0, 0], [b - a, -1, -1, -1]);
+      local.set(s, await computeShard(net, xs, y.slice(a, b)));
+      xs.dispose();
+    }
+    results = await Promise.all(ranges.map((_, s) => local.get(s) ?? remote.get(s)!));
+  } finally {
+    x.dispose();
+  }
+  const rowsOf = results.map((r) => r.rows);
+  const grads = combineShards(results.map((r) => r.grads), rowsOf);
+  const updates = combineShards(results.map((r) => r.updates), rowsOf);
+  const named = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
+  opt.applyGradients(named);
+  tf.dispose(named.map((g) => g.tensor));
+  const byName = new Map(net.params.params.map((p) => [p.name, p.variable] as const));
+  results[0].updateNames.forEach((n, i) => { tf.tidy(() => byName.get(n)!.assign(tf.tensor(updates[i], byName.get(n)!.shape))); });
+  const lossSum = results.reduce((a, r) => a + r.lossSum, 0);
+  return { l: lossSum / rows.length, c: results.reduce((a, r) => a + r.hits, 0) };
 }
