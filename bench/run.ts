@@ -4,6 +4,7 @@ import { benchClassifier } from './classifier.js';
 import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
 import { benchTrain, benchTrainCores } from './train.js';
+import { benchEmSafeguards } from './em-safeguards.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   classifier: benchClassifier,
   train: benchTrain,
   'train-cores': benchTrainCores,
+  'em-safeguards': benchEmSafeguards,
 };
 
 async function main(): Promise<void> {

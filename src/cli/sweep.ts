@@ -7,7 +7,7 @@ import { RUN_OPTIONS } from './run.js';
 import { parseGrid, checkGrid, gridKeys, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
-import { runSweep, type SweepSpec } from '../sweep/sweep.js';
+import { collectSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
 
 /** A summary cell in percent: mean ± std over seeds, the mean alone for one seed. */
@@ -42,6 +42,7 @@ export const sweepCommand: Command = {
     { name: 'grid-file', type: 'string', help: 'grid as a JSON file {"K": [1, 8], "seed": [1993, 1994]}' },
     { name: 'name', type: 'string', help: 'sweep folder name under <results>/sweeps/ (default: the study name, or "sweep")' },
     { name: 'jobs', type: 'int', help: 'runs at a time (default: number of cores)' },
+    { name: 'collect', type: 'boolean', help: 'run nothing: tabulate the runs of the sweep that have finished (the others are counted as left)' },
     ...RUN_OPTIONS.filter((o) => o.name !== 'no-figure'),
   ],
   async run(o) {
@@ -66,10 +67,15 @@ export const sweepCommand: Command = {
       else throw new GbmError('no grid given.', 'pass --grid "K=1,8 seed=1993,1994", --grid-file FILE or --study NAME.');
       spec = { name: String(o['name'] ?? 'sweep'), base, grid };
     }
-    const r = await runSweep(spec, {
-      results: path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results')),
-      executor: new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined),
-    });
+    const results = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
+    if (o['collect']) {
+      const c = collectSweep(spec, { results });
+      printSummary(c.summary, Object.keys(spec.grid));
+      console.log(`${c.runs.length} of ${c.jobs} runs finished, ${c.jobs - c.runs.length} left (rerun without --collect to run them)`);
+      console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json}`);
+      return;
+    }
+    const r = await runSweep(spec, { results, executor: new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined) });
     printSummary(r.summary, Object.keys(spec.grid));
     console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
     console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json}`);

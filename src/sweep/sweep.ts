@@ -108,11 +108,18 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   });
   bar.finish();
 
+  const c = collectRuns(dir, jobs, grid, record, failed);
+  return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs: c.runs, summary: c.summary, seconds: (Date.now() - t0) / 1000 };
+}
+
+/** Rows of the finished runs among `jobs`, their summary over seeds, written to runs.csv, summary.csv and summary.json. */
+function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, failed: SweepResult['failed']): { runs: SweepRow[]; summary: SweepRow[] } {
   const keys = Object.keys(grid);
   const runs: SweepRow[] = [];
   for (const j of jobs) {
-    if (!done(j)) continue;
-    const r = JSON.parse(fs.readFileSync(path.join(runDir(j), 'results.json'), 'utf8')) as RunResult;
+    const file = path.join(dir, 'runs', j.id, 'results.json');
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
     const row: SweepRow = { run: j.id, method: r.config.method.name };
     for (const k of keys) row[k] = j.point[k] ?? '';
     for (const [m, f] of METRICS) row[m] = f(r);
@@ -124,7 +131,22 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
     writeFileAtomic(path.join(dir, 'summary.csv'), dfd.toCSV(new dfd.DataFrame(summary), {}) as string);
   }
   writeJsonAtomic(path.join(dir, 'summary.json'), { ...record, jobs: jobs.length, finished: runs.length, failed, runs, summary });
-  return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs, summary, seconds: (Date.now() - t0) / 1000 };
+  return { runs, summary };
+}
+
+/**
+ * Tabulate the finished runs of a sweep without running any (an interrupted or partly run sweep): the same rows,
+ * summary and files as runSweep, over the runs that exist; `jobs - runs.length` are still to run.
+ */
+export function collectSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'> = {}): SweepResult {
+  const t0 = Date.now();
+  const grid = checkGrid(spec.grid);
+  const base: GbmConfig = resolveConfig(configFromOptions(spec.base));
+  const jobs = expandGrid(spec.base, grid);
+  const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
+  if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new GbmError(`${dir} holds no sweep.`, `run it first: gbm sweep --name ${spec.name} ...`);
+  const c = collectRuns(dir, jobs, grid, { format: 'gbm-sweep/1', name: spec.name, base, grid }, []);
+  return { dir, jobs: jobs.length, ran: 0, skipped: c.runs.length, failed: [], runs: c.runs, summary: c.summary, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Group rows by the given keys (and method); mean and sample standard deviation of every metric, with n (std empty for n = 1). */
