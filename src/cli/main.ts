@@ -1,4 +1,5 @@
 import { describeBackend, initBackend } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import { METHODS } from '../baselines/registry.js';
 import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
@@ -72,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
+    // No tfjs "you are running in Node" banner for commands that never pick a backend (sweep --collect, tables).
+    tf.enableProdMode();
     await cmd.run(parseOptions(cmd, rest));
     return 0;
   } catch (err) {
