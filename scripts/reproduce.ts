@@ -19,6 +19,7 @@ const REPRODUCE: Record<string, { sweeps: string[]; notebook: string | null; wha
   'ablation-p': { sweeps: ['ablation-kp', 'ablation-p8'], notebook: '05-ablation-p-binarizer', what: 'thermometer p and Heaviside (notebook 05)' },
   'memory-accuracy': { sweeps: ['memory-accuracy'], notebook: '06-memory-vs-accuracy', what: 'GBM vs latent replay on one memory axis (notebook 06)' },
   baselines: { sweeps: ['baselines'], notebook: '07-baselines', what: 'the method-comparison table, T = 5, 10, 20 (notebook 07)' },
+  'em-safeguards': { sweeps: ['em-safeguards'], notebook: null, what: 'EM re-seeding rules at K = 8 and 32, 3 seeds (README, "EM"; summary.csv)' },
   'bit-correlation': { sweeps: [], notebook: '08-bit-correlation', what: 'bit independence within classes (notebook 08)' },
   bnn: { sweeps: [], notebook: '09-bnn', what: 'a BNN trained on Fashion-MNIST\'s base classes, GBM on its codes (notebook 09, about 9 min)', models: ['bnn-fashion-mnist'] },
   ste: { sweeps: [], notebook: '10-ste-gradients', what: 'STE gradient quality and the STE phase (notebook 10, about 8 min)', models: ['resnet20-fmnist-nb10', 'resnet20-fmnist-nb10-ste'] },
