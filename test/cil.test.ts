@@ -23,7 +23,8 @@ describe('class-incremental runner', function () {
     requireData(this, 'tiny-imagenet-200.zip');
     feats = await extractFeatures({ dataset: 'tinyimagenet', subset: SUBSET, progress: false, log: () => {} });
     for (const replay of ['pseudo', 'none'] as const) {
-      runs[replay] = await runGbm({ features: { dataset: 'tinyimagenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, replay, classifier: { epochs: 15 } },
+      // A 10-class subset renumbers the order: the default backbone saw some incremental classes (allowed for this test).
+      runs[replay] = await runGbm({ features: { dataset: 'tinyimagenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3, allowBackboneOverlap: true }, replay, classifier: { epochs: 15 } },
         { features: feats, progress: false });
     }
   });

@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expandGrid, parseGrid } from '../src/sweep/grid.js';
-import { runSweep, summarize } from '../src/sweep/sweep.js';
+import { collectSweep, runSweep, summarize } from '../src/sweep/sweep.js';
 import { requireData, tmpDir } from './helpers.js';
 
-const SUBSET_OPTS = { classes: 10, 'train-per-class': 200, 'test-per-class': 50, 'base-classes': 4, tasks: 3, epochs: 2 };
+// A 10-class subset renumbers the order, so the default backbone saw some incremental classes: allowed for these tests.
+const SUBSET_OPTS = { classes: 10, 'train-per-class': 200, 'test-per-class': 50, 'base-classes': 4, tasks: 3, epochs: 2, 'allow-backbone-overlap': true };
 
 describe('sweeps', function () {
   it('parses grids and refuses unknown keys, empty grids and bad values', () => {
@@ -53,7 +54,7 @@ describe('sweeps', function () {
     const grid = 'K=1,2,4,8';
     const cli = path.join(__dirname, '..', 'bin', 'gbm');
     const args = ['sweep', '--name', 's', '--results', results, '--grid', grid, '--jobs', '1',
-      ...Object.entries(SUBSET_OPTS).flatMap(([k, v]) => [`--${k}`, String(v)])];
+      ...Object.entries(SUBSET_OPTS).flatMap(([k, v]) => (typeof v === 'boolean' ? [`--${k}=${v}`] : [`--${k}`, String(v)]))];
     const runs = path.join(results, 'sweeps', 's', 'runs');
     const finished = () => (fs.existsSync(runs) ? fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'results.json'))) : []);
     // Start the sweep, kill it once the first run has finished.
@@ -88,5 +89,19 @@ describe('sweeps', function () {
     await assert.rejects(runSweep({ name: 's', base: { ...SUBSET_OPTS, epochs: 3 }, grid: { K: [1, 2, 4, 8] } }, { results, progress: false }), /written by a different config.*another --name/);
     assert.equal(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8'), record);
     assert.equal(finished().length, 4);
+
+    // A results.json cut short (a crash or a full disk) is an unfinished run: said, and run again; the rest are kept.
+    const cut = path.join(runs, before[0], 'results.json');
+    fs.writeFileSync(cut, fs.readFileSync(cut).subarray(0, 4096));
+    const log: string[] = [];
+    const again = await runSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 2, 4, 8] } }, { results, progress: false, log: (l) => log.push(l) });
+    assert.equal(again.ran, 1);
+    assert.equal(again.skipped, 3);
+    assert.match(log.join('\n'), new RegExp(`run ${before[0]}: .*results\\.json is damaged \\(not a complete results file\\); running it again`));
+    assert.equal(JSON.parse(fs.readFileSync(cut, 'utf8')).format, 'gbm-run/1');
+    // Collecting without running tabulates the same four runs.
+    const c = collectSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 2, 4, 8] } }, { results });
+    assert.equal(c.runs.length, 4);
+    assert.equal(c.jobs, 4);
   });
 });

@@ -5,7 +5,7 @@ import { resolveConfig, type GbmConfig } from '../cil/config.js';
 import type { RunResult } from '../cil/runner.js';
 import { configFromOptions } from '../cli/run.js';
 import { extractFeatures } from '../features/extract.js';
-import { writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
+import { readJsonOrNull, writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { checkGrid, expandGrid, type Grid, type SweepJob } from './grid.js';
@@ -91,7 +91,15 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   } else writeJsonAtomic(recordFile, record);
 
   const runDir = (j: SweepJob) => path.join(dir, 'runs', j.id);
-  const done = (j: SweepJob) => fs.existsSync(path.join(runDir(j), 'results.json'));
+  // A results.json that does not parse (cut short by a crash or a full disk) marks an unfinished run: rerun it.
+  const done = (j: SweepJob) => {
+    const f = path.join(runDir(j), 'results.json');
+    if (!fs.existsSync(f)) return false;
+    if (readJsonOrNull<RunResult>(f)?.format === 'gbm-run/1') return true;
+    log(`run ${j.id}: ${f} is damaged (not a complete results file); running it again`);
+    fs.rmSync(f, { force: true });
+    return false;
+  };
   const todo = jobs.filter((j) => !done(j));
   const bar = new Progress({ label: `sweep ${spec.name}`, total: jobs.length, initial: jobs.length - todo.length, unit: 'run', stream: opts.progress === false ? null : process.stderr });
   const failed: SweepResult['failed'] = [];
@@ -117,9 +125,8 @@ function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, 
   const keys = Object.keys(grid);
   const runs: SweepRow[] = [];
   for (const j of jobs) {
-    const file = path.join(dir, 'runs', j.id, 'results.json');
-    if (!fs.existsSync(file)) continue;
-    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as RunResult;
+    const r = readJsonOrNull<RunResult>(path.join(dir, 'runs', j.id, 'results.json'));
+    if (r?.format !== 'gbm-run/1') continue;
     const row: SweepRow = { run: j.id, method: r.config.method.name };
     for (const k of keys) row[k] = j.point[k] ?? '';
     for (const [m, f] of METRICS) row[m] = f(r);

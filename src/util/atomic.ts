@@ -4,22 +4,48 @@ import { GbmError } from './errors.js';
 
 let counter = 0;
 
-/** Write a file so readers only ever see the old or the complete new content (temp file, fsync, rename). */
+const DISK_ERRORS: Record<string, string> = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exceeded', EACCES: 'permission denied', EROFS: 'the file system is read-only', EIO: 'an I/O error' };
+
+/**
+ * Write a file so readers only ever see the old or the complete new content: a temp file written in full (short
+ * writes continued, the length checked), fsynced, then renamed over the target. A full disk or a refused write is
+ * one GbmError naming the file, and leaves the target as it was.
+ */
 export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferView): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${counter++}`;
-  const fd = fs.openSync(tmp, 'w');
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let fd: number | null = null;
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data as NodeJS.ArrayBufferView);
+    fd = fs.openSync(tmp, 'w');
+    let off = 0;
+    while (off < buf.length) {
+      const n = fs.writeSync(fd, buf, off, buf.length - off);
+      if (!(n > 0)) throw Object.assign(new Error(`write returned ${n}`), { code: 'EIO' });
+      off += n;
+    }
     fs.fsyncSync(fd);
-  } catch (err) {
+    const size = fs.fstatSync(fd).size;
+    if (size !== buf.length) throw Object.assign(new Error(`${size} of ${buf.length} bytes on disk`), { code: 'EIO' });
     fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== null) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (DISK_ERRORS[code]) throw new GbmError(`cannot write ${file}: ${DISK_ERRORS[code]} (${code}); it was left as it was.`, code === 'EACCES' || code === 'EROFS' ? 'write somewhere you can (--results, --out, GBM_CACHE_DIR).' : 'free space on that disk (or point --results, --out or GBM_CACHE_DIR elsewhere) and run the same command again.');
     throw err;
   }
-  fs.closeSync(fd);
-  fs.renameSync(tmp, file);
+}
+
+/** Read a JSON file written by writeJsonAtomic; null when it is missing or damaged (cut short, not JSON). */
+export function readJsonOrNull<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
 }
 
 /** JSON variant of writeFileAtomic, pretty-printed so results files diff well. */
