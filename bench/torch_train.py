@@ -6,33 +6,15 @@ Same network, batch, input size, optimizer (SGD momentum 0.9, weight decay 5e-4)
 import json
 import sys
 import time
+import os
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_resnet import resnet20  # noqa: E402
+
 batch, steps = int(sys.argv[1]), int(sys.argv[2])
 threads = [int(t) for t in sys.argv[3].split(',')]
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.sc = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else nn.Identity()
-
-    def forward(self, x):
-        return torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))) + self.sc(x))
-
-
-def resnet20(classes=100):
-    layers, cin = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()], 16
-    for s, c in enumerate([16, 32, 64]):
-        for b in range(3):
-            layers.append(Block(cin, c, 2 if (b == 0 and s > 0) else 1))
-            cin = c
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
 
 
 out = {'config': torch.__config__.show(), 'torch': torch.__version__, 'img_per_s': {}}

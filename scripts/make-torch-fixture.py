@@ -5,52 +5,15 @@ The networks are torchvision-style CIFAR ResNets (3x3 stride-1 stem, 1x1-conv sh
 names them; batch-norm running statistics are randomised so that the import must carry them over.
 """
 import os
-import numpy as np
+import sys
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'bench'))
+from torch_resnet import ResNet  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'torch')
 torch.manual_seed(1993)
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else None
-
-    def forward(self, x):
-        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
-        return torch.relu(y + (self.downsample(x) if self.downsample is not None else x))
-
-
-class ResNet(nn.Module):
-    def __init__(self, blocks, channels, stem, sequential_stem, classes):
-        super().__init__()
-        if sequential_stem:  # FeCAM: conv1 = Sequential(conv, bn, relu)
-            self.conv1 = nn.Sequential(nn.Conv2d(3, stem, 3, 1, 1, bias=False), nn.BatchNorm2d(stem), nn.ReLU())
-        else:
-            self.conv1 = nn.Conv2d(3, stem, 3, 1, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(stem)
-        self.sequential_stem = sequential_stem
-        cin = stem
-        for s, (n, c) in enumerate(zip(blocks, channels)):
-            layers = []
-            for b in range(n):
-                layers.append(Block(cin, c, 2 if (b == 0 and s > 0) else 1))
-                cin = c
-            setattr(self, f'layer{s + 1}', nn.Sequential(*layers))
-        self.stages = len(blocks)
-        self.fc = nn.Linear(cin, classes)
-
-    def features(self, x):
-        x = self.conv1(x) if self.sequential_stem else torch.relu(self.bn1(self.conv1(x)))
-        for s in range(self.stages):
-            x = getattr(self, f'layer{s + 1}')(x)
-        return x.mean(dim=(2, 3))
 
 
 def randomise_bn(m):

@@ -43,6 +43,20 @@ function step(t: number, x: Float32Array, y: Int32Array, dim: number, newClasses
   return { step: t, newClasses, oldClasses, x: xs, xTensor: tf.tensor2d(xs, [rows.length, dim]), y: Int32Array.from(rows, (r) => y[r]), n: rows.length, dim };
 }
 
+/** Run a method on two steps (classes 0-2, then 3-5 with 0-2 old); its predictions on `test` after each. */
+async function twoSteps(name: string, options: Record<string, unknown>, tr: { x: Float32Array; y: Int32Array }, test: Float32Array, dim: number): Promise<number[][]> {
+  const m = makeMethod(name, options, dim);
+  const out: number[][] = [];
+  for (const [t, fresh, old] of [[0, [0, 1, 2], []], [1, [3, 4, 5], [0, 1, 2]]] as const) {
+    const s = step(t, tr.x, tr.y, dim, [...fresh], [...old]);
+    await m.learn(s);
+    s.xTensor.dispose();
+    out.push(await predict(m, test, dim));
+  }
+  m.dispose();
+  return out;
+}
+
 async function predict(m: CilMethod, x: Float32Array, dim: number): Promise<number[]> {
   const t = tf.tensor2d(x, [x.length / dim, dim]);
   const p = await m.predict(t);
@@ -110,16 +124,7 @@ describe('baselines as their authors run them', function () {
     const dim = 6;
     const tr = blobs(6, 50, dim, 21, 0.4);
     const te = blobs(6, 30, dim, 22, 0.4);
-    const m = makeMethod('fetril', {}, dim);
-    const s0 = step(0, tr.x, tr.y, dim, [0, 1, 2], []);
-    const s1 = step(1, tr.x, tr.y, dim, [3, 4, 5], [0, 1, 2]);
-    await m.learn(s0);
-    const p0 = await predict(m, te.x, dim);
-    await m.learn(s1);
-    const p1 = await predict(m, te.x, dim);
-    m.dispose();
-    s0.xTensor.dispose();
-    s1.xTensor.dispose();
+    const [p0, p1] = await twoSteps('fetril', {}, tr, te.x, dim);
     // compute_distances.py: class means of raw features, argmin Euclidean distance to this step's new means, every
     // row of the paired class translated; train_classifiers.py: rows L2-normalised, LinearSVC(C=1) one-vs-rest;
     // compute_predictions.py: argmax of w . normalise(x) + b.
@@ -147,21 +152,9 @@ print(json.dumps([state([0, 1, 2], [0, 1, 2]), state([0, 1, 2, 3, 4, 5], [3, 4, 
     const dim = 5;
     const tr = blobs(6, 80, dim, 31);
     const te = blobs(6, 40, dim, 32);
-    const m = makeMethod('fecam', {}, dim);
-    const s0 = step(0, tr.x, tr.y, dim, [0, 1, 2], []);
-    const s1 = step(1, tr.x, tr.y, dim, [3, 4, 5], [0, 1, 2]);
-    await m.learn(s0);
-    const p0 = await predict(m, te.x, dim);
-    await m.learn(s1);
-    const p1 = await predict(m, te.x, dim);
-    m.dispose();
+    const [p0, p1] = await twoSteps('fecam', {}, tr, te.x, dim);
     // The base step: the linear G trained on the base classes, exactly as fine-tuning's base step (same seed).
-    const ft = makeMethod('finetune', {}, dim);
-    await ft.learn(s0);
-    assert.deepEqual(p0, await predict(ft, te.x, dim));
-    ft.dispose();
-    s0.xTensor.dispose();
-    s1.xTensor.dispose();
+    assert.deepEqual(p0, (await twoSteps('finetune', {}, tr, te.x, dim))[0]);
     // models/base.py + utils/maha_utils.py: mean of raw features; np.cov of Tukey(x); shrink twice; correlation;
     // pinv; test x / (|x| + 1e-8) -> Tukey -> normalise; mean Tukey -> normalise; smallest Mahalanobis distance.
     const ref = JSON.parse(python(`import numpy as np, json, sys
@@ -181,15 +174,7 @@ print(json.dumps(np.argmin(np.array(dists), 0).tolist()))`,
     [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })])) as number[];
     assert.deepEqual(p1, ref);
     // The kit's former variant (mean of the transformed features) is a named option and does disagree somewhere.
-    const alt = makeMethod('fecam', { 'class-mean': 'mean-of-tukey', 'base-step': 'mahalanobis' }, dim);
-    const a0 = step(0, tr.x, tr.y, dim, [0, 1, 2], []);
-    const a1 = step(1, tr.x, tr.y, dim, [3, 4, 5], [0, 1, 2]);
-    await alt.learn(a0);
-    await alt.learn(a1);
-    const pa = await predict(alt, te.x, dim);
-    alt.dispose();
-    a0.xTensor.dispose();
-    a1.xTensor.dispose();
+    const [, pa] = await twoSteps('fecam', { 'class-mean': 'mean-of-tukey', 'base-step': 'mahalanobis' }, tr, te.x, dim);
     assert.ok(pa.some((p, i) => p !== ref[i]), 'mean-of-tukey agrees with tukey-of-mean everywhere on this data');
   });
 });

@@ -9,7 +9,7 @@ export interface NpyArray {
 }
 
 /** float16 bits -> number (IEEE 754 half precision, subnormals and infinities included). */
-function halfToFloat(h: number): number {
+export function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
   const f = h & 0x3ff;

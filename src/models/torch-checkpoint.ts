@@ -1,4 +1,5 @@
 import { ZipArchive } from '../data/zip.js';
+import { halfToFloat } from '../data/npy.js';
 import { unpickle, type Unpickled } from '../data/pickle.js';
 import { GbmError } from '../util/errors.js';
 
@@ -21,23 +22,13 @@ const STORAGE_DTYPES: Record<string, { dtype: string; size: number }> = {
 
 const FIX = 'pass a checkpoint written by torch.save (>= 1.6, zip format) of a state_dict or a dict holding one.';
 
-/** IEEE half to float. */
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
 /** A storage's values as float32 (floating dtypes only). */
 function floats(st: Storage): Float32Array | null {
   const b = st.bytes;
   const n = b.length / STORAGE_DTYPES[Object.keys(STORAGE_DTYPES).find((k) => STORAGE_DTYPES[k].dtype === st.dtype)!].size;
   if (st.dtype === 'float32') return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
   if (st.dtype === 'float64') return Float32Array.from(new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)));
-  if (st.dtype === 'float16') return Float32Array.from({ length: n }, (_, i) => half(b.readUInt16LE(2 * i)));
+  if (st.dtype === 'float16') return Float32Array.from({ length: n }, (_, i) => halfToFloat(b.readUInt16LE(2 * i)));
   if (st.dtype === 'bfloat16') return Float32Array.from({ length: n }, (_, i) => new Float32Array(Uint32Array.of(b.readUInt16LE(2 * i) << 16).buffer)[0]);
   return null;
 }
