@@ -126,8 +126,11 @@ function printRow(s: StepResult): void {
 /** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */
 async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   const name = runName(config);
-  const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), name);
-  assertWritableDir(dir, 'results');
+  const root = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
+  // The results root is checked now; the run's own folder is made only when there is something to put in it, so a
+  // run refused for its input leaves no empty folder behind.
+  assertWritableDir(root, 'results');
+  const dir = path.join(root, name);
   console.log(`run ${name}`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
   const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });

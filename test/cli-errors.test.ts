@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { main } from '../src/cli/main.js';
+import { tmpDir } from './helpers.js';
+
+/** Run the CLI in this process; its exit code and what it wrote to stderr. */
+async function cli(...argv: string[]): Promise<{ code: number; stderr: string }> {
+  const lines: string[] = [];
+  const orig = console.error;
+  console.error = (...a: unknown[]) => { lines.push(a.join(' ')); };
+  try {
+    return { code: await main(argv), stderr: lines.join('\n') };
+  } finally {
+    console.error = orig;
+  }
+}
+
+describe('cli: the new options fail with one line and exit code 2', () => {
+  it('names the option and the fix', async () => {
+    const results = tmpDir('cli-refused');
+    const cases: [string[], RegExp][] = [
+      [['run', '--seeds', '1993,x'], /^gbm: --seeds "1993,x" is not a list of non-negative integers\. Fix: write e\.g\. --seeds 1993,1994,1995/],
+      [['run', '--seed', '1', '--seeds', '1,2'], /^gbm: --seed and --seeds were both given/],
+      [['run', '--em-reseed', 'random'], /^gbm: EM re-seeding "random" is not known\. Fix: use --em-reseed none \| sample \| worst/],
+      [['run', '--em-tol', '-1'], /^gbm: EM tol = -1 must be >= 0/],
+      [['run', '--method', 'fetril', '--head', 'rbf'], /^gbm: fetril option head = "rbf" is not known\. Fix: use one of: svm, fc/],
+      [['run', '--method', 'fecam', '--class-mean', 'median'], /^gbm: fecam option class-mean = "median" is not known/],
+      [['run', '--base-classes', '50', '--results', results, '--no-figure'], /^gbm: the backbone in .*resnet20-tinyimagenet was trained on 50 of this scenario's incremental classes .*--allow-backbone-overlap/],
+      [['import-backbone'], /^gbm: no checkpoint given\. Fix: pass it first: gbm import-backbone FILE\.pth --arch resnet18/],
+      [['import-backbone', 'x.pth'], /^gbm: --arch is required/],
+      [['import-backbone', 'x.pth', '--arch', 'vgg'], /^gbm: --arch vgg cannot be imported\. Fix: use --arch resnet20 \| resnet32 \| resnet18/],
+      [['import-backbone', '/nonexistent.pth', '--arch', 'resnet18'], /^gbm: checkpoint \/nonexistent\.pth does not exist/],
+      [['import-backbone', 'x.pth', '--arch', 'resnet18', '--mean', '0.5,0.5'], /^gbm: --mean "0\.5,0\.5" is not three comma-separated numbers/],
+      [['import-backbone', 'a.pth', 'b.pth'], /^gbm: unexpected argument "b\.pth" for `gbm import-backbone`/],
+      [['train-backbone', '--shards', '0'], /^gbm: --shards 0 must be an integer of at least 1/],
+    ];
+    for (const [argv, re] of cases) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr.trim(), re, argv.join(' '));
+    }
+    // A run refused for its input leaves no (empty) results folder behind.
+    assert.deepEqual(fs.readdirSync(results), []);
+  });
+});
