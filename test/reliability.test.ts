@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonOrNull, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
-import { tmpDir } from './helpers.js';
+import { writeRunResults } from '../src/cil/results.js';
+import { runGbm, type RunResult } from '../src/cil/runner.js';
+import type { FeatureSet } from '../src/features/cache.js';
+import { closeFigureRenderer } from '../src/figures/render.js';
+import { tmpDir, withEnv } from './helpers.js';
 
 /** Run f with fs.writeSync replaced (the write wrapper that stands in for a short write or a full disk). */
 function withWriteSync(fake: typeof fs.writeSync, f: () => void): void {
@@ -53,5 +57,30 @@ describe('writes are whole or absent', () => {
     fs.writeFileSync(path.join(dir, 'cut.json'), '{"format": "gbm-run/1", "ste');
     assert.equal(readJsonOrNull(path.join(dir, 'cut.json')), null);
     assert.equal(readJsonOrNull(path.join(dir, 'missing.json')), null);
+  });
+});
+
+describe('a figure that cannot be drawn never loses the run', function () {
+  it('writes results.json and the CSVs first; the figure failure is a warning naming the fix; no stale figure is left', async () => {
+    const make = (n: number) => {
+      const features = new Float32Array(4 * n * 3);
+      const labels = new Int32Array(4 * n);
+      for (let i = 0; i < 4 * n; i++) { labels[i] = i % 4; for (let d = 0; d < 3; d++) features[i * 3 + d] = labels[i] === d ? 5 : 1 + 0.01 * (i % 7); }
+      return { features, labels, count: 4 * n, dim: 3 };
+    };
+    const feats: FeatureSet = { dir: '(in memory)', train: make(10), test: make(5), meta: { notes: [] } as unknown as FeatureSet['meta'] };
+    const r: RunResult = await runGbm({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false });
+    const dir = tmpDir('figure-fail');
+    // A figure of an earlier run in the same folder.
+    fs.writeFileSync(path.join(dir, 'accuracy.png'), 'old');
+    await closeFigureRenderer();
+    // A "browser" that exists but cannot start (the Playwright failure that used to end the run with no results.json).
+    const out = await withEnv({ GBM_CHROMIUM: '/bin/false' }, () => writeRunResults(dir, r, true));
+    await closeFigureRenderer();
+    assert.equal(readJsonOrNull<RunResult>(path.join(dir, 'results.json'))?.format, 'gbm-run/1');
+    assert.ok(fs.existsSync(path.join(dir, 'steps.csv')) && fs.existsSync(path.join(dir, 'accuracy_matrix.csv')));
+    assert.ok(!fs.existsSync(path.join(dir, 'accuracy.png')), 'the earlier run\'s figure was left beside the new results');
+    assert.equal(out.warnings.length, 1);
+    assert.match(out.warnings[0], /^the accuracy figure was not drawn \(.*\); results\.json and the CSV files are complete\. Fix: run `npm run setup`/);
   });
 });

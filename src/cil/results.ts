@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import * as dfd from 'danfojs-node';
 import type { Figure } from '../figures/figure.js';
@@ -62,15 +63,28 @@ export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all class
   };
 }
 
-/** Write steps.csv, accuracy_matrix.csv, accuracy.{png,svg} and results.json into `dir`, each atomically, results.json last (it marks a finished run). */
-export async function writeRunResults(dir: string, r: RunResult, figure = true): Promise<string[]> {
-  const files = [path.join(dir, 'results.json'), path.join(dir, 'steps.csv'), path.join(dir, 'accuracy_matrix.csv')];
-  writeFileAtomic(files[1], dfd.toCSV(stepsFrame(r), {}) as string);
-  writeFileAtomic(files[2], accuracyMatrixCsv(r.accuracyMatrix));
+/**
+ * Write a run's files into `dir`: steps.csv, accuracy_matrix.csv, then results.json (which marks a finished run),
+ * each atomically, and only then the accuracy figure, so a figure that cannot be drawn (no browser, a crash) never
+ * loses the run: it comes back as a warning naming the fix. A figure of an earlier run is removed first, never left
+ * beside the new results. Returns the files written and the warnings.
+ */
+export async function writeRunResults(dir: string, r: RunResult, figure = true): Promise<{ files: string[]; warnings: string[] }> {
+  const files = [path.join(dir, 'steps.csv'), path.join(dir, 'accuracy_matrix.csv'), path.join(dir, 'results.json')];
+  const warnings: string[] = [];
+  const figBase = path.join(dir, 'accuracy');
+  for (const ext of ['png', 'svg']) fs.rmSync(`${figBase}.${ext}`, { force: true });
+  writeFileAtomic(files[0], dfd.toCSV(stepsFrame(r), {}) as string);
+  writeFileAtomic(files[1], accuracyMatrixCsv(r.accuracyMatrix));
+  writeJsonAtomic(files[2], r);
   if (figure) {
-    const f = await saveFigure(accuracyFigure([r]), path.join(dir, 'accuracy'));
-    files.push(f.png, f.svg);
+    try {
+      const f = await saveFigure(accuracyFigure([r]), figBase);
+      files.push(f.png, f.svg);
+    } catch (err) {
+      const why = (err as Error).message.split('\n')[0];
+      warnings.push(`the accuracy figure was not drawn (${why}); results.json and the CSV files are complete. Fix: run \`npm run setup\` (installs Chromium) or set GBM_CHROMIUM, and run again for the figure; --no-figure skips it.`);
+    }
   }
-  writeJsonAtomic(files[0], r);
-  return files;
+  return { files, warnings };
 }

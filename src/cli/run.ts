@@ -134,7 +134,8 @@ async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   console.log(`run ${name}`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
   const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
-  const files = await writeRunResults(dir, r, !o['no-figure']);
+  const { files, warnings } = await writeRunResults(dir, r, !o['no-figure']);
+  for (const w of warnings) console.error(`gbm: warning: ${w}`);
   const s = r.summary;
   console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} % (${pct(s.averageIncrementalAccuracyNoBase)} % without the base step), final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points, backward transfer ${pct(s.backwardTransfer)} points`);
   const what = methodSpec(config.method.name).usesBmm
