@@ -33,6 +33,12 @@ describe('cli: the new options fail with one line and exit code 2', () => {
       [['import-backbone', 'x.pth', '--arch', 'resnet18', '--mean', '0.5,0.5'], /^gbm: --mean "0\.5,0\.5" is not three comma-separated numbers/],
       [['import-backbone', 'a.pth', 'b.pth'], /^gbm: unexpected argument "b\.pth" for `gbm import-backbone`/],
       [['train-backbone', '--shards', '0'], /^gbm: --shards 0 must be an integer of at least 1/],
+      [['run', '--base-classes', '1', '--allow-backbone-overlap'], /^gbm: --base-classes 1: method gbm trains a classifier on the base classes, which needs at least 2\. Fix: pass --base-classes 2 or more/],
+      [['run', '--method', 'fetril', '--base-classes', '1'], /^gbm: --base-classes 1: method fetril trains a classifier/],
+      [['run', '--tasks', '0'], /^gbm: --tasks 0 leaves the 100 classes after the 100 base classes unused\. Fix: pass --tasks 1 or more, or --base-classes 200/],
+      [['run', '--classes', '0'], /^gbm: --classes 0 leaves nothing to run\. Fix: pass --classes 1 or more/],
+      [['run', '--test-per-class', '0'], /^gbm: --test-per-class 0 leaves nothing to test on/],
+      [['run', '--base-classes', '300'], /^gbm: base classes = 300 must be between 1 and the 200 classes of the data\. Fix: pass e\.g\. --base-classes 100 \(half of them\)/],
     ];
     for (const [argv, re] of cases) {
       const r = await cli(...argv);

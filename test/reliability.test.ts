@@ -84,3 +84,12 @@ describe('a figure that cannot be drawn never loses the run', function () {
     assert.match(out.warnings[0], /^the accuracy figure was not drawn \(.*\); results\.json and the CSV files are complete\. Fix: run `npm run setup`/);
   });
 });
+
+describe('inputs the protocol cannot use are refused before any work', function () {
+  it('no test images: one line, not a run of null accuracies', async () => {
+    const train = { features: Float32Array.from({ length: 40 * 3 }, (_, i) => (i % 3) + (i % 7) / 10), labels: Int32Array.from({ length: 40 }, (_, i) => i % 4), count: 40, dim: 3 };
+    const feats: FeatureSet = { dir: '/data/my-features', train, test: { features: new Float32Array(0), labels: new Int32Array(0), count: 0, dim: 3 }, meta: { notes: [] } as unknown as FeatureSet['meta'] };
+    await assert.rejects(runGbm({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false }),
+      /^GbmError: no test images in \/data\/my-features: accuracy cannot be measured\. Fix: give the dataset a test split/);
+  });
+});

@@ -78,6 +78,10 @@ export function resolveConfig(input: GbmConfigInput = {}): GbmConfig {
     if (input.memory?.em?.K !== undefined && input.memory.em.K !== 1) throw new GbmError(`method gbm-k1 is GBM with K = 1, but K = ${input.memory.em.K} was asked for.`, 'drop --K, or use --method gbm --K N.');
     cfg.memory.em.K = 1;
   }
+  // G learns the base task from the base classes alone: one class is nothing to discriminate (tfjs would fail deep
+  // inside with "oneHot: depth must be >= 2").
+  const baseG = spec.usesClassifier && !(spec.name === 'fecam' && cfg.method.options['base-step'] === 'mahalanobis');
+  if (baseG && cfg.scenario.baseClasses < 2) throw new GbmError(`--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`, 'pass --base-classes 2 or more.');
   checkEmConfig(cfg.memory.em);
   if (cfg.binarizer.kind === 'thermometer') checkThermometerConfig(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);

@@ -169,6 +169,9 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
     : await extractFeatures({ ...config.features, progress: opts.progress !== false }));
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
+  if (feats.test.count === 0) {
+    throw new GbmError(`no test images in ${feats.dir}: accuracy cannot be measured.`, 'give the dataset a test split (an image folder needs test/<class>/...; .npy features need test_features.npy) with images of every class.');
+  }
 
   // Scenario over the classes present (a subset keeps its own ids); labels become positions in the order.
   const classIds = [...new Set(feats.train.labels)].sort((a, b) => a - b);

@@ -1,3 +1,4 @@
+import { GbmError } from '../util/errors.js';
 import { GBM_DEFAULTS } from '../cil/config.js';
 import { DATASETS } from '../data/registry.js';
 import { extractFeatures, FEATURE_DEFAULTS, type ExtractResult } from '../features/extract.js';
@@ -36,6 +37,10 @@ export function subsetFromOptions(o: Opts, base: Subset = {}): Subset | undefine
     return Object.keys(base).length ? base : undefined;
   }
   const subset: Subset = { ...base };
+  for (const k of ['classes', 'train-per-class', 'test-per-class'] as const) {
+    const v = o[k];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) throw new GbmError(`--${k} ${String(v)} leaves nothing to ${k === 'classes' ? 'run' : k === 'train-per-class' ? 'train on' : 'test on'}.`, `pass --${k} 1 or more (${k === 'classes' ? '2 or more for a scenario' : 'or leave it out for all images'}).`);
+  }
   if (o['classes'] !== undefined) subset.classes = Array.from({ length: o['classes'] as number }, (_, i) => i);
   if (o['train-per-class'] !== undefined) subset.trainPerClass = o['train-per-class'] as number;
   if (o['test-per-class'] !== undefined) subset.testPerClass = o['test-per-class'] as number;
