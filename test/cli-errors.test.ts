@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { main } from '../src/cli/main.js';
+import type { Command } from '../src/cli/args.js';
+import { COMMANDS, main } from '../src/cli/main.js';
 import { tmpDir } from './helpers.js';
 
 /** Run the CLI in this process; its exit code and what it wrote to stderr. */
@@ -48,5 +49,37 @@ describe('cli: the new options fail with one line and exit code 2', () => {
     }
     // A run refused for its input leaves no (empty) results folder behind.
     assert.deepEqual(fs.readdirSync(results), []);
+  });
+});
+
+describe('cli: one error shape at the top level', () => {
+  it('a full disk, a refused permission or a missing file is one line with the path and the fix (exit 2); a bug prints its stack (exit 1)', async () => {
+    const fail = (e: Error): Command => ({ name: 'fail-test', summary: '', options: [], run: async () => { throw e; } });
+    const errno = (code: string, syscall: string, p: string) => Object.assign(new Error(`${code}: x, ${syscall} '${p}'`), { code, syscall, path: p });
+    const cases: [Error, number, RegExp][] = [
+      [errno('ENOSPC', 'write', '/r/results.json'), 2, /^gbm: cannot write \/r\/results\.json: the disk is full \(ENOSPC\)\. Fix: free space/],
+      [errno('EACCES', 'open', '/data/cache/x'), 2, /^gbm: cannot open \/data\/cache\/x: permission denied \(EACCES\)\. Fix: /],
+      [errno('ENOENT', 'open', '/nope/a.zip'), 2, /^gbm: cannot open \/nope\/a\.zip: no such file or folder \(ENOENT\)/],
+      [new Error('browserType.launch: Failed to launch chromium because executable does not exist'), 2, /^gbm: the browser that draws figures could not start .*Fix: run `npm run setup`/],
+    ];
+    for (const [e, code, re] of cases) {
+      COMMANDS.push(fail(e));
+      try {
+        const r = await cli('fail-test');
+        assert.equal(r.code, code, r.stderr);
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+        assert.match(r.stderr, re);
+      } finally {
+        COMMANDS.pop();
+      }
+    }
+    COMMANDS.push(fail(new TypeError('cannot read x of undefined')));
+    try {
+      const r = await cli('fail-test');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^gbm: TypeError: cannot read x of undefined\nTypeError: cannot read x of undefined\n\s+at /);
+    } finally {
+      COMMANDS.pop();
+    }
   });
 });

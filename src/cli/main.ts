@@ -3,7 +3,7 @@ import { tf } from '../backend/tf.js';
 import { METHODS } from '../baselines/registry.js';
 import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
-import { errorLine } from '../util/errors.js';
+import { asUserError, errorLine } from '../util/errors.js';
 import { commandHelp, parseOptions, type Command } from './args.js';
 import { featuresCommand } from './features.js';
 import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
@@ -78,9 +78,16 @@ export async function main(argv: string[]): Promise<number> {
     await cmd.run(parseOptions(cmd, rest));
     return 0;
   } catch (err) {
+    // Known failures (bad input, a full disk, a refused permission, no browser): one line with the fix, exit 2.
+    // Anything else is a bug: its first line, then its stack, exit 1.
+    const known = asUserError(err);
+    if (known) {
+      console.error(errorLine(known));
+      return 2;
+    }
     console.error(errorLine(err));
-    if (process.env.GBM_DEBUG && err instanceof Error) console.error(err.stack);
-    return err instanceof Error && err.name === 'GbmError' ? 2 : 1;
+    if (err instanceof Error && err.stack) console.error(err.stack);
+    return 1;
   }
 }
 
