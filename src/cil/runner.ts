@@ -21,6 +21,7 @@ import type { CilMethod, StepStats } from './method.js';
 import { buildScenario, type Scenario } from './scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
 import { checkBackboneOverlap } from './overlap.js';
+import { configHash } from '../util/hash.js';
 
 /** What one step (0 = base task) measured. */
 export interface StepResult {
@@ -85,7 +86,15 @@ export interface RunResult {
   };
 }
 
-/** A short, stable name for a config, used as its results folder (the key options; the full config is in results.json). */
+/**
+ * The folder a run's results go to: its readable name and the hash of its full resolved config, so two runs that
+ * differ in any option that changes results (epochs, learning rate, the image folder, a subset, ...) never share one.
+ */
+export function runFolder(c: GbmConfig): string {
+  return `${runName(c)}-${configHash(c).slice(0, 8)}`;
+}
+
+/** A short, readable name for a config (its key options; the full config, and its hash in the folder name, say the rest). */
 export function runName(c: GbmConfig): string {
   const spec = methodSpec(c.method.name);
   const bz = c.binarizer;

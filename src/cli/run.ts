@@ -4,10 +4,11 @@ import { resolveConfig, type GbmConfig, type GbmConfigInput } from '../cil/confi
 import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../cil/seeds.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
 import { writeRunResults } from '../cil/results.js';
-import { runGbm, runName, type RunResult, type StepResult } from '../cil/runner.js';
+import { runFolder, runGbm, runName, type RunResult, type StepResult } from '../cil/runner.js';
 import { PROJECT_ROOT } from '../data/locate.js';
 import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
-import { assertWritableDir } from '../util/atomic.js';
+import { assertWritableDir, readJsonOrNull } from '../util/atomic.js';
+import { configHash } from '../util/hash.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
 import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
@@ -44,7 +45,7 @@ export const RUN_OPTIONS: OptionSpec[] = [
   ...methodOptionSpecs(),
   { name: 'seed', type: 'int', help: 'seed of everything random in the run: classifier init, sampling, EM init (default: 1993)' },
   { name: 'seeds', type: 'string', help: 'several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed\'s), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}' },
-  { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>/' },
+  { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>-<hash of its config>/' },
   { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
 ];
 
@@ -126,12 +127,16 @@ function printRow(s: StepResult): void {
 /** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */
 async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   const name = runName(config);
+  const folder = runFolder(config);
   const root = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
   // The results root is checked now; the run's own folder is made only when there is something to put in it, so a
   // run refused for its input leaves no empty folder behind.
   assertWritableDir(root, 'results');
-  const dir = path.join(root, name);
-  console.log(`run ${name}`);
+  const dir = path.join(root, folder);
+  // Never into a folder that holds another config's results (the hash makes it all but impossible; this makes it so).
+  const old = readJsonOrNull<RunResult>(path.join(dir, 'results.json'));
+  if (old?.config && configHash(old.config) !== configHash(config)) throw new GbmError(`${dir} holds the results of another config.`, 'move that folder away, or pass another --results.');
+  console.log(`run ${name} (results in ${path.relative(process.cwd(), dir) || '.'})`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
   const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
   const { files, warnings } = await writeRunResults(dir, r, !o['no-figure']);
@@ -166,7 +171,7 @@ export async function runCommand(o: Opts): Promise<void> {
   }
   if (seeds.length < 2) return;
   const s = summarizeSeeds(runs);
-  const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), `${s.name}-seeds${seeds.join('_')}`);
+  const dir = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'), `${s.name}-seeds${seeds.join('_')}-${configHash({ ...config, seed: 0 }).slice(0, 8)}`);
   assertWritableDir(dir, 'results');
   const files = writeSeedSummary(dir, s);
   const pm = (m: SeedMetric) => formatMeanStd(s.metrics[m].mean, s.metrics[m].std, s.metrics[m].n, 2, 100);

@@ -1,7 +1,9 @@
 import { METHODS, methodSpec } from '../baselines/registry.js';
 import { resolveConfig, type GbmConfig } from '../cil/config.js';
 import { configFromOptions, RUN_OPTIONS } from '../cli/run.js';
-import { sha256 } from '../util/hash.js';
+import { configHash } from '../util/hash.js';
+
+export { configHash };
 import { GbmError } from '../util/errors.js';
 
 /** A grid: run option name (as `gbm run` spells it) -> the values to try. Every combination is one run. */
@@ -72,13 +74,6 @@ export interface SweepJob {
   config: GbmConfig;
 }
 
-/** Hash of a config (stable key order), naming its run folder. */
-export function configHash(c: unknown): string {
-  const canon = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-    : v);
-  return sha256(JSON.stringify(canon(c))).slice(0, 10);
-}
 
 /**
  * Every combination of the grid over the base options, with keys that do not apply to a combination dropped

@@ -59,3 +59,11 @@ export function digestFileMemo(file: string, algorithm: 'sha256' | 'md5', memoFi
   }
   return digest;
 }
+
+/** Hash of a config (keys in a stable order, so it names the config, not how it was written): run folders' keys. */
+export function configHash(c: unknown): string {
+  const canon = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
+    : v);
+  return sha256(JSON.stringify(canon(c))).slice(0, 10);
+}
