@@ -138,6 +138,19 @@ describe('data: image folder', () => {
     assert.deepEqual(im.data, png, 'PNG is lossless: pixels come back exactly');
   });
 
+  it('follows class folders that are symbolic links (they used to be skipped without a word), and names a broken one', () => {
+    const root = tmpDir('folder-links');
+    const elsewhere = tmpDir('folder-targets');
+    makeImageFolder(root, ['a', 'b', 'c'], { train: 2, test: 1 });
+    makeImageFolder(elsewhere, ['d'], { train: 2, test: 1 });
+    for (const split of ['train', 'test']) fs.symlinkSync(path.join(elsewhere, split, 'd'), path.join(root, split, 'd'));
+    const ds = new ImageFolderDataset(imageFolderSpec(root));
+    assert.deepEqual(ds.classNames, ['a', 'b', 'c', 'd']);
+    assert.equal(ds.size('train'), 8);
+    fs.symlinkSync(path.join(elsewhere, 'nowhere'), path.join(root, 'train', 'e'));
+    assert.throws(() => new ImageFolderDataset(imageFolderSpec(root)), /train\/e is a broken symbolic link \(its target is missing\)\. Fix: fix or remove the link/);
+  });
+
   it('rejects an empty class folder and an unknown test class, naming the folder', () => {
     const root = tmpDir('folderbad');
     makeImageFolder(root, ['a', 'b'], { train: 2, test: 1 });

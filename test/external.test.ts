@@ -100,8 +100,26 @@ for s, n in (('train', 80), ('test', 30)):
 for s in ('train', 'test'):
     save(s + '_features', rng.random((8, 4)).astype(np.float32))
     save(s + '_labels', np.arange(8) % 2, raw=False)`);
-    await assert.rejects(runGbm({ features: { path: real }, scenario: { baseClasses: 1, tasks: 1 }, binarizer: { kind: 'none' } }, { progress: false }), /binarizer "none" needs 0\/1 features.*Fix: use --binarizer thermometer or heaviside/);
+    await assert.rejects(runGbm({ features: { path: real }, scenario: { baseClasses: 2, tasks: 0 }, binarizer: { kind: 'none' } }, { progress: false }), /binarizer "none" needs 0\/1 features.*Fix: use --binarizer thermometer or heaviside/);
     await assert.rejects(runGbm({ features: { path: real, subset: { classes: [0] } } }, { progress: false }), /do not apply to --features/);
+  });
+
+  it('warns when the features binarize to constant codes (all-negative features under the thermometer), naming the fix', async () => {
+    const neg = tmpDir('npy-negative');
+    numpyWrite(neg, `
+for s, n in (('train', 30), ('test', 10)):
+    y = np.repeat(np.arange(4), n)
+    save(s + '_features', (-1 - rng.random((4 * n, 16)) - y[:, None]).astype(np.float32))
+    save(s + '_labels', y.astype(np.int64), raw=False)
+    os.makedirs(os.path.join(d, 'pos'), exist_ok=True)
+    np.save(os.path.join(d, 'pos', s + '_features.npy'), (rng.random((4 * n, 16)) + y[:, None]).astype(np.float32))
+    np.save(os.path.join(d, 'pos', s + '_labels.npy'), y.astype(np.int64))`);
+    const r = await runGbm({ features: { path: neg }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
+    assert.equal(r.warnings?.length, 1);
+    assert.match(r.warnings![0], /^16 of the 16 code bits are the same for every base image: the thermometer binarizer keeps almost nothing .*Fix: the thermometer reads non-negative features/);
+    // Ordinary features raise no warning.
+    const ok = await runGbm({ features: { path: path.join(neg, 'pos') }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
+    assert.equal(ok.warnings, undefined);
   });
 
   it('runs GBM and FeCAM on features from numpy, and names the run after the folder', async () => {

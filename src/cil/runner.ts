@@ -66,6 +66,8 @@ export interface RunResult {
   /** Size of one input row of the method (D' or F). */
   inputDim: number;
   classOrder: number[];
+  /** What the run found suspicious in its input, each with the fix (also printed by gbm run). */
+  warnings?: string[];
   steps: StepResult[];
   /** acc[t][g]: accuracy on step g's classes after step t (the same numbers as steps[t].groupAccuracy). */
   accuracyMatrix: AccuracyMatrix;
@@ -111,6 +113,23 @@ export function runName(c: GbmConfig): string {
   const opts = Object.values(c.method.options).map(String);
   const mu = spec.usesBmm ? [`mu${c.memory.muBits}${emTag}`] : [];
   return [head, c.method.name, ...mu, ...opts, `s${c.seed}`].join('-');
+}
+
+/**
+ * A warning when most code bits are the same for every base image: the binarizer keeps (almost) nothing of the
+ * features (e.g. all-negative features under a thermometer whose range starts at 0), so accuracy will be near chance.
+ */
+export function constantCodeWarning(codes: Float32Array, n: number, dim: number, c: GbmConfig): string | null {
+  let constant = 0;
+  for (let d = 0; d < dim; d++) {
+    const first = codes[d];
+    let same = true;
+    for (let i = 1; i < n && same; i++) same = codes[i * dim + d] === first;
+    if (same) constant++;
+  }
+  if (constant < dim / 2) return null;
+  const thermo = c.binarizer.kind === 'thermometer';
+  return `${constant} of the ${dim} code bits are the same for every base image: the ${c.binarizer.kind} binarizer keeps almost nothing of these features, so accuracy will be near chance. Fix: ${thermo ? 'the thermometer reads non-negative features (post-ReLU) in [0, c]; check the features (all negative?), or use --binarizer heaviside' : 'check the features, or use --binarizer thermometer'}.`;
 }
 
 function assertFinite(split: SplitFeatures, name: string, dir: string): void {
@@ -198,6 +217,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
   let binarizer: Binarizer | null = null;
   let testX: tf.Tensor2D | null = null;
   const groupAccHistory: number[][] = [];
+  const warnings: string[] = [];
   const progress = (label: string, total: number) => new Progress({ label, total, unit: 'epoch', stream: opts.progress === false ? null : process.stderr });
   try {
     for (let t = 0; t < scenario.steps.length; t++) {
@@ -225,6 +245,10 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
         return bin ? bin.encode(f) : f;
       });
       const x = bin ? (await xTensor.data()) as Float32Array : sel.x;
+      if (t === 0 && bin) {
+        const w = constantCodeWarning(x, sel.n, bin.codeLength, config);
+        if (w) warnings.push(w);
+      }
       const tBin = (Date.now() - ts) / 1000;
 
       let stats: StepStats;
@@ -272,6 +296,7 @@ export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Prom
       classOrder: order,
       steps,
       accuracyMatrix: groupAccHistory,
+      ...(warnings.length ? { warnings } : {}),
       testImagesPerStep,
       summary: {
         averageIncrementalAccuracy: m.averageIncrementalAccuracy,

@@ -150,6 +150,7 @@ async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   const fb = r.features.backboneBits;
   if (fb !== undefined) console.log(`backbone F ${(fb / 8 / 1024).toFixed(0)} KiB deployed (binary weights at 1 bit, real values at 32); memory + F = ${((s.memoryBits + fb) / 8 / 1024).toFixed(0)} KiB`);
   for (const n of r.features.notes) console.log(`note: ${n}`);
+  for (const w of r.warnings ?? []) console.error(`gbm: warning: ${w}`);
   console.log(`wrote ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
   return r;
 }

@@ -13,8 +13,17 @@ function listImages(dir: string): string[] {
     .sort();
 }
 
+/** Class folders of a split, sorted (the ImageFolder convention); a symbolic link to a folder counts as one, as torchvision's does. */
 function listClasses(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => {
+    if (d.isDirectory()) return true;
+    if (!d.isSymbolicLink()) return false;
+    try {
+      return fs.statSync(path.join(dir, d.name)).isDirectory();
+    } catch {
+      throw new GbmError(`${path.join(dir, d.name)} is a broken symbolic link (its target is missing).`, 'fix or remove the link.');
+    }
+  }).map((d) => d.name).sort();
 }
 
 /** Your own images in the ImageFolder convention: root/{train,test}/<class>/<image>; classes = sorted train folders. */
