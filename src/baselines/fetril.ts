@@ -109,13 +109,8 @@ class FetrilSvmMethod implements CilMethod {
     const set = this.memory.translatedSet();
     const tMemory = (Date.now() - ts) / 1000;
     ts = Date.now();
-    const x = tf.tensor2d(set.x, [set.n, d.dim]);
-    try {
-      const o = this.ctx.config.method.options;
-      this.svm = await fitLinearSvm(x, set.y, d.oldClasses.length + d.newClasses.length, { C: Number(o['svm-c']) });
-    } finally {
-      x.dispose();
-    }
+    const o = this.ctx.config.method.options;
+    this.svm = fitLinearSvm(set.x, set.y, d.oldClasses.length + d.newClasses.length, { C: Number(o['svm-c']), seed: this.ctx.rng.childSeed() });
     return { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
   }
 
