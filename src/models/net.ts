@@ -24,6 +24,8 @@ export interface NetConfig {
    * and then to (x - mean) / std per channel (Normalize), as the network was trained. Absent = [-1, 1] as is.
    */
   inputNorm?: { mean: number[]; std: number[] };
+  /** ResNets: stride of the 3x3 stem (default 1, the CIFAR stem); 2 runs a 64x64 input at the cost of 32x32. */
+  stemStride?: number;
 }
 
 /** A network the kit trains: a feature extractor F plus a linear head used only while training F. */

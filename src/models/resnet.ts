@@ -28,7 +28,9 @@ export class ResNet implements TrainableNet {
   constructor(readonly config: NetConfig, seed: number) {
     const layout = RESNET_LAYOUTS[config.arch];
     if (!layout) throw new GbmError(`unknown ResNet "${config.arch}".`, `use one of: ${Object.keys(RESNET_LAYOUTS).join(', ')}.`);
-    const down = 2 ** layout.strides.filter((s) => s > 1).length;
+    const stemStride = config.stemStride ?? 1;
+    if (![1, 2].includes(stemStride)) throw new GbmError(`stem stride ${stemStride} is not supported.`, 'use --stem-stride 1 or 2.');
+    const down = stemStride * 2 ** layout.strides.filter((s) => s > 1).length;
     if (!Number.isInteger(config.inputSize) || config.inputSize < 2 * down) {
       throw new GbmError(`${config.arch} cannot take input size ${config.inputSize}: its ${Math.log2(down)} stride-2 stages need at least ${2 * down}.`, 'use --input-size 32 or 64.');
     }
@@ -37,7 +39,7 @@ export class ResNet implements TrainableNet {
     const ps = this.params;
     const w = (c: number) => Math.max(4, Math.round(c * config.width));
     const pad = config.padding ?? 'same';
-    const stem = conv(ps, 'stem/conv', 3, 3, w(layout.stem), 1, pad);
+    const stem = conv(ps, 'stem/conv', 3, 3, w(layout.stem), stemStride, pad);
     const stemBn = batchNorm(ps, 'stem/bn', w(layout.stem));
     type Block = (x: tf.Tensor4D, pass: Pass) => tf.Tensor4D;
     const blocks: Block[] = [];

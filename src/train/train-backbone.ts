@@ -23,6 +23,8 @@ export interface TrainBackboneOptions {
   root?: string;
   inputSize?: number;
   width?: number;
+  /** ResNets: stride of the stem (2 runs a 64x64 input at the cost of 32x32). */
+  stemStride?: number;
   /** BNN embedding bits. */
   bits?: number;
   /** Base classes (default: the dataset's protocol) in the seed-`orderSeed` class order. */
@@ -109,7 +111,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   const out = o.out;
   assertWritable(out);
   if (o.fresh) for (const f of [...FINAL_FILES, 'checkpoint', 'checkpoint-ste']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
-  const netConfigOf = (numClasses: number): NetConfig => ({ arch: o.arch, inputSize: o.inputSize, numClasses, width: o.width, ...(o.arch === 'bnn' ? { bits: o.bits } : {}) });
+  const netConfigOf = (numClasses: number): NetConfig => ({ arch: o.arch, inputSize: o.inputSize, numClasses, width: o.width, ...(o.arch === 'bnn' ? { bits: o.bits } : {}), ...(o.stemStride && o.stemStride !== 1 ? { stemStride: o.stemStride } : {}) });
   if (fs.existsSync(path.join(out, 'model.json'))) {
     const rec = readNetJson(out).training as TrainingRecord | undefined;
     if (rec && JSON.stringify(rec.train) === JSON.stringify(o.train) && JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) && rec.data.dataset === o.dataset) {
