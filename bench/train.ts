@@ -66,8 +66,10 @@ export async function benchTrainCores(quick: boolean): Promise<BenchRow[]> {
   const py = spawnSync(PYTHON, [path.join(__dirname, 'torch_train.py'), String(batch), String(steps), '1,2'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: undefined } });
   const torch = py.status === 0 ? JSON.parse(py.stdout.trim().split('\n').pop()!) as { config: string; torch: string; img_per_s: Record<string, number> } : null;
   const kit1 = await trainerImgPerSec(batch, steps, 1, 1);
+  const kit21 = await trainerImgPerSec(batch, steps, 2, 1);
   const kit2 = await trainerImgPerSec(batch, steps, 2, 2);
   rows.push({ what: `kit ResNet-20 training, batch ${batch}, 32x32, 1 core (1 shard)`, value: kit1, unit: 'img/s' });
+  rows.push({ what: 'kit, 2 shards of 64 on 1 thread (the cost of half-size batches alone)', value: kit21, unit: 'img/s' });
   rows.push({ what: `kit ResNet-20 training, 2 cores (2 shards on 2 threads)`, value: kit2, unit: 'img/s' });
   rows.push({ what: 'kit 2 cores / 1 core', value: kit2 / kit1, unit: 'x' });
   if (torch) {
