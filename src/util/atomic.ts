@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GbmError } from './errors.js';
+import { ERRNO, GbmError } from './errors.js';
 
 let counter = 0;
-
-const DISK_ERRORS: Record<string, string> = { ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exceeded', EACCES: 'permission denied', EROFS: 'the file system is read-only', EIO: 'an I/O error' };
 
 /**
  * Write a file so readers only ever see the old or the complete new content: a temp file written in full (short
@@ -34,7 +32,7 @@ export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferV
     if (fd !== null) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (DISK_ERRORS[code]) throw new GbmError(`cannot write ${file}: ${DISK_ERRORS[code]} (${code}); it was left as it was.`, code === 'EACCES' || code === 'EROFS' ? 'write somewhere you can (--results, --out, GBM_CACHE_DIR).' : 'free space on that disk (or point --results, --out or GBM_CACHE_DIR elsewhere) and run the same command again.');
+    if (ERRNO[code]) throw new GbmError(`cannot write ${file}: ${ERRNO[code][0]} (${code}); it was left as it was.`, ERRNO[code][1]);
     throw err;
   }
 }

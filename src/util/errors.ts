@@ -13,7 +13,8 @@ export function errorLine(err: unknown): string {
   return `gbm: ${String(err)}`;
 }
 
-const ERRNO: Record<string, [string, string]> = {
+/** What a system error code means, and the fix to suggest: one table for every place that turns errno into a GbmError. */
+export const ERRNO: Record<string, [string, string]> = {
   ENOSPC: ['the disk is full', 'free space on that disk, or point --results, --out or GBM_CACHE_DIR elsewhere, and run the same command again.'],
   EDQUOT: ['the disk quota is exceeded', 'free space, or point --results, --out or GBM_CACHE_DIR elsewhere.'],
   EACCES: ['permission denied', 'make it readable/writable for you, or point --results, --out, --root or GBM_CACHE_DIR elsewhere.'],
@@ -23,6 +24,7 @@ const ERRNO: Record<string, [string, string]> = {
   EISDIR: ['it is a folder, not a file', 'pass the file inside it.'],
   ENOTDIR: ['a part of the path is a file, not a folder', 'check the path.'],
   EMFILE: ['too many open files', 'raise the limit (ulimit -n) or use fewer --workers.'],
+  EIO: ['an I/O error (the data did not all reach the disk)', 'check the disk (space, health) and run the same command again.'],
 };
 
 /**
