@@ -4,6 +4,7 @@
  * base classes for two epochs over a per-class subset sized so that the two epochs take about M minutes, with
  * validation on all the base classes' val images after each epoch. Writes results/backbone-candidates/
  * {candidates.json, candidates.md}: the short-run evidence for the network the kit's default is trained as.
+ * `--only N[,M]` measures just those candidates (1-based) and keeps the other rows of an earlier candidates.json.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,8 +47,16 @@ async function main(): Promise<void> {
   await initBackend('wasm');
   const root = path.resolve(__dirname, '..');
   const outDir = path.join(root, 'results', 'backbone-candidates');
-  const rows: Array<Record<string, unknown>> = [];
-  for (const c of CANDIDATES) {
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? new Set(String(args[onlyAt + 1] ?? '').split(',').map((v) => Number(v) - 1)) : null;
+  if (only && [...only].some((i) => !Number.isInteger(i) || i < 0 || i >= CANDIDATES.length)) {
+    throw new Error(`--only ${args[onlyAt + 1]}: expected candidate numbers 1..${CANDIDATES.length}, comma-separated`);
+  }
+  const jsonPath = path.join(outDir, 'candidates.json');
+  const earlier: Array<Record<string, unknown>> = only && fs.existsSync(jsonPath) ? (JSON.parse(fs.readFileSync(jsonPath, 'utf8')).rows ?? []) : [];
+  const rows: Array<Record<string, unknown>> = CANDIDATES.flatMap((c, i) => (only && !only.has(i) ? earlier.filter((r) => r.candidate === c.name) : []));
+  for (const [i, c] of CANDIDATES.entries()) {
+    if (only && !only.has(i)) continue;
     const imgPerSec = await throughput(c);
     // Two epochs in the budget: images per class = budget x throughput / (2 epochs x 100 classes), within [20, 500].
     const perClass = Math.max(20, Math.min(500, Math.round((budgetMin * 60 * imgPerSec) / (2 * 100))));
@@ -61,8 +70,9 @@ async function main(): Promise<void> {
       minutes: rec.environment.seconds / 60, valAccPerEpoch: rec.epochs.map((e) => e.valAcc), finalValAcc: rec.final.valAcc, deployedKiB: rec.deployedBits / 8 / 1024,
     };
     rows.push(row);
+    rows.sort((a, b) => CANDIDATES.findIndex((k) => k.name === a.candidate) - CANDIDATES.findIndex((k) => k.name === b.candidate));
     console.log(`${c.name}: val accuracy per epoch ${row.valAccPerEpoch.map((v) => (100 * (v ?? NaN)).toFixed(2)).join(', ')} % in ${row.minutes.toFixed(1)} min`);
-    writeJsonAtomic(path.join(outDir, 'candidates.json'), { format: 'gbm-candidates/1', budgetMinutes: budgetMin, date: new Date().toISOString(), machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'})`, rows });
+    writeJsonAtomic(jsonPath, { format: 'gbm-candidates/1', budgetMinutes: budgetMin, date: new Date().toISOString(), machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'})`, rows });
   }
   const md = ['| candidate | training img/s (probe) | images per class | minutes | val top-1 after epoch 1 / 2 (%) | F (KiB) |', '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.candidate} | ${(r.imgPerSecProbe as number).toFixed(1)} | ${r.trainPerClass} | ${(r.minutes as number).toFixed(1)} | ${(r.valAccPerEpoch as number[]).map((v) => (100 * v).toFixed(2)).join(' / ')} | ${(r.deployedKiB as number).toFixed(0)} |`)].join('\n');
