@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../src/backend/index.js';
-import { runGbm } from '../src/cil/runner.js';
+import { runExperiment } from '../src/run/runner.js';
 import { fitBernoulliMixtures } from '../src/memory/em.js';
 import { BinaryMemory } from '../src/memory/memory.js';
 import { MT19937 } from '../src/util/mt19937.js';
@@ -88,7 +88,7 @@ export async function benchEm(quick: boolean): Promise<BenchRow[]> {
   if (!quick) {
     // The default experiment from a warm feature cache, stage by stage.
     const t2 = performance.now();
-    const run = await runGbm({}, { progress: false });
+    const run = await runExperiment({}, { progress: false });
     const secs = (performance.now() - t2) / 1000;
     const sum = (k: 'binarize' | 'memory' | 'train' | 'eval') => run.steps.reduce((s, x) => s + x.seconds[k], 0);
     rows.push({ what: 'default GBM run (TinyImageNet B100 5x20, K=8, p=1), warm cache, wall time', value: secs, unit: 's' });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { herdingSelect } from '../src/baselines/herding.js';
-import { covariance, invertSpd, shrinkCovariance } from '../src/baselines/fecam.js';
-import { METHODS } from '../src/baselines/registry.js';
-import { resolveConfig } from '../src/cil/config.js';
-import { runGbm, type RunResult } from '../src/cil/runner.js';
+import { herdingSelect } from '../src/methods/herding.js';
+import { covariance, invertSpd, shrinkCovariance } from '../src/methods/fecam.js';
+import { METHODS } from '../src/methods/registry.js';
+import { resolveConfig } from '../src/run/config.js';
+import { runExperiment, type RunResult } from '../src/run/runner.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { MT19937 } from '../src/util/mt19937.js';
@@ -39,7 +39,7 @@ const FEATURES = { dataset: 'tinyimagenet', backbone: 'mobilenet' };
 describe('baselines on the shared runner', function () {
   it('NCM classifies separable clusters perfectly and keeps one float mean per class', async () => {
     const feats = blobs(6, 16, { train: 40, test: 20 }, 0.3, 7);
-    const r = await runGbm({ features: FEATURES, scenario: { baseClasses: 2, tasks: 2 }, method: { name: 'ncm' } }, { features: feats, progress: false });
+    const r = await runExperiment({ features: FEATURES, scenario: { baseClasses: 2, tasks: 2 }, method: { name: 'ncm' } }, { features: feats, progress: false });
     assert.deepEqual(r.steps.map((s) => s.accuracy), [1, 1, 1]);
     assert.equal(r.summary.memoryBits, 6 * 16 * 32);
   });
@@ -62,7 +62,7 @@ describe('baselines on the shared runner', function () {
       return { features, labels, count: 2 * n, dim: 3 };
     };
     const feats: FeatureSet = { dir: '(in memory)', train: make(300), test: make(200), meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    const run = async (name: string) => (await runGbm({ features: FEATURES, scenario: { baseClasses: 1, tasks: 1 }, method: { name, options: name === 'fecam' ? { alpha1: 0.01, alpha2: 0, 'base-step': 'mahalanobis' } : {} } }, { features: feats, progress: false })).summary.finalAccuracy;
+    const run = async (name: string) => (await runExperiment({ features: FEATURES, scenario: { baseClasses: 1, tasks: 1 }, method: { name, options: name === 'fecam' ? { alpha1: 0.01, alpha2: 0, 'base-step': 'mahalanobis' } : {} } }, { features: feats, progress: false })).summary.finalAccuracy;
     const [fecam, ncm] = [await run('fecam'), await run('ncm')];
     assert.ok(fecam > 0.85, `FeCAM ${fecam}`);
     assert.ok(ncm < 0.75, `NCM ${ncm}`);
@@ -120,7 +120,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
       requireData(this, 'tiny-imagenet-200.zip');
       const feats = await extractFeatures({ ...FEATURES, subset: SUBSET, progress: false, log: () => {} });
       for (const name of Object.keys(METHODS)) {
-        runs[name] = await runGbm({ features: { ...FEATURES, subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, method: { name }, classifier: { epochs: 30 } },
+        runs[name] = await runExperiment({ features: { ...FEATURES, subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, method: { name }, classifier: { epochs: 30 } },
           { features: feats, progress: false });
       }
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig } from '../src/cil/config.js';
+import { resolveConfig } from '../src/run/config.js';
 import { Cifar100, cifar100Spec } from '../src/data/cifar100.js';
 import { unpickle, type PickledArray } from '../src/data/pickle.js';
 import { openDataset } from '../src/data/registry.js';

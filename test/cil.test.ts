@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig } from '../src/cil/config.js';
+import { resolveConfig } from '../src/run/config.js';
 import { configFromOptions } from '../src/cli/run.js';
 import { accuracyMatrixCsv, averageForgetting, averageIncrementalAccuracy, matrixMetrics } from '../src/cil/metrics.js';
-import { stepsFrame } from '../src/cil/results.js';
-import { runGbm, type RunResult } from '../src/cil/runner.js';
+import { stepsFrame } from '../src/run/results.js';
+import { runExperiment, type RunResult } from '../src/run/runner.js';
 import { buildScenario } from '../src/cil/scenario.js';
 import { extractFeatures } from '../src/features/extract.js';
 import type { FeatureSet } from '../src/features/cache.js';
@@ -24,7 +24,7 @@ describe('class-incremental runner', function () {
     feats = await extractFeatures({ dataset: 'tinyimagenet', subset: SUBSET, progress: false, log: () => {} });
     for (const replay of ['pseudo', 'none'] as const) {
       // A 10-class subset renumbers the order: the default backbone saw some incremental classes (allowed for this test).
-      runs[replay] = await runGbm({ features: { dataset: 'tinyimagenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3, allowBackboneOverlap: true }, replay, classifier: { epochs: 15 } },
+      runs[replay] = await runExperiment({ features: { dataset: 'tinyimagenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3, allowBackboneOverlap: true }, replay, classifier: { epochs: 15 } },
         { features: feats, progress: false });
     }
   });
@@ -68,14 +68,14 @@ describe('class-incremental runner', function () {
   });
 
   it('gives identical results for the same seed', async () => {
-    const again = await runGbm(runs.pseudo.config, { features: feats, progress: false });
+    const again = await runExperiment(runs.pseudo.config, { features: feats, progress: false });
     assert.deepEqual(again.steps.map((s) => s.accuracy), runs.pseudo.steps.map((s) => s.accuracy));
   });
 
   it('rejects NaN features before any work', async () => {
     const bad = { ...feats, train: { ...feats.train, features: Float32Array.from(feats.train.features) } };
     bad.train.features[37] = NaN;
-    await assert.rejects(runGbm(runs.pseudo.config, { features: bad, progress: false }), /train features contain NaN at row 0, column 37/);
+    await assert.rejects(runExperiment(runs.pseudo.config, { features: bad, progress: false }), /train features contain NaN at row 0, column 37/);
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig } from '../src/cil/config.js';
+import { resolveConfig } from '../src/run/config.js';
 import { Core50, core50Spec } from '../src/data/core50.js';
 import { openDataset } from '../src/data/registry.js';
 import { GbmError } from '../src/util/errors.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runGbm } from '../src/cil/runner.js';
+import { runExperiment } from '../src/run/runner.js';
 import { readNpy } from '../src/data/npy.js';
 import { loadExternalFeatures } from '../src/features/external.js';
 import { python, tmpDir } from './helpers.js';
@@ -91,7 +91,7 @@ for s, n in (('train', 80), ('test', 30)):
     flip = rng.random((4 * n, 64)) < 0.1
     save(s + '_features', (protos[y] ^ flip).astype(np.uint8))
     save(s + '_labels', y.astype(np.int64), raw=False)`);
-    const r = await runGbm({ features: { path: dir }, scenario: { baseClasses: 2, tasks: 1 }, binarizer: { kind: 'none' }, classifier: { epochs: 20 } }, { progress: false });
+    const r = await runExperiment({ features: { path: dir }, scenario: { baseClasses: 2, tasks: 1 }, binarizer: { kind: 'none' }, classifier: { epochs: 20 } }, { progress: false });
     assert.equal(r.codeLength, 64);
     assert.ok(r.summary.finalAccuracy > 0.9, `final accuracy ${r.summary.finalAccuracy}`);
     assert.match(r.name, /-B2-T1-bits-K8-/);
@@ -100,8 +100,8 @@ for s, n in (('train', 80), ('test', 30)):
 for s in ('train', 'test'):
     save(s + '_features', rng.random((8, 4)).astype(np.float32))
     save(s + '_labels', np.arange(8) % 2, raw=False)`);
-    await assert.rejects(runGbm({ features: { path: real }, scenario: { baseClasses: 2, tasks: 0 }, binarizer: { kind: 'none' } }, { progress: false }), /binarizer "none" needs 0\/1 features.*Fix: use --binarizer thermometer or heaviside/);
-    await assert.rejects(runGbm({ features: { path: real, subset: { classes: [0] } } }, { progress: false }), /do not apply to --features/);
+    await assert.rejects(runExperiment({ features: { path: real }, scenario: { baseClasses: 2, tasks: 0 }, binarizer: { kind: 'none' } }, { progress: false }), /binarizer "none" needs 0\/1 features.*Fix: use --binarizer thermometer or heaviside/);
+    await assert.rejects(runExperiment({ features: { path: real, subset: { classes: [0] } } }, { progress: false }), /do not apply to --features/);
   });
 
   it('warns when the features binarize to constant codes (all-negative features under the thermometer), naming the fix', async () => {
@@ -114,11 +114,11 @@ for s, n in (('train', 30), ('test', 10)):
     os.makedirs(os.path.join(d, 'pos'), exist_ok=True)
     np.save(os.path.join(d, 'pos', s + '_features.npy'), (rng.random((4 * n, 16)) + y[:, None]).astype(np.float32))
     np.save(os.path.join(d, 'pos', s + '_labels.npy'), y.astype(np.int64))`);
-    const r = await runGbm({ features: { path: neg }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
+    const r = await runExperiment({ features: { path: neg }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
     assert.equal(r.warnings?.length, 1);
     assert.match(r.warnings![0], /^16 of the 16 code bits are the same for every base image: the thermometer binarizer keeps almost nothing .*Fix: the thermometer reads non-negative features/);
     // Ordinary features raise no warning.
-    const ok = await runGbm({ features: { path: path.join(neg, 'pos') }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
+    const ok = await runExperiment({ features: { path: path.join(neg, 'pos') }, scenario: { baseClasses: 2, tasks: 1 }, memory: { em: { K: 2 } }, classifier: { epochs: 2 } }, { progress: false });
     assert.equal(ok.warnings, undefined);
   });
 
@@ -131,7 +131,7 @@ for s, n in (('train', 60), ('test', 20)):
     save(s + '_features', np.maximum(0, centres[y] + 0.3 * rng.standard_normal((6 * n, 16))).astype(np.float32))
     save(s + '_labels', y.astype(np.int64), raw=False)`);
     for (const name of ['gbm', 'fecam']) {
-      const r = await runGbm({ features: { path: dir }, scenario: { baseClasses: 2, tasks: 2 }, method: { name }, classifier: { epochs: 20 } }, { progress: false });
+      const r = await runExperiment({ features: { path: dir }, scenario: { baseClasses: 2, tasks: 2 }, method: { name }, classifier: { epochs: 20 } }, { progress: false });
       assert.ok(r.summary.finalAccuracy > 0.8, `${name}: final accuracy ${r.summary.finalAccuracy}`);
       assert.equal(r.config.features.dataset, 'npy');
       assert.match(r.name, new RegExp(`^npy-${path.basename(dir)}-B2-T2-`));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { tf } from '../src/backend/tf.js';
 import { initBackend } from '../src/backend/index.js';
-import { pairOldToNew } from '../src/baselines/fetril.js';
-import { METHODS } from '../src/baselines/registry.js';
-import { resolveConfig } from '../src/cil/config.js';
+import { pairOldToNew } from '../src/methods/fetril.js';
+import { METHODS } from '../src/methods/registry.js';
+import { resolveConfig } from '../src/run/config.js';
 import type { CilMethod, StepData } from '../src/cil/method.js';
 import { fitLinearSvm, predictLinearSvm } from '../src/classifier/svm.js';
 import { MT19937 } from '../src/util/mt19937.js';

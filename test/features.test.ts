@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { extractFeatures, selectIndices } from '../src/features/extract.js';
+import { extractFeatures } from '../src/features/extract.js';
+import { selectIndices } from '../src/features/select.js';
 import { GbmError } from '../src/util/errors.js';
 import { makeImageFolder, requireData, tmpDir } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { resolveConfig, type GbmConfigInput } from '../src/cil/config.js';
-import { checkBackboneOverlap } from '../src/cil/overlap.js';
-import { runGbm } from '../src/cil/runner.js';
+import { resolveConfig, type RunConfigInput } from '../src/run/config.js';
+import { checkBackboneOverlap } from '../src/run/overlap.js';
+import { runExperiment } from '../src/run/runner.js';
 import { buildScenario } from '../src/cil/scenario.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { readNetJson } from '../src/models/checkpoint.js';
@@ -20,7 +20,7 @@ describe('a backbone never sees the incremental classes', () => {
   });
 
   it('refuses a scenario whose incremental classes the backbone was trained on, naming how many and the option that moved the order', () => {
-    const cases: Array<[GbmConfigInput, RegExp, number]> = [
+    const cases: Array<[RunConfigInput, RegExp, number]> = [
       // B50: the backbone's base classes 51..100 become incremental.
       [{ scenario: { baseClasses: 50 } }, /trained on 50 of this scenario's incremental classes .*moved with --base-classes 50 \(the backbone's: 100\)/, 50],
       [{ scenario: { orderSeed: 7 } }, /moved with --order-seed 7 \(the backbone's: 1993\)/, -1],
@@ -50,8 +50,8 @@ describe('a backbone never sees the incremental classes', () => {
     };
     const feats: FeatureSet = { dir: '(in memory)', train: make(10), test: make(2), meta: { notes: [] } as unknown as FeatureSet['meta'] };
     const input = { scenario: { baseClasses: 50, tasks: 1 }, method: { name: 'ncm' } };
-    await assert.rejects(runGbm(input, { features: feats, progress: false }), /trained on \d+ of this scenario's incremental classes/);
-    const r = await runGbm({ ...input, scenario: { ...input.scenario, allowBackboneOverlap: true } }, { features: feats, progress: false });
+    await assert.rejects(runExperiment(input, { features: feats, progress: false }), /trained on \d+ of this scenario's incremental classes/);
+    const r = await runExperiment({ ...input, scenario: { ...input.scenario, allowBackboneOverlap: true } }, { features: feats, progress: false });
     const order = buildScenario(200, r.config.scenario).order;
     assert.deepEqual(r.features.backboneOverlap, order.slice(50).filter((id) => rec.classIds.includes(id)));
     assert.ok(r.features.backboneOverlap!.length > 0);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonOrNull, writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
-import { writeRunResults } from '../src/cil/results.js';
-import { runGbm, type RunResult } from '../src/cil/runner.js';
+import { writeRunResults } from '../src/run/results.js';
+import { runExperiment, type RunResult } from '../src/run/runner.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { closeFigureRenderer } from '../src/figures/render.js';
 import { tmpDir, withEnv } from './helpers.js';
@@ -69,7 +69,7 @@ describe('a figure that cannot be drawn never loses the run', function () {
       return { features, labels, count: 4 * n, dim: 3 };
     };
     const feats: FeatureSet = { dir: '(in memory)', train: make(10), test: make(5), meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    const r: RunResult = await runGbm({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false });
+    const r: RunResult = await runExperiment({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false });
     const dir = tmpDir('figure-fail');
     // A figure of an earlier run in the same folder.
     fs.writeFileSync(path.join(dir, 'accuracy.png'), 'old');
@@ -89,7 +89,7 @@ describe('inputs the protocol cannot use are refused before any work', function 
   it('no test images: one line, not a run of null accuracies', async () => {
     const train = { features: Float32Array.from({ length: 40 * 3 }, (_, i) => (i % 3) + (i % 7) / 10), labels: Int32Array.from({ length: 40 }, (_, i) => i % 4), count: 40, dim: 3 };
     const feats: FeatureSet = { dir: '/data/my-features', train, test: { features: new Float32Array(0), labels: new Int32Array(0), count: 0, dim: 3 }, meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    await assert.rejects(runGbm({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false }),
+    await assert.rejects(runExperiment({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false }),
       /^GbmError: no test images in \/data\/my-features: accuracy cannot be measured\. Fix: give the dataset a test split/);
   });
 });

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runCommand } from '../src/cli/run.js';
-import { parseSeeds } from '../src/cil/seeds.js';
-import type { RunResult } from '../src/cil/runner.js';
+import { parseSeeds } from '../src/run/seeds.js';
+import type { RunResult } from '../src/run/runner.js';
 import { python, tmpDir } from './helpers.js';
 
 /** Six Gaussian classes as .npy features (numpy-written), 40 train / 20 test rows each. */

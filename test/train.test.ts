@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
-import { runGbm } from '../src/cil/runner.js';
+import { runExperiment } from '../src/run/runner.js';
 import { openDataset } from '../src/data/registry.js';
 import { loadNet, saveNet } from '../src/models/checkpoint.js';
 import { batchNorm, batchNormTrain, INFERENCE, type Pass } from '../src/models/layers.js';
@@ -181,7 +181,7 @@ describe('backbone training', function () {
       assert.ok(codes.every((v) => v === 0 || v === 1));
       bb.dispose();
       net.dispose();
-      const r = await runGbm({ features: { dataset: 'fashion-mnist', backbone: out, subset: { trainPerClass: 100, testPerClass: 40 } }, classifier: { epochs: 2 } }, { progress: false });
+      const r = await runExperiment({ features: { dataset: 'fashion-mnist', backbone: out, subset: { trainPerClass: 100, testPerClass: 40 } }, classifier: { epochs: 2 } }, { progress: false });
       assert.equal(r.config.binarizer.kind, 'none', 'a BNN backbone needs no binarizer');
       assert.equal(r.codeLength, 64);
       assert.equal(r.steps.length, 6);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describeBackend, initBackend } from '../../src/backend/index.js';
-import { runGbm, type RunResult } from '../../src/cil/runner.js';
+import { runExperiment, type RunResult } from '../../src/run/runner.js';
 import { loadEntry, type FeatureMeta } from '../../src/features/cache.js';
 
 async function main(): Promise<void> {
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     const b = await initBackend(backend);
     console.log(`backend: ${describeBackend(b)}`);
     const t0 = performance.now();
-    const r = await runGbm({}, { features: feats, progress: false });
+    const r = await runExperiment({}, { features: feats, progress: false });
     runs.push({ backend: b.name, r, wall: (performance.now() - t0) / 1000 });
   }
   const sum = (r: RunResult, k: 'binarize' | 'memory' | 'train' | 'eval') => r.steps.reduce((s, x) => s + x.seconds[k], 0).toFixed(1);

@@ -1,5 +1,5 @@
 import type { tf } from '../backend/tf.js';
-import type { GbmConfig } from './config.js';
+import type { RunConfig } from './config.js';
 import type { MT19937 } from '../util/mt19937.js';
 import type { Progress } from '../util/progress.js';
 
@@ -46,7 +46,7 @@ export interface CilMethod {
 
 /** What a method is given when a run starts. */
 export interface MethodContext {
-  config: GbmConfig;
+  config: RunConfig;
   /** Size of one input row (D' for codes, F for features). */
   dim: number;
   /** The run's random stream (each method draws child seeds from it, in a fixed order). */

@@ -1,5 +1,5 @@
 import { GbmError } from '../util/errors.js';
-import { GBM_DEFAULTS } from '../cil/config.js';
+import { RUN_DEFAULTS } from '../run/config.js';
 import { DATASETS } from '../data/registry.js';
 import { extractFeatures, FEATURE_DEFAULTS, type ExtractResult } from '../features/extract.js';
 import type { Subset } from '../features/cache.js';
@@ -11,9 +11,9 @@ import type { Command, OptionSpec } from './args.js';
  * text names them), so that `gbm run --config file` keeps the file's values unless a flag is given.
  */
 export const SOURCE_OPTIONS: OptionSpec[] = [
-  { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${GBM_DEFAULTS.features.dataset})` },
+  { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${RUN_DEFAULTS.features.dataset})` },
   { name: 'root', type: 'string', help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' },
-  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${GBM_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others)` },
+  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others)` },
   { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: the size a trained network was trained at, 32 for the committed ResNet-20; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST)' },
   { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
   { name: 'train-per-class', type: 'int', help: 'only the first N training images of each class' },
@@ -50,7 +50,7 @@ export function subsetFromOptions(o: Opts, base: Subset = {}): Subset | undefine
 /** Turn parsed feature options into an extractFeatures call. */
 export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
   return extractFeatures({
-    dataset: (o['dataset'] as string | undefined) ?? GBM_DEFAULTS.features.dataset,
+    dataset: (o['dataset'] as string | undefined) ?? RUN_DEFAULTS.features.dataset,
     root: o['root'] as string | undefined,
     backbone: o['backbone'] as string | undefined,
     inputSize: o['input-size'] as number | undefined,

@@ -1,6 +1,6 @@
 import { describeBackend, initBackend } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
-import { METHODS } from '../baselines/registry.js';
+import { METHODS } from '../methods/registry.js';
 import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
 import { asUserError, errorLine } from '../util/errors.js';

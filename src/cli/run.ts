@@ -1,25 +1,26 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type GbmConfig, type GbmConfigInput } from '../cil/config.js';
-import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../cil/seeds.js';
+import { resolveConfig, type RunConfigInput } from '../run/config.js';
+import type { RunConfig } from '../cil/config.js';
+import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../run/seeds.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
-import { writeRunResults } from '../cil/results.js';
-import { runFolder, runGbm, runName, type RunResult, type StepResult } from '../cil/runner.js';
-import { PROJECT_ROOT } from '../data/locate.js';
+import { writeRunResults } from '../run/results.js';
+import { runFolder, runExperiment, runName, type RunResult, type StepResult } from '../run/runner.js';
+import { PROJECT_ROOT } from '../util/project.js';
 import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
 import { assertWritableDir, readJsonOrNull } from '../util/atomic.js';
 import { configHash } from '../util/hash.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
 import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
-import { METHODS, methodSpec } from '../baselines/registry.js';
+import { METHODS, methodSpec } from '../methods/registry.js';
 import { EM_DEFAULTS, EM_RESEEDS } from '../memory/em.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
-/** Options of `gbm run`; unset ones keep the config file's value, then the defaults (GBM_DEFAULTS). */
+/** Options of `gbm run`; unset ones keep the config file's value, then the defaults (RUN_DEFAULTS). */
 export const RUN_OPTIONS: OptionSpec[] = [
-  { name: 'config', type: 'string', help: 'JSON file with a (partial) GbmConfig; flags below override it' },
+  { name: 'config', type: 'string', help: 'JSON file with a (partial) RunConfig; flags below override it' },
   ...SOURCE_OPTIONS,
   { name: 'features', type: 'string', help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")' },
   { name: 'base-classes', type: 'int', help: "classes of the base task (default: the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10)" },
@@ -62,10 +63,10 @@ function methodOptionSpecs(): OptionSpec[] {
   return [...seen.values()];
 }
 
-/** A config file: a (partial) GbmConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
-function readConfigFile(file: string): GbmConfigInput {
+/** A config file: a (partial) RunConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
+function readConfigFile(file: string): RunConfigInput {
   try {
-    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as GbmConfigInput & { format?: string; config?: GbmConfigInput };
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfigInput & { format?: string; config?: RunConfigInput };
     return json.format === 'gbm-run/1' && json.config ? json.config : json;
   } catch (e) {
     throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
@@ -73,8 +74,8 @@ function readConfigFile(file: string): GbmConfigInput {
 }
 
 /** Merge a config file and flags into one config input (flags win). */
-export function configFromOptions(o: Opts): GbmConfigInput {
-  const c: GbmConfigInput = o['config'] ? readConfigFile(String(o['config'])) : {};
+export function configFromOptions(o: Opts): RunConfigInput {
+  const c: RunConfigInput = o['config'] ? readConfigFile(String(o['config'])) : {};
   const set = <T>(v: unknown, f: (x: T) => void) => { if (v !== undefined) f(v as T); };
   c.features = { ...c.features };
   set<string>(o['dataset'], (v) => { c.features!.dataset = v; });
@@ -95,7 +96,7 @@ export function configFromOptions(o: Opts): GbmConfigInput {
   set<number>(o['percentile'], (v) => { b.percentile = v; });
   set<string>(o['scope'], (v) => { b.scope = v; });
   set<number>(o['bits'], (v) => { b.bits = v; });
-  c.binarizer = b as GbmConfigInput['binarizer'];
+  c.binarizer = b as RunConfigInput['binarizer'];
   c.memory = { ...c.memory, em: { ...c.memory?.em } };
   set<number>(o['K'], (v) => { c.memory!.em!.K = v; });
   set<number>(o['em-iters'], (v) => { c.memory!.em!.maxIter = v; });
@@ -125,7 +126,7 @@ function printRow(s: StepResult): void {
 }
 
 /** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */
-async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
+async function runOne(config: RunConfig, o: Opts): Promise<RunResult> {
   const name = runName(config);
   const folder = runFolder(config);
   const root = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
@@ -138,7 +139,7 @@ async function runOne(config: GbmConfig, o: Opts): Promise<RunResult> {
   if (old?.config && configHash(old.config) !== configHash(config)) throw new GbmError(`${dir} holds the results of another config.`, 'move that folder away, or pass another --results.');
   console.log(`run ${name} (results in ${path.relative(process.cwd(), dir) || '.'})`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
-  const r = await runGbm(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
+  const r = await runExperiment(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
   const { files, warnings } = await writeRunResults(dir, r, !o['no-figure']);
   for (const w of warnings) console.error(`gbm: warning: ${w}`);
   const s = r.summary;

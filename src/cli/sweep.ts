@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../data/locate.js';
+import { PROJECT_ROOT } from '../util/project.js';
 import { GbmError } from '../util/errors.js';
 import type { Command } from './args.js';
 import { RUN_OPTIONS } from './run.js';

@@ -3,9 +3,7 @@ import path from 'node:path';
 import { downloadFile, type Digest } from '../util/download.js';
 import { GbmError } from '../util/errors.js';
 import { digestFileMemo } from '../util/hash.js';
-
-/** The project root (the folder holding package.json), whatever the working directory. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+import { PROJECT_ROOT } from '../util/project.js';
 
 /**
  * Folders searched for datasets and weights, in order: $GBM_DATA_DIR, the project's data/, and a shared data

@@ -15,6 +15,7 @@ import {
   CACHE_FORMAT, entryDir, loadEntry, partsDir, readChunk, writeChunk, writeMeta, writeSplit,
   type FeatureKey, type FeatureSet, type Subset,
 } from './cache.js';
+import { selectIndices } from './select.js';
 import { embedImages } from './embed.js';
 import type { WorkerInit, WorkerJob, WorkerReply } from './protocol.js';
 
@@ -56,22 +57,6 @@ export interface ExtractResult extends FeatureSet {
   resumedChunks: number;
   /** Chunks computed by this call. */
   computedChunks: number;
-}
-
-/** Canonical indices of a split that a subset keeps. */
-export function selectIndices(labels: Int32Array, subset: Subset | undefined, perClass: number | undefined): Int32Array {
-  if (!subset) return Int32Array.from(labels.keys());
-  const keep = subset.classes ? new Set(subset.classes) : null;
-  const seen = new Map<number, number>();
-  const out: number[] = [];
-  labels.forEach((l, i) => {
-    if (keep && !keep.has(l)) return;
-    const n = seen.get(l) ?? 0;
-    if (perClass !== undefined && n >= perClass) return;
-    seen.set(l, n + 1);
-    out.push(i);
-  });
-  return Int32Array.from(out);
 }
 
 function validateSubset(subset: Subset | undefined, numClasses: number): void {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DataFrame } from 'danfojs-node';
 import type { Figure, RenderSize } from '../figures/figure.js';
 import { renderFigure, saveFigure } from '../figures/render.js';
-import { PROJECT_ROOT } from '../data/locate.js';
+import { PROJECT_ROOT } from '../util/project.js';
 
 /** True when notebooks should run on small subsets (CI, `npm run notebooks -- --quick`). */
 export function quickMode(): boolean {

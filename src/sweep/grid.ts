@@ -1,5 +1,6 @@
-import { METHODS, methodSpec } from '../baselines/registry.js';
-import { resolveConfig, type GbmConfig } from '../cil/config.js';
+import { METHODS, methodSpec } from '../methods/registry.js';
+import { resolveConfig } from '../run/config.js';
+import type { RunConfig } from '../cil/config.js';
 import { configFromOptions, RUN_OPTIONS } from '../cli/run.js';
 import { configHash } from '../util/hash.js';
 
@@ -53,7 +54,7 @@ export function checkGrid(grid: Grid): Grid {
 const METHOD_OPTION_KEYS = new Set(Object.values(METHODS).flatMap((m) => Object.keys(m.options)));
 
 /** Whether a run option matters for a config (e.g. levels only for the thermometer, K only for GBM). */
-export function optionApplies(key: string, c: GbmConfig): boolean {
+export function optionApplies(key: string, c: RunConfig): boolean {
   const spec = methodSpec(c.method.name);
   const codes = spec.input === 'codes';
   if (key in spec.options) return true;
@@ -71,7 +72,7 @@ export function optionApplies(key: string, c: GbmConfig): boolean {
 export interface SweepJob {
   id: string;
   point: Record<string, string | number>;
-  config: GbmConfig;
+  config: RunConfig;
 }
 
 

@@ -1,9 +1,9 @@
-import { METHODS } from '../baselines/registry.js';
+import { METHODS } from '../methods/registry.js';
 import type { SweepSpec } from './sweep.js';
 
 /**
  * The sweeps behind the studies (notebooks 04-07 and `npm run reproduce`), in one place. Base options are
- * those of `gbm run`; anything not named keeps GBM_DEFAULTS.
+ * those of `gbm run`; anything not named keeps RUN_DEFAULTS.
  */
 export const STUDIES: Record<string, SweepSpec & { description: string }> = {
   'ablation-kp': {

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as dfd from 'danfojs-node';
-import { resolveConfig, type GbmConfig } from '../cil/config.js';
-import type { RunResult } from '../cil/runner.js';
+import { resolveConfig } from '../run/config.js';
+import type { RunConfig } from '../cil/config.js';
+import type { RunResult } from '../run/runner.js';
 import { configFromOptions } from '../cli/run.js';
 import { extractFeatures } from '../features/extract.js';
 import { readJsonOrNull, writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
@@ -72,7 +73,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   const log = opts.log ?? ((l: string) => console.error(l));
   const grid = checkGrid(spec.grid);
   if (!/^[\w.-]+$/.test(spec.name)) throw new GbmError(`sweep name "${spec.name}" is not a plain folder name.`, 'use letters, digits, ".", "-" and "_".');
-  const base: GbmConfig = resolveConfig(configFromOptions(spec.base));
+  const base: RunConfig = resolveConfig(configFromOptions(spec.base));
   const jobs = expandGrid(spec.base, grid);
   const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
   assertWritableDir(dir, 'sweep');
@@ -148,7 +149,7 @@ function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, 
 export function collectSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'> = {}): SweepResult {
   const t0 = Date.now();
   const grid = checkGrid(spec.grid);
-  const base: GbmConfig = resolveConfig(configFromOptions(spec.base));
+  const base: RunConfig = resolveConfig(configFromOptions(spec.base));
   const jobs = expandGrid(spec.base, grid);
   const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
   if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new GbmError(`${dir} holds no sweep.`, `run it first: gbm sweep --name ${spec.name} ...`);

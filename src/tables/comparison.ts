@@ -1,4 +1,4 @@
-import { METHODS } from '../baselines/registry.js';
+import { METHODS } from '../methods/registry.js';
 import type { SweepRow } from '../sweep/sweep.js';
 import { formatMeanStd, meanStd, pairedGap } from './uncertainty.js';
 

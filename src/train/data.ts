@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
 import type { ImageDataset, Split } from '../data/dataset.js';
-import { selectIndices } from '../features/extract.js';
+import { selectIndices } from '../features/select.js';
 import { imagesToBatch } from '../models/backbone.js';
 import { sha256 } from '../util/hash.js';
 import { Progress } from '../util/progress.js';

@@ -1,4 +1,4 @@
-import type { RunResult } from '../cil/runner.js';
+import type { Environment } from '../backend/environment.js';
 import type { NetConfig } from '../models/net.js';
 import type { EpochRecord, TrainConfig } from './trainer.js';
 
@@ -26,5 +26,5 @@ export interface TrainingRecord {
   epochs: EpochRecord[];
   final: { valAcc: number | null; valLoss: number | null; trainAcc: number };
   deployedBits: number;
-  environment: RunResult['environment'] & { seconds: number };
+  environment: Environment & { seconds: number };
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initBackend, parseBackend } from '../backend/index.js';
-import { environment } from '../cil/runner.js';
+import { environment } from '../backend/environment.js';
 import { datasetProtocol, defaultInputSize, openDataset } from '../data/registry.js';
 import { saveNet, readNetJson } from '../models/checkpoint.js';
 import type { NetConfig, TrainableNet } from '../models/net.js';

@@ -6,7 +6,7 @@ import { baseLayout } from '../figures/figure.js';
 import { saveFigure } from '../figures/render.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import type { RunResult } from './runner.js';
-import { accuracyMatrixCsv } from './metrics.js';
+import { accuracyMatrixCsv } from '../cil/metrics.js';
 
 /** One row per step, with the config's key fields beside the metrics so any row can be traced to its run. */
 export function stepsFrame(r: RunResult): dfd.DataFrame {

@@ -2,7 +2,7 @@ import { gatherRows } from '../features/select.js';
 import { fitBernoulliMixtures } from '../memory/em.js';
 import { BinaryMemory } from '../memory/memory.js';
 import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
-import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from './method.js';
+import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from '../cil/method.js';
 
 /** Rows of each class of a step, as 0/1 bytes per class (what EM takes). */
 export function codesByClass(d: StepData): Uint8Array[] {

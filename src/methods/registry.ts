@@ -1,4 +1,4 @@
-import { GBM_K1_METHOD, GBM_METHOD } from '../cil/gbm.js';
+import { GBM_K1_METHOD, GBM_METHOD } from './gbm.js';
 import type { MethodSpec } from '../cil/method.js';
 import { GbmError } from '../util/errors.js';
 import { FECAM_METHOD } from './fecam.js';

@@ -1,24 +1,25 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { describeBackend, initBackend, type BackendInfo } from '../backend/index.js';
+import { environment, type Environment } from '../backend/environment.js';
+import { initBackend } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
 import { fitBinarizer, type Binarizer } from '../binarize/index.js';
-import { cacheDir, PROJECT_ROOT } from '../data/locate.js';
+import { cacheDir } from '../data/locate.js';
+import { PROJECT_ROOT } from '../util/project.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { loadExternalFeatures } from '../features/external.js';
 import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
 import { selectClasses } from '../features/select.js';
-import { methodSpec } from '../baselines/registry.js';
+import { methodSpec } from '../methods/registry.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 import { Progress } from '../util/progress.js';
-import { resolveConfig, type GbmConfig, type GbmConfigInput } from './config.js';
-import { accuracyOn, matrixMetrics, type AccuracyMatrix } from './metrics.js';
-import type { CilMethod, StepStats } from './method.js';
-import { buildScenario, type Scenario } from './scenario.js';
+import { resolveConfig, type RunConfigInput } from './config.js';
+import type { RunConfig } from '../cil/config.js';
+import { accuracyOn, matrixMetrics, type AccuracyMatrix } from '../cil/metrics.js';
+import type { CilMethod, StepStats } from '../cil/method.js';
+import { buildScenario, type Scenario } from '../cil/scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
 import { checkBackboneOverlap } from './overlap.js';
 import { configHash } from '../util/hash.js';
@@ -54,8 +55,8 @@ export interface StepResult {
 export interface RunResult {
   format: 'gbm-run/1';
   name: string;
-  config: GbmConfig;
-  environment: { backend: string; backendDetail: string; tfjs: string; node: string; kit: string; commit: string | null; date: string; machine: string };
+  config: RunConfig;
+  environment: Environment;
   /**
    * backboneBits: the feature extractor's own deployed size (trained networks; a BNN's binary weights at 1 bit), if known.
    * backboneOverlap: incremental class ids the trained backbone saw (only with --allow-backbone-overlap; empty when clean).
@@ -92,12 +93,12 @@ export interface RunResult {
  * The folder a run's results go to: its readable name and the hash of its full resolved config, so two runs that
  * differ in any option that changes results (epochs, learning rate, the image folder, a subset, ...) never share one.
  */
-export function runFolder(c: GbmConfig): string {
+export function runFolder(c: RunConfig): string {
   return `${runName(c)}-${configHash(c).slice(0, 8)}`;
 }
 
 /** A short, readable name for a config (its key options; the full config, and its hash in the folder name, say the rest). */
-export function runName(c: GbmConfig): string {
+export function runName(c: RunConfig): string {
   const spec = methodSpec(c.method.name);
   const bz = c.binarizer;
   const b = spec.input === 'features' ? 'feat' : bz.kind === 'thermometer' ? `thermo-p${bz.levels}` : bz.kind === 'heaviside' ? `heavi-${bz.bits}` : 'bits';
@@ -119,7 +120,7 @@ export function runName(c: GbmConfig): string {
  * A warning when most code bits are the same for every base image: the binarizer keeps (almost) nothing of the
  * features (e.g. all-negative features under a thermometer whose range starts at 0), so accuracy will be near chance.
  */
-export function constantCodeWarning(codes: Float32Array, n: number, dim: number, c: GbmConfig): string | null {
+export function constantCodeWarning(codes: Float32Array, n: number, dim: number, c: RunConfig): string | null {
   let constant = 0;
   for (let d = 0; d < dim; d++) {
     const first = codes[d];
@@ -141,23 +142,7 @@ function assertFinite(split: SplitFeatures, name: string, dir: string): void {
   }
 }
 
-/** Where and with what a run was made (backend, versions, commit, machine): stored with every result. */
-export function environment(backend: BackendInfo): RunResult['environment'] {
-  let kit = 'unknown';
-  try {
-    kit = (JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    // Bundled or copied code without its package.json: the commit below still identifies it when known.
-  }
-  const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
-  return {
-    backend: backend.name, backendDetail: describeBackend(backend), tfjs: backend.tfjs, node: process.version, kit,
-    commit: git.status === 0 ? git.stdout.trim() : null, date: new Date().toISOString(),
-    machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
-  };
-}
-
-/** Options of runGbm beyond the config. */
+/** Options of runExperiment beyond the config. */
 export interface RunOptions {
   /** Features already in memory (notebooks, tests); otherwise they are extracted or loaded from the cache. */
   features?: FeatureSet;
@@ -176,7 +161,7 @@ export interface RunOptions {
  * binarizer on the base task when the method reads codes, then for every step let the method learn the new
  * classes and evaluate it on the test images of every class seen so far.
  */
-export async function runGbm(input: GbmConfigInput, opts: RunOptions = {}): Promise<RunResult> {
+export async function runExperiment(input: RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
   const config = resolveConfig(input);
   const spec = methodSpec(config.method.name);
   const t0 = Date.now();

@@ -4,10 +4,10 @@ import { readNetJson } from '../models/checkpoint.js';
 import { netDirFor } from '../models/trained.js';
 import type { TrainingRecord } from '../train/record.js';
 import { GbmError } from '../util/errors.js';
-import type { GbmConfig } from './config.js';
+import type { RunConfig } from '../cil/config.js';
 
 /** What a trained backbone's record says it was trained on, or null for backbones without one (MobileNet, .npy features). */
-export function backboneTrainingClasses(c: GbmConfig): { dir: string; rec: TrainingRecord['data'] } | null {
+export function backboneTrainingClasses(c: RunConfig): { dir: string; rec: TrainingRecord['data'] } | null {
   if (c.features.path || c.features.backbone === 'mobilenet') return null;
   const dir = netDirFor(c.features.backbone, c.features.dataset);
   if (!fs.existsSync(path.join(dir, 'model.json'))) return null; // locating the backbone reports a missing network with its fix
@@ -20,7 +20,7 @@ export function backboneTrainingClasses(c: GbmConfig): { dir: string; rec: Train
  * so the run would not be class-incremental. Refused with one line naming how many and which option moved the
  * class order, unless config.scenario.allowBackboneOverlap; returns the overlapping ids (empty when clean).
  */
-export function checkBackboneOverlap(c: GbmConfig, order: readonly number[]): number[] {
+export function checkBackboneOverlap(c: RunConfig, order: readonly number[]): number[] {
   const trained = backboneTrainingClasses(c);
   if (!trained || trained.rec.dataset !== c.features.dataset) return [];
   const seen = new Set(trained.rec.classIds);

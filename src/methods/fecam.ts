@@ -3,7 +3,7 @@ import { rowsByClass, type CilMethod, type MethodContext, type MethodSpec, type 
 import { GbmError } from '../util/errors.js';
 import { gatherRows } from '../features/select.js';
 import { l2normalize, meanOfRows } from './stats.js';
-import { LinearReplayMethod } from '../cil/linear-method.js';
+import { LinearReplayMethod } from './linear-method.js';
 
 /** Sample covariance (n - 1 denominator) of rows of x [n x dim], float64, row-major [dim x dim]. */
 export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean: Float64Array; cov: Float64Array } {

@@ -1,4 +1,4 @@
-import { LinearReplayMethod, type ReplayMemory } from '../cil/linear-method.js';
+import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
 import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from '../cil/method.js';
 import { gatherRows } from '../features/select.js';
 import { MT19937 } from '../util/mt19937.js';

@@ -1,4 +1,4 @@
-import { LinearReplayMethod } from '../cil/linear-method.js';
+import { LinearReplayMethod } from './linear-method.js';
 import type { MethodSpec } from '../cil/method.js';
 
 /** Fine-tuning: G trained on the new classes only, nothing kept (the lower bound every CIL method must beat). */

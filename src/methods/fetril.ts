@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import { LinearReplayMethod, type ReplayMemory } from '../cil/linear-method.js';
+import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
 import { rowsByClass, type CilMethod, type MethodContext, type MethodSpec, type StepData, type StepStats } from '../cil/method.js';
 import { fitLinearSvm, predictLinearSvm, SVM_DEFAULTS, type LinearSvm } from '../classifier/svm.js';
 import { MT19937 } from '../util/mt19937.js';

@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
 import { LinearClassifier } from '../classifier/linear.js';
-import type { CilMethod, MethodContext, StepData, StepStats } from './method.js';
-import { trainWithReplay, type OldRowSampler } from './replay.js';
+import type { CilMethod, MethodContext, StepData, StepStats } from '../cil/method.js';
+import { trainWithReplay, type OldRowSampler } from '../cil/replay.js';
 
 /** A memory of past classes that can hand out training rows for them (GBM's BMMs, stored exemplars, class means). */
 export interface ReplayMemory {

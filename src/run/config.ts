@@ -1,0 +1,79 @@
+import { BINARIZER_DEFAULTS, type BinarizerConfig } from '../binarize/binarizer.js';
+import { CLASSIFIER_DEFAULTS } from '../classifier/linear.js';
+import { checkThermometerConfig } from '../binarize/thermometer.js';
+import { checkEmConfig, EM_DEFAULTS } from '../memory/em.js';
+import { checkMuBits } from '../memory/memory.js';
+import { GbmError } from '../util/errors.js';
+import { SCENARIO_DEFAULTS, type ScenarioConfig } from '../cil/scenario.js';
+import type { RunConfig } from '../cil/config.js';
+import { datasetProtocol, defaultBackbone } from '../data/registry.js';
+import { backboneIsBinary } from '../models/registry.js';
+import { methodSpec, resolveMethodOptions } from '../methods/registry.js';
+
+/**
+ * The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, the committed ResNet-20 trained on the
+ * base classes only, thermometer p=1, K=8, seed 1993. Another dataset's default backbone is `defaultBackbone(dataset)`.
+ */
+export const RUN_DEFAULTS: RunConfig = {
+  features: { dataset: 'tinyimagenet', backbone: defaultBackbone('tinyimagenet') },
+  scenario: SCENARIO_DEFAULTS,
+  binarizer: BINARIZER_DEFAULTS.thermometer,
+  memory: { em: EM_DEFAULTS, muBits: 32 },
+  classifier: CLASSIFIER_DEFAULTS,
+  method: { name: 'gbm', options: {} },
+  seed: 1993,
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+/** A partial config; `replay: 'none'` is still read as `method: finetune` (results files from before methods existed). */
+export type RunConfigInput = DeepPartial<Omit<RunConfig, 'method'>> & { method?: { name?: string; options?: Record<string, unknown> }; replay?: 'pseudo' | 'none' };
+
+function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' | 'tasks'> {
+  const p = datasetProtocol(dataset);
+  return { baseClasses: p.baseClasses, tasks: p.tasks[0] };
+}
+
+/** Defaults filled in, and every option checked, before any long work starts. */
+export function resolveConfig(input: RunConfigInput = {}): RunConfig {
+  // A binary network's embedding is already bits: no binarizer unless one is asked for (method.md, BNN variant).
+  const dataset = input.features?.dataset ?? RUN_DEFAULTS.features.dataset;
+  const backbone = input.features?.backbone ?? defaultBackbone(dataset);
+  const binaryBackbone = !input.features?.path && backboneIsBinary(backbone, dataset);
+  const kind = input.binarizer?.kind ?? (binaryBackbone ? 'none' : RUN_DEFAULTS.binarizer.kind);
+  if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
+  if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
+  const cfg: RunConfig = {
+    features: (input.features?.path
+      ? { dataset: 'npy', backbone: 'external', path: input.features.path }
+      : { ...input.features, dataset, backbone }) as RunConfig['features'],
+    // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
+    scenario: { ...RUN_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset), ...input.scenario },
+    // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
+    binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,
+    memory: { em: { ...RUN_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? RUN_DEFAULTS.memory.muBits },
+    classifier: { ...RUN_DEFAULTS.classifier, ...input.classifier },
+    method: { name: '', options: {} },
+    seed: input.seed ?? RUN_DEFAULTS.seed,
+  };
+  const spec = methodSpec(input.method?.name ?? (input.replay === 'none' ? 'finetune' : RUN_DEFAULTS.method.name));
+  if (input.replay !== undefined && input.replay !== 'pseudo' && input.replay !== 'none') throw new GbmError(`replay "${input.replay}" is not known.`, 'use --method finetune for no replay.');
+  cfg.method = { name: spec.name, options: resolveMethodOptions(spec, input.method?.options) };
+  if (spec.name === 'gbm-k1') {
+    if (input.memory?.em?.K !== undefined && input.memory.em.K !== 1) throw new GbmError(`method gbm-k1 is GBM with K = 1, but K = ${input.memory.em.K} was asked for.`, 'drop --K, or use --method gbm --K N.');
+    cfg.memory.em.K = 1;
+  }
+  // G learns the base task from the base classes alone: one class is nothing to discriminate (tfjs would fail deep
+  // inside with "oneHot: depth must be >= 2").
+  const baseG = spec.usesClassifier && !(spec.name === 'fecam' && cfg.method.options['base-step'] === 'mahalanobis');
+  if (baseG && cfg.scenario.baseClasses < 2) throw new GbmError(`--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`, 'pass --base-classes 2 or more.');
+  checkEmConfig(cfg.memory.em);
+  if (cfg.binarizer.kind === 'thermometer') checkThermometerConfig(cfg.binarizer);
+  checkMuBits(cfg.memory.muBits);
+  if (!['continue', 'reinit'].includes(cfg.classifier.perTask)) throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
+  if (!['adam', 'sgd'].includes(cfg.classifier.optimizer)) throw new GbmError(`optimizer "${cfg.classifier.optimizer}" is not known.`, 'use adam or sgd.');
+  for (const [k, v] of [['epochs', cfg.classifier.epochs], ['batch size', cfg.classifier.batchSize]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new GbmError(`classifier ${k} = ${v} must be a positive integer.`, `set it to 1 or more.`);
+  }
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new GbmError(`seed ${cfg.seed} must be a non-negative integer.`, 'use e.g. --seed 1993.');
+  return cfg;
+}
