@@ -4,7 +4,7 @@ import { tf } from '../src/backend/tf.js';
 import { packBits, unpackBits } from '../src/binarize/bitpack.js';
 import { encodePacked } from '../src/binarize/index.js';
 import { fitHeaviside } from '../src/binarize/heaviside.js';
-import { fitHeavisideCached } from '../src/binarize/cache.js';
+import { fitHeavisideCached } from '../src/binarize/heaviside.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tmpDir } from './helpers.js';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveConfig } from '../src/run/config.js';
-import { configFromOptions } from '../src/cli/run.js';
+import { configFromOptions } from '../src/run/options.js';
 import { accuracyMatrixCsv, averageForgetting, averageIncrementalAccuracy, matrixMetrics } from '../src/cil/metrics.js';
 import { stepsFrame } from '../src/run/results.js';
 import { runExperiment, type RunResult } from '../src/run/runner.js';
@@ -54,7 +54,11 @@ describe('class-incremental runner', function () {
     assert.equal(p.classOrder.length, 10);
     assert.deepEqual([...p.classOrder].sort((a, b) => a - b), SUBSET.classes);
     const df = stepsFrame(p);
-    assert.deepEqual(df.shape, [4, 21]);
+    assert.deepEqual(df.shape, [4, 22]);
+    // GBM's own statistics (StepStats.extra) become columns as they are; no-replay fine-tuning has none of them.
+    for (const c of ['em_iterations', 'em_log_likelihood', 'em_reseeds']) assert.ok(df.columns.includes(c), `steps.csv lacks ${c}`);
+    assert.ok(p.steps.every((s) => s.extra.emIterations >= 1 && Number.isFinite(s.extra.emLogLikelihood)));
+    assert.ok(!stepsFrame(runs.none).columns.includes('em_iterations'));
     assert.ok(p.environment.backend.length > 0 && p.environment.tfjs.length > 0);
   });
 

@@ -13,11 +13,26 @@ describe('sweeps', function () {
   it('parses grids and refuses unknown keys, empty grids and bad values', () => {
     assert.deepEqual(parseGrid('K=1,8 levels=2;binarizer=thermometer,heaviside'), { K: [1, 8], levels: [2], binarizer: ['thermometer', 'heaviside'] });
     assert.throws(() => parseGrid(''), /the grid is empty/);
-    assert.throws(() => parseGrid('Q=1,2'), /unknown grid key "Q".*grid keys are the options of gbm run: .*K/);
+    assert.throws(() => parseGrid('Q=1,2'), /unknown grid key "Q".*grid keys are the options of gbm run \(flag or config path\): .*K \(memory\.em\.K\)/);
     assert.throws(() => parseGrid('K='), /grid key "K" has no values/);
     assert.throws(() => parseGrid('K=1,two'), /K=two must be an integer/);
     assert.throws(() => parseGrid('results=a'), /unknown grid key "results"/);
     assert.throws(() => expandGrid({}, { method: ['gbm', 'icarl'] }), /unknown method "icarl"/);
+    assert.throws(() => parseGrid('K=1 memory.em.K=2'), /grid keys "memory\.em\.K" and "K" name the same option/);
+    assert.throws(() => parseGrid('memory.em.Q=1'), /unknown grid key "memory\.em\.Q"/);
+  });
+
+  it('names options by config path or by flag alike, and sweeps a list of grids as alternatives', () => {
+    // The config-path vocabulary (scikit-learn's nested names) and the flags are the same options: same runs, same ids.
+    const byPath = expandGrid({ 'classifier.epochs': 2 }, { 'memory.em.K': [1, 8], 'binarizer.levels': [1, 2], 'method.options.head': ['fc'] });
+    const byFlag = expandGrid({ epochs: 2 }, { K: [1, 8], levels: [1, 2], head: ['fc'] });
+    assert.equal(byPath.length, 4);
+    assert.deepEqual(byPath.map((j) => j.id), byFlag.map((j) => j.id));
+    assert.deepEqual(byPath.map((j) => j.point), [{ K: 1, levels: 1 }, { K: 1, levels: 2 }, { K: 8, levels: 1 }, { K: 8, levels: 2 }]);
+    assert.deepEqual(byPath.map((j) => j.config.classifier.epochs), [2, 2, 2, 2]);
+    // Alternatives: GBM over K, FeTrIL over its head; a run both grids produce is run once.
+    const alt = expandGrid({}, [{ 'method.name': ['gbm'], 'memory.em.K': [1, 8] }, { 'method.name': ['fetril'], 'method.options.head': ['svm', 'fc'] }, { 'method.name': ['gbm'], 'memory.em.K': [8] }]);
+    assert.deepEqual(alt.map((j) => [j.config.method.name, j.config.memory.em.K, j.config.method.options.head ?? '']), [['gbm', 1, ''], ['gbm', 8, ''], ['fetril', 8, 'svm'], ['fetril', 8, 'fc']]);
   });
 
   it('drops keys that do not apply to a combination and merges the duplicates', () => {

@@ -1,7 +1,8 @@
 import type { tf } from '../backend/tf.js';
+import type { OptionDecl } from '../util/options.js';
 
 /** Thermometer code options (GBM_T): p levels per feature, range c calibrated on the base task. */
-export interface ThermometerConfig {
+export type ThermometerConfig = {
   kind: 'thermometer';
   /** Levels p per feature (bits per feature); the paper finds p = 1 generally best. */
   levels: number;
@@ -9,24 +10,28 @@ export interface ThermometerConfig {
   percentile: number;
   /** 'per-dim': one c per feature dimension; 'global': one c for all. */
   scope: 'per-dim' | 'global';
-}
+};
 
 /** Heaviside code options (GBM_H): a learned projection + sign, trained on the base task with the STE. */
-export interface HeavisideConfig {
+export type HeavisideConfig = {
   kind: 'heaviside';
   /** Code length D'. */
   bits: number;
   epochs: number;
   batchSize: number;
   learningRate: number;
-}
+};
 
 /** No binarizer: the features already are bits (a BNN's embedding, uint8 bits from `--features`). */
-export interface IdentityConfig {
+export type IdentityConfig = {
   kind: 'none';
-}
+};
 
-export type BinarizerConfig = ThermometerConfig | HeavisideConfig | IdentityConfig;
+/**
+ * A binarizer's config as a run stores it: its kind and its own fields (see its BinarizerSpec). Open, so that a new
+ * binarizer is one file and one registry line; each binarizer reads it as its own typed config.
+ */
+export type BinarizerConfig = { kind: string } & Record<string, string | number>;
 
 /** Defaults of each binarizer, in one place. */
 export const BINARIZER_DEFAULTS: { thermometer: ThermometerConfig; heaviside: HeavisideConfig; none: IdentityConfig } = {
@@ -48,4 +53,35 @@ export interface Binarizer {
   /** Parameters as plain JSON (for results files and reloading). */
   state(): Record<string, unknown>;
   dispose(): void;
+}
+
+/** What a binarizer is fitted on: the base task's features [n x dim] and labels (positions in [0, numClasses)). */
+export interface BinarizerFitData {
+  features: Float32Array;
+  labels: Int32Array;
+  n: number;
+  dim: number;
+  numClasses: number;
+  seed: number;
+  /** A folder where a binarizer may keep what it learned, to reuse it across runs (Heaviside); none = always fit afresh. */
+  cacheDir?: string;
+}
+
+/**
+ * A registered binarizer (`--binarizer KIND`): its options (flags and config fields under `binarizer.`), defaults,
+ * checks, how it is fitted on the base task, and its tag in run names. Registered in BINARIZERS (registry.ts).
+ */
+export interface BinarizerSpec {
+  kind: string;
+  /** One line for help and listings. */
+  description: string;
+  /** Options a user sets with a flag of the same name; fields only a config file sets live in `defaults` alone. */
+  options: Record<string, OptionDecl>;
+  /** Every field of its config, kind included. */
+  defaults: BinarizerConfig;
+  /** Refuse bad values with an error that names the option and the fix. */
+  check(c: BinarizerConfig): void;
+  fit(c: BinarizerConfig, data: BinarizerFitData): Promise<Binarizer>;
+  /** Its part of a run's name (e.g. thermo-p1), naming every option that changes results. */
+  tag(c: BinarizerConfig): string;
 }

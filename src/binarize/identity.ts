@@ -1,6 +1,6 @@
 import type { tf } from '../backend/tf.js';
 import { GbmError } from '../util/errors.js';
-import type { Binarizer, IdentityConfig } from './binarizer.js';
+import { BINARIZER_DEFAULTS, type Binarizer, type BinarizerSpec, type IdentityConfig } from './binarizer.js';
 
 /** The identity binarizer for features that already are bits; checks that the base-task features are 0/1. */
 export function identityBinarizer(config: IdentityConfig, features: Float32Array, n: number, d: number): Binarizer {
@@ -17,3 +17,14 @@ export function identityBinarizer(config: IdentityConfig, features: Float32Array
     dispose: () => {},
   };
 }
+
+/** "none" as a registered binarizer: features that already are bits (a BNN's embedding, 0/1 .npy features). */
+export const IDENTITY_BINARIZER: BinarizerSpec = {
+  kind: 'none',
+  description: 'none: the features already are 0/1 bits (a BNN backbone, bits from --features)',
+  options: {},
+  defaults: BINARIZER_DEFAULTS.none,
+  check: () => {},
+  fit: async (c, d) => identityBinarizer(c as IdentityConfig, d.features, d.n, d.dim),
+  tag: () => 'bits',
+};

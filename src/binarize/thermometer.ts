@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
 import { GbmError } from '../util/errors.js';
-import type { Binarizer, ThermometerConfig } from './binarizer.js';
+import { BINARIZER_DEFAULTS, type Binarizer, type BinarizerSpec, type ThermometerConfig } from './binarizer.js';
 import { thermometerSTE } from './ste.js';
 
 /** The k-th smallest value of v (0-based), by quickselect; reorders v. */
@@ -85,3 +85,20 @@ export function checkThermometerConfig(config: ThermometerConfig): void {
 export function fitThermometer(config: ThermometerConfig, features: Float32Array, n: number, d: number): ThermometerBinarizer {
   return new ThermometerBinarizer(config, columnPercentiles(features, n, d, config.percentile, config.scope));
 }
+
+const THERMO = BINARIZER_DEFAULTS.thermometer;
+
+/** GBM_T as a registered binarizer: p levels per feature over a range calibrated on the base task. */
+export const THERMOMETER_BINARIZER: BinarizerSpec = {
+  kind: 'thermometer',
+  description: 'thermometer code (GBM_T): p bits per feature over [0, c], c a percentile of base-task features',
+  options: {
+    levels: { default: THERMO.levels, help: 'thermometer levels p per feature', integer: true },
+    percentile: { default: THERMO.percentile, help: 'thermometer range c = this percentile of base features' },
+    scope: { default: THERMO.scope, help: 'thermometer range per-dim | global', choices: ['per-dim', 'global'] },
+  },
+  defaults: THERMO,
+  check: (c) => checkThermometerConfig(c as ThermometerConfig),
+  fit: async (c, d) => fitThermometer(c as ThermometerConfig, d.features, d.n, d.dim),
+  tag: (c) => `thermo-p${c.levels}`,
+};

@@ -1,6 +1,7 @@
 import type { tf } from '../backend/tf.js';
 import type { RunConfig } from './config.js';
 import type { MT19937 } from '../util/mt19937.js';
+import type { OptionDecl } from '../util/options.js';
 import type { Progress } from '../util/progress.js';
 
 /** What a method learns from: the binarizer's codes (binary, D') or the backbone's real features (F). */
@@ -22,12 +23,15 @@ export interface StepData {
   dim: number;
 }
 
-/** What a step of a method measured, beyond accuracy (NaN or 0 where a method has no such stage). */
+/** What a step of a method measured, beyond accuracy. */
 export interface StepStats {
-  emIterations: number;
-  emLogLikelihood: number;
-  emReseeds: number;
+  /** Mean training loss of the classifier's last epoch (NaN for methods without one). */
   trainLoss: number;
+  /**
+   * Whatever else the method measured this step, by name (GBM: emIterations, emLogLikelihood, emReseeds); carried to
+   * results.json, steps.csv and sweep tables as they are, so a new method's statistics need no change elsewhere.
+   */
+  extra: Record<string, number>;
   /** Seconds spent updating the memory (EM, exemplar selection, statistics) and training the classifier. */
   seconds: { memory: number; train: number };
 }
@@ -56,15 +60,7 @@ export interface MethodContext {
 }
 
 /** A method's option: its default and what it means (shown by `gbm run --help` and stored in results). */
-export interface MethodOption {
-  default: number | string;
-  help: string;
-  /** Allowed values of a string option. */
-  choices?: readonly string[];
-  /** Integer >= min for a numeric option. */
-  min?: number;
-  integer?: boolean;
-}
+export type MethodOption = OptionDecl;
 
 /** A registered method: how to build it, what it reads, its options and the paper it comes from. */
 export interface MethodSpec {

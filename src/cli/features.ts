@@ -1,24 +1,14 @@
-import { GbmError } from '../util/errors.js';
 import { RUN_DEFAULTS } from '../run/config.js';
-import { DATASETS } from '../data/registry.js';
+import { configFromOptions, optionHelp, sourceRunOptions } from '../run/options.js';
 import { extractFeatures, FEATURE_DEFAULTS, type ExtractResult } from '../features/extract.js';
 import type { Subset } from '../features/cache.js';
-import { BACKBONES } from '../models/registry.js';
 import type { Command, OptionSpec } from './args.js';
 
 /**
- * Where the embeddings come from: shared by `gbm features` and `gbm run`. No parser defaults here (the help
- * text names them), so that `gbm run --config file` keeps the file's values unless a flag is given.
+ * Where the embeddings come from: shared by `gbm features` and `gbm run` (declared in the run's option table). No
+ * parser defaults here (the help text names them), so that `gbm run --config file` keeps the file's values.
  */
-export const SOURCE_OPTIONS: OptionSpec[] = [
-  { name: 'dataset', type: 'string', help: `dataset: ${Object.keys(DATASETS).join(', ')} (default: ${RUN_DEFAULTS.features.dataset})` },
-  { name: 'root', type: 'string', help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' },
-  { name: 'backbone', type: 'string', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')} (default: ${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others)` },
-  { name: 'input-size', type: 'int', help: 'square input size of the backbone (default: the size a trained network was trained at, 32 for the committed ResNet-20; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST)' },
-  { name: 'classes', type: 'int', help: 'only the first N classes (quick runs)' },
-  { name: 'train-per-class', type: 'int', help: 'only the first N training images of each class' },
-  { name: 'test-per-class', type: 'int', help: 'only the first N test images of each class' },
-];
+export const SOURCE_OPTIONS: OptionSpec[] = sourceRunOptions().map((o) => ({ name: o.name, type: o.type, help: optionHelp(o) }));
 
 /** Options of `gbm features`: the source, plus how to extract. */
 export const FEATURE_OPTIONS: OptionSpec[] = [
@@ -32,19 +22,8 @@ export const FEATURE_OPTIONS: OptionSpec[] = [
 type Opts = Record<string, string | number | boolean | undefined>;
 
 /** The subset the --classes / --train-per-class / --test-per-class flags ask for (undefined when none is given). */
-export function subsetFromOptions(o: Opts, base: Subset = {}): Subset | undefined {
-  if (o['classes'] === undefined && o['train-per-class'] === undefined && o['test-per-class'] === undefined) {
-    return Object.keys(base).length ? base : undefined;
-  }
-  const subset: Subset = { ...base };
-  for (const k of ['classes', 'train-per-class', 'test-per-class'] as const) {
-    const v = o[k];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 1)) throw new GbmError(`--${k} ${String(v)} leaves nothing to ${k === 'classes' ? 'run' : k === 'train-per-class' ? 'train on' : 'test on'}.`, `pass --${k} 1 or more (${k === 'classes' ? '2 or more for a scenario' : 'or leave it out for all images'}).`);
-  }
-  if (o['classes'] !== undefined) subset.classes = Array.from({ length: o['classes'] as number }, (_, i) => i);
-  if (o['train-per-class'] !== undefined) subset.trainPerClass = o['train-per-class'] as number;
-  if (o['test-per-class'] !== undefined) subset.testPerClass = o['test-per-class'] as number;
-  return subset;
+function subsetFromOptions(o: Opts): Subset | undefined {
+  return configFromOptions({ classes: o['classes'], 'train-per-class': o['train-per-class'], 'test-per-class': o['test-per-class'] }).features?.subset;
 }
 
 /** Turn parsed feature options into an extractFeatures call. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { resolveConfig, type RunConfigInput } from '../run/config.js';
+import { resolveConfig } from '../run/config.js';
+import { configFromOptions, optionHelp, runOptions } from '../run/options.js';
 import type { RunConfig } from '../cil/config.js';
 import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../run/seeds.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
@@ -12,117 +13,18 @@ import { assertWritableDir, readJsonOrNull } from '../util/atomic.js';
 import { configHash } from '../util/hash.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
-import { SOURCE_OPTIONS, subsetFromOptions } from './features.js';
 import { METHODS, methodSpec } from '../methods/registry.js';
-import { EM_DEFAULTS, EM_RESEEDS } from '../memory/em.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
-/** Options of `gbm run`; unset ones keep the config file's value, then the defaults (RUN_DEFAULTS). */
-export const RUN_OPTIONS: OptionSpec[] = [
-  { name: 'config', type: 'string', help: 'JSON file with a (partial) RunConfig; flags below override it' },
-  ...SOURCE_OPTIONS,
-  { name: 'features', type: 'string', help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")' },
-  { name: 'base-classes', type: 'int', help: "classes of the base task (default: the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10)" },
-  { name: 'tasks', type: 'int', help: "incremental tasks after the base task (default: 5; CORe50 8)" },
-  { name: 'order-seed', type: 'int', help: 'class-order seed, numpy permutation (default: 1993)' },
-  { name: 'allow-backbone-overlap', type: 'boolean', help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)' },
-  { name: 'binarizer', type: 'string', help: 'thermometer | heaviside | none (features already 0/1 bits) (default: thermometer)' },
-  { name: 'levels', type: 'int', help: 'thermometer levels p per feature (default: 1)' },
-  { name: 'percentile', type: 'number', help: 'thermometer range c = this percentile of base features (default: 75)' },
-  { name: 'scope', type: 'string', help: 'thermometer range per-dim | global (default: per-dim)' },
-  { name: 'bits', type: 'int', help: 'Heaviside code length (default: 256)' },
-  { name: 'K', type: 'int', help: 'BMM components per class (default: 8)' },
-  { name: 'mu-bits', type: 'int', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1 (default: 32)' },
-  { name: 'em-iters', type: 'int', help: `EM iterations at most (default: ${EM_DEFAULTS.maxIter})` },
-  { name: 'em-tol', type: 'number', help: `EM stops when every class's mean log-likelihood changes by less than this fraction of itself (default: ${EM_DEFAULTS.tol}; 0 = always em-iters)` },
-  { name: 'em-reseed', type: 'string', help: `a collapsed BMM component: ${EM_RESEEDS.join(' | ')} (default: ${EM_DEFAULTS.reseed}; README, "EM")` },
-  { name: 'epochs', type: 'int', help: 'classifier epochs per task (default: 8)' },
-  { name: 'batch-size', type: 'int', help: 'classifier mini-batch size (default: 256)' },
-  { name: 'lr', type: 'number', help: 'classifier learning rate (default: 0.001)' },
-  { name: 'optimizer', type: 'string', help: 'adam | sgd (default: adam)' },
-  { name: 'per-task', type: 'string', help: 'continue | reinit the classifier each task (default: continue)' },
-  { name: 'method', type: 'string', help: `method: ${Object.keys(METHODS).join(' | ')} (default: gbm)` },
-  ...methodOptionSpecs(),
-  { name: 'seed', type: 'int', help: 'seed of everything random in the run: classifier init, sampling, EM init (default: 1993)' },
-  { name: 'seeds', type: 'string', help: 'several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed\'s), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}' },
-  { name: 'results', type: 'string', default: 'results', help: 'results folder; the run writes <results>/<run name>-<hash of its config>/' },
-  { name: 'no-figure', type: 'boolean', help: 'skip the accuracy figure (no Chromium needed)' },
-];
-
-/** Flags of every method's own options (the same name in two methods is one flag). */
-function methodOptionSpecs(): OptionSpec[] {
-  const seen = new Map<string, OptionSpec>();
-  for (const m of Object.values(METHODS)) {
-    for (const [k, o] of Object.entries(m.options)) {
-      const prev = seen.get(k);
-      if (prev) prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`);
-      else seen.set(k, { name: k, type: typeof o.default === 'number' ? 'number' : 'string', help: `${o.help} (default: ${o.default}) [${m.name}]` });
-    }
-  }
-  return [...seen.values()];
-}
-
-/** A config file: a (partial) RunConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
-function readConfigFile(file: string): RunConfigInput {
-  try {
-    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfigInput & { format?: string; config?: RunConfigInput };
-    return json.format === 'gbm-run/1' && json.config ? json.config : json;
-  } catch (e) {
-    throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
-  }
-}
-
-/** Merge a config file and flags into one config input (flags win). */
-export function configFromOptions(o: Opts): RunConfigInput {
-  const c: RunConfigInput = o['config'] ? readConfigFile(String(o['config'])) : {};
-  const set = <T>(v: unknown, f: (x: T) => void) => { if (v !== undefined) f(v as T); };
-  c.features = { ...c.features };
-  set<string>(o['dataset'], (v) => { c.features!.dataset = v; });
-  set<string>(o['features'], (v) => { c.features!.path = path.resolve(v); });
-  set<string>(o['root'], (v) => { c.features!.root = v; });
-  set<string>(o['backbone'], (v) => { c.features!.backbone = v; });
-  set<number>(o['input-size'], (v) => { c.features!.inputSize = v; });
-  const subset = subsetFromOptions(o, c.features.subset);
-  if (subset) c.features.subset = subset;
-  c.scenario = { ...c.scenario };
-  set<number>(o['base-classes'], (v) => { c.scenario!.baseClasses = v; });
-  set<number>(o['tasks'], (v) => { c.scenario!.tasks = v; });
-  set<number>(o['order-seed'], (v) => { c.scenario!.orderSeed = v; });
-  set<boolean>(o['allow-backbone-overlap'], (v) => { c.scenario!.allowBackboneOverlap = v; });
-  const b: Record<string, unknown> = { ...c.binarizer };
-  set<string>(o['binarizer'], (v) => { b.kind = v; });
-  set<number>(o['levels'], (v) => { b.levels = v; });
-  set<number>(o['percentile'], (v) => { b.percentile = v; });
-  set<string>(o['scope'], (v) => { b.scope = v; });
-  set<number>(o['bits'], (v) => { b.bits = v; });
-  c.binarizer = b as RunConfigInput['binarizer'];
-  c.memory = { ...c.memory, em: { ...c.memory?.em } };
-  set<number>(o['K'], (v) => { c.memory!.em!.K = v; });
-  set<number>(o['em-iters'], (v) => { c.memory!.em!.maxIter = v; });
-  set<number>(o['em-tol'], (v) => { c.memory!.em!.tol = v; });
-  set<string>(o['em-reseed'], (v) => { c.memory!.em!.reseed = v as never; });
-  set<number>(o['mu-bits'], (v) => { c.memory!.muBits = v as never; });
-  c.classifier = { ...c.classifier };
-  set<number>(o['epochs'], (v) => { c.classifier!.epochs = v; });
-  set<number>(o['batch-size'], (v) => { c.classifier!.batchSize = v; });
-  set<number>(o['lr'], (v) => { c.classifier!.learningRate = v; });
-  set<string>(o['optimizer'], (v) => { c.classifier!.optimizer = v as never; });
-  set<string>(o['per-task'], (v) => { c.classifier!.perTask = v as never; });
-  const methodName = o['method'] as string | undefined;
-  if (methodName !== undefined) c.method = { name: methodName, options: {} };
-  const mOpts: Record<string, unknown> = { ...c.method?.options };
-  for (const spec of methodOptionSpecs()) set<unknown>(o[spec.name], (v) => { mOpts[spec.name] = v; });
-  if (Object.keys(mOpts).length || c.method) c.method = { ...c.method, options: mOpts };
-  set<number>(o['seed'], (v) => { c.seed = v; });
-  return c;
-}
+/** Options of `gbm run`, from the run's option table (src/run/options.ts); unset ones keep the config file's value, then the defaults. */
+export const RUN_OPTIONS: OptionSpec[] = runOptions().map((o) => ({ name: o.name, type: o.type, help: optionHelp(o), ...(o.default !== undefined ? { default: o.default } : {}) }));
 
 const pct = (v: number) => (Number.isNaN(v) ? '   -  ' : (100 * v).toFixed(2).padStart(6));
 
 function printRow(s: StepResult): void {
   const t = s.seconds;
-  console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.emIterations).padStart(4)}  ${(t.binarize + t.memory + t.train + t.eval).toFixed(1).padStart(6)}`);
+  console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.extra.emIterations ?? '-').padStart(4)}  ${(t.binarize + t.memory + t.train + t.eval).toFixed(1).padStart(6)}`);
 }
 
 /** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */

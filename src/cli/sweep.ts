@@ -4,7 +4,7 @@ import { PROJECT_ROOT } from '../util/project.js';
 import { GbmError } from '../util/errors.js';
 import type { Command } from './args.js';
 import { RUN_OPTIONS } from './run.js';
-import { parseGrid, checkGrid, gridKeys, type Grid } from '../sweep/grid.js';
+import { parseGrid, checkGrids, gridColumns, gridKeys, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
 import { collectSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
@@ -34,12 +34,12 @@ export const sweepCommand: Command = {
     'Writes runs.csv (one row per run), summary.csv (mean and std over seeds) and summary.json.',
     `Grid keys: ${gridKeys().join(', ')}.`,
     `Studies (--study): ${Object.entries(STUDIES).map(([k, s]) => `${k}: ${s.description}`).join('; ')}.`,
-    'Example: gbm sweep --name kp --grid "K=1,8 levels=1,2 seed=1993,1994" --epochs 4',
+    'Example: gbm sweep --name kp --grid "memory.em.K=1,8 binarizer.levels=1,2 seed=1993,1994" --epochs 4 (K=1,8 levels=1,2 is the same grid)',
   ].join('\n'),
   options: [
     { name: 'study', type: 'string', help: `a predefined sweep: ${Object.keys(STUDIES).join(' | ')}` },
-    { name: 'grid', type: 'string', help: 'grid as "key=v1,v2 key2=v1,v2" (keys: gbm run options)' },
-    { name: 'grid-file', type: 'string', help: 'grid as a JSON file {"K": [1, 8], "seed": [1993, 1994]}' },
+    { name: 'grid', type: 'string', help: 'grid as "key=v1,v2 key2=v1,v2" (keys: gbm run flags or config paths, e.g. K or memory.em.K)' },
+    { name: 'grid-file', type: 'string', help: 'grid as a JSON file {"memory.em.K": [1, 8], "seed": [1993, 1994]}, or a list of such grids (alternatives)' },
     { name: 'name', type: 'string', help: 'sweep folder name under <results>/sweeps/ (default: the study name, or "sweep")' },
     { name: 'jobs', type: 'int', help: 'runs at a time (default: number of cores)' },
     { name: 'collect', type: 'boolean', help: 'run nothing: tabulate the runs of the sweep that have finished (the others are counted as left)' },
@@ -54,11 +54,13 @@ export const sweepCommand: Command = {
       if (!s) throw new GbmError(`unknown study "${o['study']}".`, `use one of: ${Object.keys(STUDIES).join(', ')}.`);
       spec = { name: String(o['name'] ?? s.name), base: { ...s.base, ...base }, grid: s.grid };
     } else {
-      let grid: Grid;
+      let grid: Grid | Grid[];
       if (o['grid-file']) {
         const f = String(o['grid-file']);
         try {
-          grid = checkGrid(JSON.parse(fs.readFileSync(f, 'utf8')));
+          const json = JSON.parse(fs.readFileSync(f, 'utf8')) as Grid | Grid[];
+          checkGrids(json);
+          grid = json;
         } catch (e) {
           if ((e as Error).name === 'GbmError') throw e;
           throw new GbmError(`cannot read grid file ${f}: ${(e as Error).message}.`, 'write it as JSON: {"K": [1, 8], "seed": [1993, 1994]}.');
@@ -70,13 +72,13 @@ export const sweepCommand: Command = {
     const results = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
     if (o['collect']) {
       const c = collectSweep(spec, { results });
-      printSummary(c.summary, Object.keys(spec.grid));
+      printSummary(c.summary, gridColumns(checkGrids(spec.grid)));
       console.log(`${c.runs.length} of ${c.jobs} runs finished, ${c.jobs - c.runs.length} left (rerun without --collect to run them)`);
       console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json}`);
       return;
     }
     const r = await runSweep(spec, { results, executor: new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined) });
-    printSummary(r.summary, Object.keys(spec.grid));
+    printSummary(r.summary, gridColumns(checkGrids(spec.grid)));
     console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
     console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json}`);
     if (r.failed.length) throw new Error(`${r.failed.length} runs failed (see above); rerun the same command to retry them`);

@@ -118,7 +118,7 @@ class FecamMethod implements CilMethod {
 
   async learn(d: StepData): Promise<StepStats> {
     this.step = d.step;
-    let stats: StepStats = { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: 0, train: 0 } };
+    let stats: StepStats = { trainLoss: NaN, extra: {}, seconds: { memory: 0, train: 0 } };
     if (d.step === 0 && this.o.baseStep === 'classifier') {
       this.base = new LinearReplayMethod(this.ctx, null);
       stats = await this.base.learn(d);

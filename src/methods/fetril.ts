@@ -111,7 +111,7 @@ class FetrilSvmMethod implements CilMethod {
     ts = Date.now();
     const o = this.ctx.config.method.options;
     this.svm = fitLinearSvm(set.x, set.y, d.oldClasses.length + d.newClasses.length, { C: Number(o['svm-c']), seed: this.ctx.rng.childSeed() });
-    return { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
+    return { trainLoss: NaN, extra: {}, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
   }
 
   async predict(x: tf.Tensor2D): Promise<Int32Array> {

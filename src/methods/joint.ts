@@ -29,7 +29,7 @@ class JointMethod implements CilMethod {
     try {
       const bar = this.ctx.progress(`step ${d.step} train G (joint)`, config.classifier.epochs);
       const loss = await trainWithReplay(this.G, config.classifier, { x: xt, y, n: this.rows, numClasses: seen }, [], null, rng, bar);
-      return { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: loss, seconds: { memory: 0, train: (Date.now() - ts) / 1000 } };
+      return { trainLoss: loss, extra: {}, seconds: { memory: 0, train: (Date.now() - ts) / 1000 } };
     } finally {
       xt.dispose();
     }

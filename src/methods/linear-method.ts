@@ -5,8 +5,8 @@ import { trainWithReplay, type OldRowSampler } from '../cil/replay.js';
 
 /** A memory of past classes that can hand out training rows for them (GBM's BMMs, stored exemplars, class means). */
 export interface ReplayMemory {
-  /** Take in this step's classes; may report EM statistics. */
-  add(d: StepData, seed: number): Promise<Partial<StepStats>>;
+  /** Take in this step's classes; may report statistics of its own (StepStats.extra). */
+  add(d: StepData, seed: number): Promise<Record<string, number> | void>;
   /** Rows for the given old-class labels (sampled, picked or synthesised). */
   sample: OldRowSampler;
   /** Bits the memory holds. */
@@ -31,16 +31,13 @@ export class LinearReplayMethod implements CilMethod {
     if (!this.G) this.G = new LinearClassifier(d.dim, seen, rng.childSeed());
     else this.G.grow(seen, config.classifier.perTask);
     let ts = Date.now();
-    const stats = this.memory ? await this.memory.add(d, rng.childSeed()) : {};
+    const extra = (this.memory ? await this.memory.add(d, rng.childSeed()) : undefined) ?? {};
     const tMemory = (Date.now() - ts) / 1000;
     ts = Date.now();
     const bar = this.ctx.progress(`step ${d.step} train G`, config.classifier.epochs);
     const loss = await trainWithReplay(this.G, config.classifier, { x: d.xTensor, y: d.y, n: d.n, numClasses: d.newClasses.length },
       d.oldClasses, this.memory ? this.memory.sample : null, rng, bar);
-    return {
-      emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, ...stats,
-      trainLoss: loss, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 },
-    };
+    return { trainLoss: loss, extra, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
   }
 
   predict(x: tf.Tensor2D): Promise<Int32Array> {

@@ -27,7 +27,7 @@ class NcmMethod implements CilMethod {
       rows.forEach((r, j) => unit.set(l2normalize(d.x.subarray(r * d.dim, (r + 1) * d.dim)), j * d.dim));
       this.means.set(d.newClasses[i], l2normalize(meanOfRows(unit, d.dim, Int32Array.from(rows, (_, j) => j))));
     });
-    return { emIterations: 0, emLogLikelihood: NaN, emReseeds: 0, trainLoss: NaN, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
+    return { trainLoss: NaN, extra: {}, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
   }
 
   async predict(x: tf.Tensor2D): Promise<Int32Array> {

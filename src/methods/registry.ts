@@ -1,6 +1,7 @@
 import { GBM_K1_METHOD, GBM_METHOD } from './gbm.js';
 import type { MethodSpec } from '../cil/method.js';
 import { GbmError } from '../util/errors.js';
+import { resolveDeclared } from '../util/options.js';
 import { FECAM_METHOD } from './fecam.js';
 import { FETRIL_METHOD } from './fetril.js';
 import { FINETUNE_METHOD } from './finetune.js';
@@ -22,25 +23,5 @@ export function methodSpec(name: string): MethodSpec {
 
 /** A method's options with defaults filled in and every value checked. */
 export function resolveMethodOptions(spec: MethodSpec, given: Record<string, unknown> = {}): Record<string, number | string> {
-  for (const k of Object.keys(given)) {
-    if (!(k in spec.options)) {
-      const known = Object.keys(spec.options);
-      throw new GbmError(`method ${spec.name} has no option "${k}".`, known.length ? `its options are: ${known.join(', ')}.` : 'it takes no options.');
-    }
-  }
-  const out: Record<string, number | string> = {};
-  for (const [k, o] of Object.entries(spec.options)) {
-    const v = given[k] ?? o.default;
-    if (o.choices) {
-      if (!o.choices.includes(String(v))) throw new GbmError(`${spec.name} option ${k} = "${v}" is not known.`, `use one of: ${o.choices.join(', ')}.`);
-      out[k] = String(v);
-    } else {
-      const n = Number(v);
-      if (!Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min)) {
-        throw new GbmError(`${spec.name} option ${k} = ${v} is out of range.`, `use ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}.`);
-      }
-      out[k] = n;
-    }
-  }
-  return out;
+  return resolveDeclared(spec.name, spec.options, given, 'method');
 }

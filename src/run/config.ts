@@ -1,6 +1,7 @@
-import { BINARIZER_DEFAULTS, type BinarizerConfig } from '../binarize/binarizer.js';
+import { BINARIZER_DEFAULTS, type BinarizerConfig, type BinarizerSpec } from '../binarize/binarizer.js';
+import { resolveDeclared } from '../util/options.js';
 import { CLASSIFIER_DEFAULTS } from '../classifier/linear.js';
-import { checkThermometerConfig } from '../binarize/thermometer.js';
+import { binarizerSpec } from '../binarize/registry.js';
 import { checkEmConfig, EM_DEFAULTS } from '../memory/em.js';
 import { checkMuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
@@ -33,6 +34,12 @@ function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' |
   return { baseClasses: p.baseClasses, tasks: p.tasks[0] };
 }
 
+/** A binarizer's config from its spec: every default field, the given values over them (declared options typed). */
+function resolveBinarizer(spec: BinarizerSpec, given: Record<string, unknown> = {}): BinarizerConfig {
+  const declared = resolveDeclared(spec.kind, spec.options, Object.fromEntries(Object.keys(spec.options).filter((k) => given[k] !== undefined).map((k) => [k, given[k]])));
+  return Object.fromEntries(Object.keys(spec.defaults).map((k) => [k, k === 'kind' ? spec.kind : k in declared ? declared[k] : given[k] ?? spec.defaults[k]])) as BinarizerConfig;
+}
+
 /** Defaults filled in, and every option checked, before any long work starts. */
 export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   // A binary network's embedding is already bits: no binarizer unless one is asked for (method.md, BNN variant).
@@ -40,7 +47,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   const backbone = input.features?.backbone ?? defaultBackbone(dataset);
   const binaryBackbone = !input.features?.path && backboneIsBinary(backbone, dataset);
   const kind = input.binarizer?.kind ?? (binaryBackbone ? 'none' : RUN_DEFAULTS.binarizer.kind);
-  if (kind !== 'thermometer' && kind !== 'heaviside' && kind !== 'none') throw new GbmError(`unknown binarizer "${kind}".`, 'use thermometer, heaviside, or none for features that already are bits.');
+  const bspec = binarizerSpec(kind);
   if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
   const cfg: RunConfig = {
     features: (input.features?.path
@@ -48,8 +55,8 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
       : { ...input.features, dataset, backbone }) as RunConfig['features'],
     // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
     scenario: { ...RUN_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset), ...input.scenario },
-    // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside).
-    binarizer: Object.fromEntries(Object.keys(BINARIZER_DEFAULTS[kind]).map((k) => [k, (input.binarizer as Record<string, unknown> | undefined)?.[k] ?? (BINARIZER_DEFAULTS[kind] as unknown as Record<string, unknown>)[k]])) as unknown as BinarizerConfig,
+    // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside), declared ones checked.
+    binarizer: resolveBinarizer(bspec, input.binarizer as Record<string, unknown> | undefined),
     memory: { em: { ...RUN_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? RUN_DEFAULTS.memory.muBits },
     classifier: { ...RUN_DEFAULTS.classifier, ...input.classifier },
     method: { name: '', options: {} },
@@ -67,7 +74,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   const baseG = spec.usesClassifier && !(spec.name === 'fecam' && cfg.method.options['base-step'] === 'mahalanobis');
   if (baseG && cfg.scenario.baseClasses < 2) throw new GbmError(`--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`, 'pass --base-classes 2 or more.');
   checkEmConfig(cfg.memory.em);
-  if (cfg.binarizer.kind === 'thermometer') checkThermometerConfig(cfg.binarizer);
+  bspec.check(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);
   if (!['continue', 'reinit'].includes(cfg.classifier.perTask)) throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
   if (!['adam', 'sgd'].includes(cfg.classifier.optimizer)) throw new GbmError(`optimizer "${cfg.classifier.optimizer}" is not known.`, 'use adam or sgd.');

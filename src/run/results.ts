@@ -5,13 +5,18 @@ import type { Figure } from '../figures/figure.js';
 import { baseLayout } from '../figures/figure.js';
 import { saveFigure } from '../figures/render.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import type { RunResult } from './runner.js';
+import { stepExtra, type RunResult } from './runner.js';
 import { accuracyMatrixCsv } from '../cil/metrics.js';
+
+/** A column name for a statistic's name: emIterations -> em_iterations. */
+export const snakeCase = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** One row per step, with the config's key fields beside the metrics so any row can be traced to its run. */
 export function stepsFrame(r: RunResult): dfd.DataFrame {
   const c = r.config;
   const b = c.binarizer;
+  // The method's own statistics (StepStats.extra) as columns, emIterations -> em_iterations; empty where a step has none.
+  const extraKeys = [...new Set(r.steps.flatMap((s) => Object.keys(stepExtra(s))))];
   return new dfd.DataFrame(r.steps.map((s) => ({
     run: r.name,
     dataset: c.features.dataset,
@@ -30,8 +35,7 @@ export function stepsFrame(r: RunResult): dfd.DataFrame {
     old_accuracy: Number.isNaN(s.oldAccuracy) ? '' : s.oldAccuracy,
     new_accuracy: s.newAccuracy,
     memory_bits: s.memoryBits,
-    em_iterations: s.emIterations,
-    em_loglik: s.emLogLikelihood,
+    ...Object.fromEntries(extraKeys.map((k) => [snakeCase(k), stepExtra(s)[k] ?? ''])),
     train_loss: s.trainLoss,
     seconds: s.seconds.binarize + s.seconds.memory + s.seconds.train + s.seconds.eval,
   })));

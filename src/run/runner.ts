@@ -3,7 +3,7 @@ import path from 'node:path';
 import { environment, type Environment } from '../backend/environment.js';
 import { initBackend } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
-import { fitBinarizer, type Binarizer } from '../binarize/index.js';
+import { binarizerSpec, type Binarizer } from '../binarize/index.js';
 import { cacheDir } from '../data/locate.js';
 import { PROJECT_ROOT } from '../util/project.js';
 import { reopenDataset } from '../data/registry.js';
@@ -40,11 +40,11 @@ export interface StepResult {
   groupAccuracy: number[];
   /** The method's memory after this step, in bits (GBM: its BMMs; baselines: what they keep). */
   memoryBits: number;
-  /** EM iterations (0 for methods without a BMM). */
-  emIterations: number;
-  /** Mean over this step's classes of the final EM log-likelihood per sample (NaN without a BMM). */
-  emLogLikelihood: number;
-  emReseeds: number;
+  /**
+   * What else the method measured (StepStats.extra); GBM: emIterations, emLogLikelihood (mean over this step's
+   * classes of the final log-likelihood per code), emReseeds. Read it with stepExtra (older files kept these at the top).
+   */
+  extra: Record<string, number>;
   /** Mean training loss of the classifier's last epoch (NaN for methods without G). */
   trainLoss: number;
   /** Seconds per stage; `memory` is EM for GBM, exemplar selection or class statistics for baselines. */
@@ -89,6 +89,13 @@ export interface RunResult {
   };
 }
 
+/** A step's extra statistics, also from results files written before they were open (EM fields at the top level). */
+export function stepExtra(s: StepResult): Record<string, number> {
+  if (s.extra) return s.extra;
+  const old = s as unknown as Record<string, number>;
+  return old.emIterations ? { emIterations: old.emIterations, emLogLikelihood: old.emLogLikelihood, emReseeds: old.emReseeds } : {};
+}
+
 /**
  * The folder a run's results go to: its readable name and the hash of its full resolved config, so two runs that
  * differ in any option that changes results (epochs, learning rate, the image folder, a subset, ...) never share one.
@@ -101,7 +108,7 @@ export function runFolder(c: RunConfig): string {
 export function runName(c: RunConfig): string {
   const spec = methodSpec(c.method.name);
   const bz = c.binarizer;
-  const b = spec.input === 'features' ? 'feat' : bz.kind === 'thermometer' ? `thermo-p${bz.levels}` : bz.kind === 'heaviside' ? `heavi-${bz.bits}` : 'bits';
+  const b = spec.input === 'features' ? 'feat' : binarizerSpec(bz.kind).tag(bz);
   const sub = c.features.subset ? '-subset' : '';
   // A trained network given by its folder is named by the folder (a path would nest the results folder).
   const bb = /[/\\]/.test(c.features.backbone) ? path.basename(path.resolve(c.features.backbone)) : c.features.backbone;
@@ -216,7 +223,10 @@ export async function runExperiment(input: RunConfigInput, opts: RunOptions = {}
       // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
       let ts = Date.now();
       if (t === 0) {
-        if (spec.input === 'codes') binarizer = await fitBinarizer(config.binarizer, sel.x, y, sel.n, F, newPos.length, rng.childSeed(), opts.binarizerCache === null ? undefined : opts.binarizerCache ?? path.join(cacheDir(), 'binarizers'));
+        if (spec.input === 'codes') {
+          const cache = opts.binarizerCache === null ? undefined : opts.binarizerCache ?? path.join(cacheDir(), 'binarizers');
+          binarizer = await binarizerSpec(config.binarizer.kind).fit(config.binarizer, { features: sel.x, labels: y, n: sel.n, dim: F, numClasses: newPos.length, seed: rng.childSeed(), cacheDir: cache });
+        }
         const bz = binarizer;
         testX = tf.tidy(() => {
           const f = tf.tensor2d(feats.test.features, [feats.test.count, F]);
@@ -257,9 +267,7 @@ export async function runExperiment(input: RunConfigInput, opts: RunOptions = {}
         newAccuracy: accuracyOn(pred, testPos, newSet),
         groupAccuracy: groupAcc,
         memoryBits: method!.memoryBits(),
-        emIterations: stats.emIterations,
-        emLogLikelihood: stats.emLogLikelihood,
-        emReseeds: stats.emReseeds,
+        extra: stats.extra,
         trainLoss: stats.trainLoss,
         seconds: { binarize: tBin, memory: stats.seconds.memory, train: stats.seconds.train, eval: (Date.now() - ts) / 1000 },
       };

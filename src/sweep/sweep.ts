@@ -3,22 +3,31 @@ import path from 'node:path';
 import * as dfd from 'danfojs-node';
 import { resolveConfig } from '../run/config.js';
 import type { RunConfig } from '../cil/config.js';
-import type { RunResult } from '../run/runner.js';
-import { configFromOptions } from '../cli/run.js';
+import { stepExtra, type RunResult } from '../run/runner.js';
+import { snakeCase } from '../run/results.js';
+import { configFromOptions } from '../run/options.js';
 import { extractFeatures } from '../features/extract.js';
 import { readJsonOrNull, writeFileAtomic, writeJsonAtomic, assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
-import { checkGrid, expandGrid, type Grid, type SweepJob } from './grid.js';
+import { checkGrids, expandGrid, gridColumns, type Grid, type SweepJob } from './grid.js';
 import { meanStd } from '../tables/uncertainty.js';
 import { ProcessPoolExecutor, type SweepExecutor } from './executor.js';
 
-/** What defines a sweep: base run options (as `gbm run` takes them) and the grid over them. */
+/** What defines a sweep: base run options and the grid (or list of alternative grids) over them. */
 export interface SweepSpec {
   /** Folder name under <results>/sweeps/. */
   name: string;
+  /** Options every run shares, by config path (`classifier.epochs`) or `gbm run` flag (`epochs`). */
   base: Record<string, string | number | boolean | undefined>;
-  grid: Grid;
+  /** Keys by config path or flag; a list of grids sweeps each (scikit-learn's param_grid list), duplicates merged. */
+  grid: Grid | Grid[];
+}
+
+/** A spec's grids checked, and as sweep.json records them (keys as flag names; one grid stays an object). */
+function specGrids(spec: SweepSpec): { grids: Grid[]; record: Grid | Grid[] } {
+  const grids = checkGrids(spec.grid);
+  return { grids, record: Array.isArray(spec.grid) ? grids : grids[0] };
 }
 
 /** Options of runSweep beyond the spec. */
@@ -57,11 +66,17 @@ const METRICS: Array<[string, (r: RunResult) => number]> = [
   ['final_acc', (r) => r.summary.finalAccuracy],
   ['forgetting', (r) => r.summary.averageForgetting],
   ['bwt', (r) => r.summary.backwardTransfer ?? NaN],
-  ['em_iterations', (r) => r.steps.reduce((a, s) => a + s.emIterations, 0) / r.steps.length],
   ['memory_bits_per_class', (r) => r.summary.bitsPerClass],
   ['input_bits', (r) => r.inputDim],
   ['seconds', (r) => r.summary.seconds],
 ];
+
+/** Each extra per-step statistic of a run (StepStats.extra), averaged over the steps that report it. */
+function extraMetrics(r: RunResult): Record<string, number> {
+  const sums = new Map<string, number[]>();
+  for (const s of r.steps) for (const [k, v] of Object.entries(stepExtra(s))) sums.set(k, [...(sums.get(k) ?? []), v]);
+  return Object.fromEntries([...sums].map(([k, v]) => [snakeCase(k), v.reduce((a, b) => a + b, 0) / v.length]));
+}
 
 /**
  * Run every combination of a grid as independent runs (one process per core by default), skipping runs whose
@@ -71,10 +86,10 @@ const METRICS: Array<[string, (r: RunResult) => number]> = [
 export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
   const t0 = Date.now();
   const log = opts.log ?? ((l: string) => console.error(l));
-  const grid = checkGrid(spec.grid);
+  const { grids, record: grid } = specGrids(spec);
   if (!/^[\w.-]+$/.test(spec.name)) throw new GbmError(`sweep name "${spec.name}" is not a plain folder name.`, 'use letters, digits, ".", "-" and "_".');
   const base: RunConfig = resolveConfig(configFromOptions(spec.base));
-  const jobs = expandGrid(spec.base, grid);
+  const jobs = expandGrid(spec.base, grids);
   const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
   assertWritableDir(dir, 'sweep');
   const record = { format: 'gbm-sweep/1', name: spec.name, base, grid };
@@ -117,13 +132,12 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   });
   bar.finish();
 
-  const c = collectRuns(dir, jobs, grid, record, failed);
+  const c = collectRuns(dir, jobs, gridColumns(grids), record, failed);
   return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs: c.runs, summary: c.summary, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Rows of the finished runs among `jobs`, their summary over seeds, written to runs.csv, summary.csv and summary.json. */
-function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, failed: SweepResult['failed']): { runs: SweepRow[]; summary: SweepRow[] } {
-  const keys = Object.keys(grid);
+function collectRuns(dir: string, jobs: SweepJob[], keys: string[], record: object, failed: SweepResult['failed']): { runs: SweepRow[]; summary: SweepRow[] } {
   const runs: SweepRow[] = [];
   for (const j of jobs) {
     const r = readJsonOrNull<RunResult>(path.join(dir, 'runs', j.id, 'results.json'));
@@ -131,9 +145,14 @@ function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, 
     const row: SweepRow = { run: j.id, method: r.config.method.name };
     for (const k of keys) row[k] = j.point[k] ?? '';
     for (const [m, f] of METRICS) row[m] = f(r);
+    Object.assign(row, extraMetrics(r));
     runs.push(row);
   }
-  const summary = summarize(runs, keys.filter((k) => k !== 'seed'));
+  // Every row gets every column (a method without EM has no em_iterations: NaN, not 0).
+  const fixed = new Set(['run', 'method', ...keys, ...METRICS.map(([m]) => m)]);
+  const extra = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter((k) => !fixed.has(k));
+  for (const r of runs) for (const k of extra) r[k] ??= NaN;
+  const summary = summarize(runs, keys.filter((k) => k !== 'seed'), [...METRICS.map(([m]) => m), ...extra]);
   if (runs.length) {
     writeFileAtomic(path.join(dir, 'runs.csv'), dfd.toCSV(new dfd.DataFrame(runs), {}) as string);
     writeFileAtomic(path.join(dir, 'summary.csv'), dfd.toCSV(new dfd.DataFrame(summary), {}) as string);
@@ -148,17 +167,17 @@ function collectRuns(dir: string, jobs: SweepJob[], grid: Grid, record: object, 
  */
 export function collectSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'> = {}): SweepResult {
   const t0 = Date.now();
-  const grid = checkGrid(spec.grid);
+  const { grids, record: grid } = specGrids(spec);
   const base: RunConfig = resolveConfig(configFromOptions(spec.base));
-  const jobs = expandGrid(spec.base, grid);
+  const jobs = expandGrid(spec.base, grids);
   const dir = path.resolve(opts.results ?? 'results', 'sweeps', spec.name);
   if (!fs.existsSync(path.join(dir, 'sweep.json'))) throw new GbmError(`${dir} holds no sweep.`, `run it first: gbm sweep --name ${spec.name} ...`);
-  const c = collectRuns(dir, jobs, grid, { format: 'gbm-sweep/1', name: spec.name, base, grid }, []);
+  const c = collectRuns(dir, jobs, gridColumns(grids), { format: 'gbm-sweep/1', name: spec.name, base, grid }, []);
   return { dir, jobs: jobs.length, ran: 0, skipped: c.runs.length, failed: [], runs: c.runs, summary: c.summary, seconds: (Date.now() - t0) / 1000 };
 }
 
 /** Group rows by the given keys (and method); mean and sample standard deviation of every metric, with n (std empty for n = 1). */
-export function summarize(rows: SweepRow[], keys: string[]): SweepRow[] {
+export function summarize(rows: SweepRow[], keys: string[], metrics: string[] = METRICS.map(([m]) => m)): SweepRow[] {
   const groups = new Map<string, SweepRow[]>();
   for (const r of rows) {
     const k = JSON.stringify([r.method, ...keys.map((x) => r[x])]);
@@ -168,7 +187,7 @@ export function summarize(rows: SweepRow[], keys: string[]): SweepRow[] {
     const out: SweepRow = { method: g[0].method };
     for (const k of keys) out[k] = g[0][k];
     out.n = g.length;
-    for (const [m] of METRICS) {
+    for (const m of metrics) {
       const { mean, std } = meanStd(g.map((r) => Number(r[m])));
       out[`${m}_mean`] = mean;
       out[`${m}_std`] = g.length > 1 ? std : '';

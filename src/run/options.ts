@@ -1,0 +1,216 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { BINARIZERS, binarizerSpec } from '../binarize/registry.js';
+import type { RunConfig } from '../cil/config.js';
+import { DATASETS } from '../data/registry.js';
+import { EM_RESEEDS } from '../memory/em.js';
+import { METHODS, methodSpec } from '../methods/registry.js';
+import { BACKBONES } from '../models/registry.js';
+import { GbmError } from '../util/errors.js';
+import type { OptionValue } from '../util/options.js';
+import { RUN_DEFAULTS, type RunConfigInput } from './config.js';
+
+/**
+ * One option of a run, declared once: its flag (also its CSV column and short grid key), where it lives in the
+ * config (`path`, scikit-learn style nested name such as `memory.em.K`), its type, help and owner. The CLI's flags
+ * and help, config building, sweep keys, which keys apply to a combination, and CSV columns all come from here.
+ */
+export interface RunOption {
+  /** Flag name (`--K`, `--em-iters`), CSV column and short grid key. */
+  name: string;
+  /** Where the value goes in a RunConfig; absent for options about files and outputs (config, results, seeds). */
+  path?: string;
+  type: 'string' | 'int' | 'number' | 'boolean';
+  /** What it means; the default is appended from RUN_DEFAULTS (or `defaultText`). */
+  help: string;
+  /** The default, said in words, when it is not the value at `path` in RUN_DEFAULTS (e.g. it depends on the dataset). */
+  defaultText?: string;
+  /** A parser default (only for options that are not config: a config file's value must win over it). */
+  default?: OptionValue;
+  /** Which part of the run reads it: features, scenario, binarizer:<kind>, memory, classifier, method, method:<name>, run. */
+  owner: string;
+  /** Whether it matters for a resolved config (absent = always). Grids drop keys that do not apply. */
+  applies?: (c: RunConfig) => boolean;
+  /** The config value of a flag value (absent = the value itself). */
+  toConfig?: (v: OptionValue) => unknown;
+  /** Options that name files or outputs, not the experiment, cannot be swept. */
+  sweepable: boolean;
+}
+
+type Opts = Record<string, OptionValue | undefined>;
+
+/** The value at a dotted path of an object (undefined when absent). */
+export function getPath(o: unknown, p: string): unknown {
+  return p.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+}
+
+/** Set a value at a dotted path, creating the objects on the way. */
+function setPath(o: Record<string, unknown>, p: string, value: unknown): void {
+  const keys = p.split('.');
+  let cur = o;
+  for (const k of keys.slice(0, -1)) {
+    if (!cur[k] || typeof cur[k] !== 'object') cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+const readsCodes = (c: RunConfig) => methodSpec(c.method.name).input === 'codes';
+const usesBmm = (c: RunConfig) => methodSpec(c.method.name).usesBmm;
+const usesClassifier = (c: RunConfig) => methodSpec(c.method.name).usesClassifier;
+
+/** A subset size flag: at least 1, or a one-line error naming it. */
+function subsetCount(flag: string, what: string, fix: string) {
+  return (v: OptionValue): number => {
+    if (!(Number.isInteger(v) && (v as number) >= 1)) throw new GbmError(`--${flag} ${String(v)} leaves nothing to ${what}.`, `pass --${flag} 1 or more (${fix}).`);
+    return v as number;
+  };
+}
+
+function core(o: Omit<RunOption, 'sweepable'> & { sweepable?: boolean }): RunOption {
+  return { sweepable: o.path !== undefined, ...o };
+}
+
+/** Where the embeddings come from: shared by `gbm run` and `gbm features`. */
+function sourceOptions(): RunOption[] {
+  const classes = subsetCount('classes', 'run', '2 or more for a scenario');
+  return [
+    core({ name: 'dataset', path: 'features.dataset', type: 'string', owner: 'features', help: `dataset: ${Object.keys(DATASETS).join(', ')}` }),
+    core({ name: 'root', path: 'features.root', type: 'string', owner: 'features', sweepable: false, help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' }),
+    core({ name: 'backbone', path: 'features.backbone', type: 'string', owner: 'features', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')}`, defaultText: `${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others` }),
+    core({ name: 'input-size', path: 'features.inputSize', type: 'int', owner: 'features', help: 'square input size of the backbone', defaultText: 'the size a trained network was trained at; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST' }),
+    core({ name: 'classes', path: 'features.subset.classes', type: 'int', owner: 'features', help: 'only the first N classes (quick runs)', defaultText: 'all', toConfig: (v) => Array.from({ length: classes(v) }, (_, i) => i) }),
+    core({ name: 'train-per-class', path: 'features.subset.trainPerClass', type: 'int', owner: 'features', help: 'only the first N training images of each class', defaultText: 'all', toConfig: subsetCount('train-per-class', 'train on', 'or leave it out for all images') }),
+    core({ name: 'test-per-class', path: 'features.subset.testPerClass', type: 'int', owner: 'features', help: 'only the first N test images of each class', defaultText: 'all', toConfig: subsetCount('test-per-class', 'test on', 'or leave it out for all images') }),
+  ];
+}
+
+/** Every binarizer's declared options, as flags of the same name under `binarizer.` (one flag per name). */
+function binarizerOptions(): RunOption[] {
+  const out = new Map<string, RunOption>();
+  for (const b of Object.values(BINARIZERS)) {
+    for (const [k, d] of Object.entries(b.options)) {
+      const prev = out.get(k);
+      if (prev) { prev.owner += `|binarizer:${b.kind}`; continue; }
+      out.set(k, {
+        name: k, path: `binarizer.${k}`, type: typeof d.default === 'number' ? (d.integer ? 'int' : 'number') : 'string',
+        owner: `binarizer:${b.kind}`, help: d.help, defaultText: String(d.default), sweepable: true,
+        applies: (c) => readsCodes(c) && k in binarizerSpec(c.binarizer.kind).options,
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+/** Every method's own options, as flags of the same name under `method.options.` (one flag per name). */
+function methodOptions(): RunOption[] {
+  const out = new Map<string, RunOption>();
+  for (const m of Object.values(METHODS)) {
+    for (const [k, d] of Object.entries(m.options)) {
+      const prev = out.get(k);
+      if (prev) { prev.owner += `|method:${m.name}`; prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`); continue; }
+      out.set(k, {
+        name: k, path: `method.options.${k}`, type: typeof d.default === 'number' ? 'number' : 'string', owner: `method:${m.name}`,
+        help: `${d.help} (default: ${d.default}) [${m.name}]`, defaultText: '', sweepable: true,
+        applies: (c) => k in methodSpec(c.method.name).options,
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * Every option of `gbm run`, in help order, built from the registries (methods and binarizers declare their own),
+ * so a binarizer or method registered later (a test, a plug-in) gets its flags too.
+ */
+export function runOptions(): RunOption[] {
+  return [
+    core({ name: 'config', type: 'string', owner: 'run', help: 'JSON file with a (partial) RunConfig, or a results.json to redo; flags below override it' }),
+    ...sourceOptions(),
+    core({ name: 'features', path: 'features.path', type: 'string', owner: 'features', sweepable: false, help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")', defaultText: '', toConfig: (v) => path.resolve(String(v)) }),
+    core({ name: 'base-classes', path: 'scenario.baseClasses', type: 'int', owner: 'scenario', help: 'classes of the base task', defaultText: "the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10" }),
+    core({ name: 'tasks', path: 'scenario.tasks', type: 'int', owner: 'scenario', help: 'incremental tasks after the base task', defaultText: `${RUN_DEFAULTS.scenario.tasks}; CORe50 8` }),
+    core({ name: 'order-seed', path: 'scenario.orderSeed', type: 'int', owner: 'scenario', help: 'class-order seed, numpy permutation' }),
+    core({ name: 'allow-backbone-overlap', path: 'scenario.allowBackboneOverlap', type: 'boolean', owner: 'scenario', sweepable: false, help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)', defaultText: '' }),
+    core({ name: 'binarizer', path: 'binarizer.kind', type: 'string', owner: 'binarizer', help: `${Object.keys(BINARIZERS).join(' | ')} (none: features already 0/1 bits)`, applies: readsCodes }),
+    ...binarizerOptions(),
+    core({ name: 'K', path: 'memory.em.K', type: 'int', owner: 'memory', help: 'BMM components per class', applies: (c) => usesBmm(c) && c.method.name !== 'gbm-k1' }),
+    core({ name: 'mu-bits', path: 'memory.muBits', type: 'int', owner: 'memory', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1', applies: usesBmm }),
+    core({ name: 'em-iters', path: 'memory.em.maxIter', type: 'int', owner: 'memory', help: 'EM iterations at most', applies: usesBmm }),
+    core({ name: 'em-tol', path: 'memory.em.tol', type: 'number', owner: 'memory', help: "EM stops when every class's mean log-likelihood changes by less than this fraction of itself (0 = always em-iters)", applies: usesBmm }),
+    core({ name: 'em-reseed', path: 'memory.em.reseed', type: 'string', owner: 'memory', help: `a collapsed BMM component: ${EM_RESEEDS.join(' | ')} (README, "EM")`, applies: usesBmm }),
+    core({ name: 'epochs', path: 'classifier.epochs', type: 'int', owner: 'classifier', help: 'classifier epochs per task', applies: usesClassifier }),
+    core({ name: 'batch-size', path: 'classifier.batchSize', type: 'int', owner: 'classifier', help: 'classifier mini-batch size', applies: usesClassifier }),
+    core({ name: 'lr', path: 'classifier.learningRate', type: 'number', owner: 'classifier', help: 'classifier learning rate', applies: usesClassifier }),
+    core({ name: 'optimizer', path: 'classifier.optimizer', type: 'string', owner: 'classifier', help: 'adam | sgd', applies: usesClassifier }),
+    core({ name: 'per-task', path: 'classifier.perTask', type: 'string', owner: 'classifier', help: 'continue | reinit the classifier each task', applies: usesClassifier }),
+    core({ name: 'method', path: 'method.name', type: 'string', owner: 'method', help: `method: ${Object.keys(METHODS).join(' | ')}` }),
+    ...methodOptions(),
+    core({ name: 'seed', path: 'seed', type: 'int', owner: 'run', help: 'seed of everything random in the run: classifier init, sampling, EM init' }),
+    core({ name: 'seeds', type: 'string', owner: 'run', help: "several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed's), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}" }),
+    core({ name: 'results', type: 'string', owner: 'run', default: 'results', help: 'results folder; the run writes <results>/<run name>-<hash of its config>/' }),
+    core({ name: 'no-figure', type: 'boolean', owner: 'run', help: 'skip the accuracy figure (no Chromium needed)' }),
+  ];
+}
+
+/** The help line of an option: its meaning and its default, taken from RUN_DEFAULTS where it is a constant. */
+export function optionHelp(o: RunOption): string {
+  if (o.default !== undefined || o.defaultText === '') return o.help;
+  const d = o.defaultText ?? (o.path ? getPath(RUN_DEFAULTS, o.path) : undefined);
+  return d === undefined ? o.help : `${o.help} (default: ${String(d)})`;
+}
+
+/** The options of `gbm features` and of the feature source of `gbm run`. */
+export function sourceRunOptions(): RunOption[] {
+  return sourceOptions();
+}
+
+/** The option a key names: its flag name (`K`) or its config path (`memory.em.K`); undefined when neither. */
+export function findOption(key: string, options: RunOption[] = runOptions()): RunOption | undefined {
+  return options.find((o) => o.name === key) ?? options.find((o) => o.path === key);
+}
+
+/** A config file: a (partial) RunConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
+function readConfigFile(file: string): RunConfigInput {
+  try {
+    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfigInput & { format?: string; config?: RunConfigInput };
+    return json.format === 'gbm-run/1' && json.config ? json.config : json;
+  } catch (e) {
+    throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
+  }
+}
+
+/**
+ * A config input from option values keyed by flag name or config path (flags of `gbm run`, a sweep's base and grid
+ * point, a notebook's overrides), over a config file when `config` names one: the values win over the file.
+ */
+export function configFromOptions(given: Opts): RunConfigInput {
+  const options = runOptions();
+  const o: Opts = {};
+  for (const [k, v] of Object.entries(given)) {
+    if (v === undefined) continue;
+    const opt = findOption(k, options);
+    if (!opt) throw new GbmError(`unknown run option "${k}".`, `use a flag of gbm run or a config path: ${options.filter((x) => x.path).map((x) => `${x.name} (${x.path})`).join(', ')}.`);
+    o[opt.name] = v;
+  }
+  const c = (o['config'] ? readConfigFile(String(o['config'])) : {}) as Record<string, unknown>;
+  // A method given here drops the file's method options (they may not exist for it); its own flags follow.
+  if (o['method'] !== undefined) c.method = { name: o['method'], options: {} };
+  for (const opt of options) {
+    const v = o[opt.name];
+    if (v === undefined || !opt.path || opt.name === 'method') continue;
+    setPath(c, opt.path, opt.toConfig ? opt.toConfig(v) : v);
+  }
+  return c as RunConfigInput;
+}
+
+/** Whether an option matters for a config (e.g. levels only for the thermometer, K only for GBM). */
+export function optionApplies(key: string, c: RunConfig): boolean {
+  const opt = findOption(key);
+  return !opt?.applies || opt.applies(c);
+}
+
+/** Names of every method's own options (a grid drops those a combination's method does not have). */
+export function methodOptionNames(): Set<string> {
+  return new Set(Object.values(METHODS).flatMap((m) => Object.keys(m.options)));
+}
