@@ -107,7 +107,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
     assert.throws(() => resolveConfig({ method: { name: 'icarl' } }), /unknown method "icarl".*gbm, gbm-k1, finetune/);
     assert.throws(() => resolveConfig({ method: { name: 'gbm', options: { exemplars: 3 } } }), /method gbm has no option "exemplars"/);
     assert.throws(() => resolveConfig({ method: { name: 'replay-real', options: { selection: 'best' } } }), /selection = "best" is not known.*herding, random/);
-    assert.throws(() => resolveConfig({ method: { name: 'gbm-k1' }, memory: { em: { K: 4 } } }), /gbm-k1 is GBM with K = 1/);
+    assert.throws(() => resolveConfig({ method: { name: 'gbm-k1' }, memory: { em: { K: 4 } } }), /method gbm-k1 fixes memory\.em\.K = 1, but 4 was asked for/);
     assert.equal(resolveConfig({ method: { name: 'gbm-k1' } }).memory.em.K, 1);
     assert.equal(resolveConfig({ replay: 'none' }).method.name, 'finetune');
   });

@@ -42,6 +42,9 @@ describe('sweeps', function () {
     const mixed = expandGrid({}, { method: ['gbm', 'ncm', 'replay-real'], K: [1, 8], exemplars: [5, 10] });
     assert.deepEqual(mixed.map((j) => j.config.method.name), ['gbm', 'gbm', 'ncm', 'replay-real', 'replay-real']);
     assert.equal(new Set(mixed.map((j) => j.id)).size, 5);
+    // gbm-k1 pins K = 1 in its spec: a K grid gives it one run, never a refused K = 8.
+    const pinned = expandGrid({}, { method: ['gbm', 'gbm-k1'], K: [1, 8] });
+    assert.deepEqual(pinned.map((j) => [j.config.method.name, j.config.memory.em.K]), [['gbm', 1], ['gbm', 8], ['gbm-k1', 1]]);
   });
 
   it('refuses a sweep folder whose sweep.json is unreadable, and leaves it as it was', async () => {

@@ -75,6 +75,11 @@ export interface MethodSpec {
   /** True when the method's memory is GBM's (the memory.em / muBits options apply). */
   usesBmm: boolean;
   options: Record<string, MethodOption>;
+  /**
+   * Config values the method fixes, by config path (gbm-k1: `memory.em.K` = 1): set on every run of it, a different
+   * value asked for is refused, and sweeps drop the option for it.
+   */
+  pins?: Record<string, number | string>;
   create(ctx: MethodContext): CilMethod;
 }
 

@@ -53,4 +53,5 @@ export const GBM_K1_METHOD: MethodSpec = {
   name: 'gbm-k1',
   description: 'GBM with K = 1: one frequency prototype per class (the single-prototype method GBM extends)',
   reference: `${GBM_REFERENCE}, Fig. 1b (K = 1 reduces the BMM to the class's bit frequencies)`,
+  pins: { 'memory.em.K': 1 },
 };

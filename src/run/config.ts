@@ -1,5 +1,5 @@
 import { BINARIZER_DEFAULTS, type BinarizerConfig, type BinarizerSpec } from '../binarize/binarizer.js';
-import { resolveDeclared } from '../util/options.js';
+import { getPath, resolveDeclared, setPath } from '../util/options.js';
 import { CLASSIFIER_DEFAULTS } from '../classifier/linear.js';
 import { binarizerSpec } from '../binarize/registry.js';
 import { checkEmConfig, EM_DEFAULTS } from '../memory/em.js';
@@ -65,9 +65,10 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   const spec = methodSpec(input.method?.name ?? (input.replay === 'none' ? 'finetune' : RUN_DEFAULTS.method.name));
   if (input.replay !== undefined && input.replay !== 'pseudo' && input.replay !== 'none') throw new GbmError(`replay "${input.replay}" is not known.`, 'use --method finetune for no replay.');
   cfg.method = { name: spec.name, options: resolveMethodOptions(spec, input.method?.options) };
-  if (spec.name === 'gbm-k1') {
-    if (input.memory?.em?.K !== undefined && input.memory.em.K !== 1) throw new GbmError(`method gbm-k1 is GBM with K = 1, but K = ${input.memory.em.K} was asked for.`, 'drop --K, or use --method gbm --K N.');
-    cfg.memory.em.K = 1;
+  for (const [p, v] of Object.entries(spec.pins ?? {})) {
+    const asked = getPath(input, p);
+    if (asked !== undefined && asked !== v) throw new GbmError(`method ${spec.name} fixes ${p} = ${v}, but ${asked} was asked for.`, `drop that option, or use another method (e.g. --method gbm for any K).`);
+    setPath(cfg as unknown as Record<string, unknown>, p, v);
   }
   // G learns the base task from the base classes alone: one class is nothing to discriminate (tfjs would fail deep
   // inside with "oneHot: depth must be >= 2").

@@ -7,7 +7,7 @@ import { EM_RESEEDS } from '../memory/em.js';
 import { METHODS, methodSpec } from '../methods/registry.js';
 import { BACKBONES } from '../models/registry.js';
 import { GbmError } from '../util/errors.js';
-import type { OptionValue } from '../util/options.js';
+import { getPath, setPath, type OptionValue } from '../util/options.js';
 import { RUN_DEFAULTS, type RunConfigInput } from './config.js';
 
 /**
@@ -38,22 +38,6 @@ export interface RunOption {
 }
 
 type Opts = Record<string, OptionValue | undefined>;
-
-/** The value at a dotted path of an object (undefined when absent). */
-export function getPath(o: unknown, p: string): unknown {
-  return p.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
-}
-
-/** Set a value at a dotted path, creating the objects on the way. */
-function setPath(o: Record<string, unknown>, p: string, value: unknown): void {
-  const keys = p.split('.');
-  let cur = o;
-  for (const k of keys.slice(0, -1)) {
-    if (!cur[k] || typeof cur[k] !== 'object') cur[k] = {};
-    cur = cur[k] as Record<string, unknown>;
-  }
-  cur[keys[keys.length - 1]] = value;
-}
 
 const readsCodes = (c: RunConfig) => methodSpec(c.method.name).input === 'codes';
 const usesBmm = (c: RunConfig) => methodSpec(c.method.name).usesBmm;
@@ -134,7 +118,7 @@ export function runOptions(): RunOption[] {
     core({ name: 'allow-backbone-overlap', path: 'scenario.allowBackboneOverlap', type: 'boolean', owner: 'scenario', sweepable: false, help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)', defaultText: '' }),
     core({ name: 'binarizer', path: 'binarizer.kind', type: 'string', owner: 'binarizer', help: `${Object.keys(BINARIZERS).join(' | ')} (none: features already 0/1 bits)`, applies: readsCodes }),
     ...binarizerOptions(),
-    core({ name: 'K', path: 'memory.em.K', type: 'int', owner: 'memory', help: 'BMM components per class', applies: (c) => usesBmm(c) && c.method.name !== 'gbm-k1' }),
+    core({ name: 'K', path: 'memory.em.K', type: 'int', owner: 'memory', help: 'BMM components per class', applies: usesBmm }),
     core({ name: 'mu-bits', path: 'memory.muBits', type: 'int', owner: 'memory', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1', applies: usesBmm }),
     core({ name: 'em-iters', path: 'memory.em.maxIter', type: 'int', owner: 'memory', help: 'EM iterations at most', applies: usesBmm }),
     core({ name: 'em-tol', path: 'memory.em.tol', type: 'number', owner: 'memory', help: "EM stops when every class's mean log-likelihood changes by less than this fraction of itself (0 = always em-iters)", applies: usesBmm }),
@@ -207,6 +191,7 @@ export function configFromOptions(given: Opts): RunConfigInput {
 /** Whether an option matters for a config (e.g. levels only for the thermometer, K only for GBM). */
 export function optionApplies(key: string, c: RunConfig): boolean {
   const opt = findOption(key);
+  if (opt?.path && methodSpec(c.method.name).pins?.[opt.path] !== undefined) return false;
   return !opt?.applies || opt.applies(c);
 }
 

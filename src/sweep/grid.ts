@@ -87,8 +87,11 @@ export function expandGrid(base: Record<string, string | number | boolean | unde
       if (i === keys.length) {
         // Method options of other methods are dropped first (they would be refused), then whatever else does not apply.
         const foreign = (k: string) => methodKeys.has(k);
-        const method = resolveConfig(configFromOptions({ ...base, ...Object.fromEntries(Object.entries(point).filter(([k]) => !foreign(k))) })).method.name;
-        const own = Object.fromEntries(Object.entries(point).filter(([k]) => !foreign(k) || k in methodSpec(method).options));
+        const input = configFromOptions({ ...base, ...Object.fromEntries(Object.entries(point).filter(([k]) => !foreign(k))) });
+        const method = methodSpec(input.method?.name ?? resolveConfig(input).method.name).name;
+        // ... and options the method pins (gbm-k1's K) are its own to set.
+        const pins = methodSpec(method).pins ?? {};
+        const own = Object.fromEntries(Object.entries(point).filter(([k]) => (!foreign(k) || k in methodSpec(method).options) && !(findOption(k)?.path! in pins)));
         const full = resolveConfig(configFromOptions({ ...base, ...own }));
         const applied = Object.fromEntries(Object.entries(own).filter(([k]) => optionApplies(k, full)));
         const config = resolveConfig(configFromOptions({ ...base, ...applied }));

@@ -46,3 +46,19 @@ export function resolveDeclared(owner: string, decls: Record<string, OptionDecl>
   }
   return out;
 }
+
+/** The value at a dotted path of an object (undefined when absent). */
+export function getPath(o: unknown, p: string): unknown {
+  return p.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), o);
+}
+
+/** Set a value at a dotted path, creating the objects on the way. */
+export function setPath(o: Record<string, unknown>, p: string, value: unknown): void {
+  const keys = p.split('.');
+  let cur = o;
+  for (const k of keys.slice(0, -1)) {
+    if (!cur[k] || typeof cur[k] !== 'object') cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
