@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveConfig } from '../run/config.js';
+import { resolveRun, withSeed, type ResolvedRun } from '../run/resolve.js';
 import { configFromOptions, optionHelp, runOptions } from '../run/options.js';
-import type { RunConfig } from '../cil/config.js';
 import { parseSeeds, summarizeSeeds, writeSeedSummary, type SeedMetric } from '../run/seeds.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
 import { writeRunResults } from '../run/results.js';
@@ -13,7 +13,7 @@ import { assertWritableDir, readJsonOrNull } from '../util/atomic.js';
 import { configHash } from '../util/hash.js';
 import { GbmError } from '../util/errors.js';
 import type { Command, OptionSpec } from './args.js';
-import { METHODS, methodSpec } from '../methods/registry.js';
+import { METHODS } from '../methods/registry.js';
 
 type Opts = Record<string, string | number | boolean | undefined>;
 
@@ -27,8 +27,9 @@ function printRow(s: StepResult): void {
   console.log(`${String(s.step).padStart(4)}  ${String(s.seenClasses).padStart(5)}  ${pct(s.accuracy)}  ${pct(s.oldAccuracy)}  ${pct(s.newAccuracy)}  ${(s.memoryBits / 8 / 1024).toFixed(0).padStart(8)}  ${String(s.extra.emIterations ?? '-').padStart(4)}  ${(t.binarize + t.memory + t.train + t.eval).toFixed(1).padStart(6)}`);
 }
 
-/** One run of a resolved config: a row per step on stdout, results on disk; returns the result. */
-async function runOne(config: RunConfig, o: Opts): Promise<RunResult> {
+/** One resolved run: a row per step on stdout, results on disk; returns the result. */
+async function runOne(run: ResolvedRun, o: Opts): Promise<RunResult> {
+  const config = run.config;
   const name = runName(config);
   const folder = runFolder(config);
   const root = path.resolve(PROJECT_ROOT, String(o['results'] ?? 'results'));
@@ -41,12 +42,12 @@ async function runOne(config: RunConfig, o: Opts): Promise<RunResult> {
   if (old?.config && configHash(old.config) !== configHash(config)) throw new GbmError(`${dir} holds the results of another config.`, 'move that folder away, or pass another --results.');
   console.log(`run ${name} (results in ${path.relative(process.cwd(), dir) || '.'})`);
   console.log('step  seen   A_t(%)  old(%)  new(%)  mem(KiB)  EM it  time(s)');
-  const r = await runExperiment(config, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
+  const r = await runExperiment(run, { onStep: printRow, memoryDir: path.join(dir, 'memory') });
   const { files, warnings } = await writeRunResults(dir, r, !o['no-figure']);
   for (const w of warnings) console.error(`gbm: warning: ${w}`);
   const s = r.summary;
   console.log(`average incremental accuracy ${pct(s.averageIncrementalAccuracy)} % (${pct(s.averageIncrementalAccuracyNoBase)} % without the base step), final ${pct(s.finalAccuracy)} %, average forgetting ${pct(s.averageForgetting)} points, backward transfer ${pct(s.backwardTransfer)} points`);
-  const what = methodSpec(config.method.name).usesBmm
+  const what = run.method.usesBmm
     ? `K=${config.memory.em.K}, ${r.codeLength}-bit codes, mu at ${config.memory.muBits} bits`
     : `${config.method.name}${Object.keys(config.method.options).length ? ` ${JSON.stringify(config.method.options)}` : ''}, ${r.inputDim}-d ${r.codeLength ? 'codes' : 'features'}`;
   console.log(`memory ${Math.round(s.bitsPerClass)} bits per class (${(s.memoryBits / 8 / 1024).toFixed(0)} KiB in all, ${what}); ${s.seconds.toFixed(1)} s`);
@@ -60,15 +61,17 @@ async function runOne(config: RunConfig, o: Opts): Promise<RunResult> {
 
 /** `gbm run` (and `gbm start` with no flags): one class-incremental run per seed, a table per step, results on disk. */
 export async function runCommand(o: Opts): Promise<void> {
-  const config = resolveConfig(configFromOptions(o));
   if (o['seeds'] !== undefined && o['seed'] !== undefined) throw new GbmError('--seed and --seeds were both given.', 'use --seeds 1993,1994,1995 for several seeds, --seed N for one.');
+  const config = resolveConfig(configFromOptions(o));
   const seeds = o['seeds'] !== undefined ? parseSeeds(String(o['seeds'])) : [config.seed];
   if (!o['no-figure']) chromiumPath(); // fail now, not after the run, when figures cannot be drawn
+  // Names looked up and data located once, for every seed.
+  const run = await resolveRun(config);
   const runs: RunResult[] = [];
   try {
     for (const seed of seeds) {
       if (runs.length) console.log('');
-      runs.push(await runOne({ ...config, seed }, o));
+      runs.push(await runOne(withSeed(run, seed), o));
     }
   } finally {
     await closeFigureRenderer();

@@ -45,7 +45,12 @@ export interface FeatureOptions {
   progress?: boolean;
   /** Logger for one-line status messages (cache hit, rebuild reasons); default stderr. */
   log?: (line: string) => void;
+  /** The source already located by resolveFeatureKey for these options (a resolved run): not located again. */
+  resolved?: FeatureSource;
 }
+
+/** A feature source located: dataset and backbone specs (data and weights found), the cache key and folder. */
+export interface FeatureSource { dataset: DatasetSpec; backbone: BackboneSpec; key: FeatureKey; dir: string }
 
 /** Defaults of FeatureOptions, in one place. */
 export const FEATURE_DEFAULTS = { batchSize: 128, chunkSize: 2500, progress: true } as const;
@@ -135,7 +140,7 @@ async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, f: Fl
 }
 
 /** Resolve names to specs (locating or downloading data and weights) and the cache key, without extracting. */
-export async function resolveFeatureKey(opts: FeatureOptions): Promise<{ dataset: DatasetSpec; backbone: BackboneSpec; key: FeatureKey; dir: string }> {
+export async function resolveFeatureKey(opts: FeatureOptions): Promise<FeatureSource> {
   const entry = DATASETS[opts.dataset];
   if (!entry) throw new GbmError(`unknown dataset "${opts.dataset}".`, `use one of: ${Object.keys(DATASETS).join(', ')}.`);
   const backboneName = opts.backbone ?? defaultBackbone(opts.dataset);
@@ -159,7 +164,7 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const backendName = parseBackend(opts.backend ?? (process.env.GBM_BACKEND || 'auto'));
   const cacheRoot = opts.cacheRoot ?? cacheDir();
-  const { dataset: dspec, backbone: bspec, key, dir } = await resolveFeatureKey({ ...opts, cacheRoot });
+  const { dataset: dspec, backbone: bspec, key, dir } = opts.resolved ?? await resolveFeatureKey({ ...opts, cacheRoot });
 
   const cached = loadEntry(dir, key);
   if (!('invalid' in cached)) return { ...cached, fromCache: true, resumedChunks: 0, computedChunks: 0 };

@@ -9,13 +9,14 @@ import { PROJECT_ROOT } from '../util/project.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { loadExternalFeatures } from '../features/external.js';
-import { extractFeatures, resolveFeatureKey } from '../features/extract.js';
+import { extractFeatures } from '../features/extract.js';
 import { selectClasses } from '../features/select.js';
 import { methodSpec } from '../methods/registry.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 import { Progress } from '../util/progress.js';
-import { resolveConfig, type RunConfigInput } from './config.js';
+import type { RunConfigInput } from './config.js';
+import { isResolvedRun, resolveRun, type ResolvedRun } from './resolve.js';
 import type { RunConfig } from '../cil/config.js';
 import { accuracyOn, matrixMetrics, type AccuracyMatrix } from '../cil/metrics.js';
 import type { CilMethod, StepStats } from '../cil/method.js';
@@ -168,25 +169,26 @@ export interface RunOptions {
  * binarizer on the base task when the method reads codes, then for every step let the method learn the new
  * classes and evaluate it on the test images of every class seen so far.
  */
-export async function runExperiment(input: RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
-  const config = resolveConfig(input);
-  const spec = methodSpec(config.method.name);
+export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: RunOptions = {}): Promise<RunResult> {
+  const run = isResolvedRun(input) ? input : await resolveRun(input, { locate: !opts.features });
+  const { config, method: spec } = run;
   const t0 = Date.now();
   const backend = await initBackend();
-  if (!opts.features && !config.features.path) {
+  if (!opts.features && run.source) {
     // Check the scenario against the data's class count, and the backbone against its classes, before extracting anything.
     let ids = config.features.subset?.classes ? [...config.features.subset.classes].sort((a, b) => a - b) : undefined;
     if (ids === undefined) {
-      const ds = reopenDataset((await resolveFeatureKey(config.features)).dataset);
+      const ds = reopenDataset(run.source.dataset);
       ids = ds.classNames.map((_, i) => i);
       ds.close();
     }
     const s = buildScenario(ids.length, config.scenario);
     checkBackboneOverlap(config, s.order.map((i) => ids![i]));
   }
-  const feats = opts.features ?? (config.features.path
-    ? loadExternalFeatures(config.features.path)
-    : await extractFeatures({ ...config.features, progress: opts.progress !== false }));
+  if (!opts.features && !run.source && !config.features.path) throw new Error('runExperiment: a run resolved without locating its features needs opts.features');
+  const feats = opts.features ?? (run.source
+    ? await extractFeatures({ ...config.features, resolved: run.source, progress: opts.progress !== false })
+    : loadExternalFeatures(config.features.path!));
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
   if (feats.test.count === 0) {
@@ -223,9 +225,9 @@ export async function runExperiment(input: RunConfigInput, opts: RunOptions = {}
       // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
       let ts = Date.now();
       if (t === 0) {
-        if (spec.input === 'codes') {
+        if (run.binarizer) {
           const cache = opts.binarizerCache === null ? undefined : opts.binarizerCache ?? path.join(cacheDir(), 'binarizers');
-          binarizer = await binarizerSpec(config.binarizer.kind).fit(config.binarizer, { features: sel.x, labels: y, n: sel.n, dim: F, numClasses: newPos.length, seed: rng.childSeed(), cacheDir: cache });
+          binarizer = await run.binarizer.fit(config.binarizer, { features: sel.x, labels: y, n: sel.n, dim: F, numClasses: newPos.length, seed: rng.childSeed(), cacheDir: cache });
         }
         const bz = binarizer;
         testX = tf.tidy(() => {

@@ -94,7 +94,8 @@ export function expandGrid(base: Record<string, string | number | boolean | unde
         const own = Object.fromEntries(Object.entries(point).filter(([k]) => (!foreign(k) || k in methodSpec(method).options) && !(findOption(k)?.path! in pins)));
         const full = resolveConfig(configFromOptions({ ...base, ...own }));
         const applied = Object.fromEntries(Object.entries(own).filter(([k]) => optionApplies(k, full)));
-        const config = resolveConfig(configFromOptions({ ...base, ...applied }));
+        // Resolved again only when a key was dropped (the config then differs).
+        const config = Object.keys(applied).length === Object.keys(own).length ? full : resolveConfig(configFromOptions({ ...base, ...applied }));
         const id = configHash(config);
         if (!jobs.has(id)) jobs.set(id, { id, point: applied, config });
         return;
