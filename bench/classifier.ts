@@ -9,7 +9,11 @@ export async function benchClassifier(quick: boolean): Promise<BenchRow[]> {
   const b = await initBackend();
   const rows: BenchRow[] = [];
   const steps = quick ? 20 : 200;
-  for (const [D, C] of [[256, 200], [1024, 200], [2048, 200]]) {
+  for (const [D, C] of [
+    [256, 200],
+    [1024, 200],
+    [2048, 200],
+  ]) {
     const g = new LinearClassifier(D, C, 1);
     const opt = g.optimizer(CLASSIFIER_DEFAULTS);
     const x = tf.tidy(() => tf.cast(tf.greater(tf.randomUniform([256, D], 0, 1, 'float32', 1), 0.75), 'float32')) as tf.Tensor2D;
@@ -19,7 +23,11 @@ export async function benchClassifier(quick: boolean): Promise<BenchRow[]> {
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) g.step(opt, x, y).dispose();
     await g.weights().W.data();
-    rows.push({ what: `classifier training step (${b.name}), batch 256, ${D} bits -> ${C} classes, Adam`, value: (performance.now() - t0) / steps, unit: 'ms' });
+    rows.push({
+      what: `classifier training step (${b.name}), batch 256, ${D} bits -> ${C} classes, Adam`,
+      value: (performance.now() - t0) / steps,
+      unit: 'ms',
+    });
     tf.dispose([x, y]);
     opt.dispose();
     g.dispose();

@@ -18,13 +18,24 @@ function planted(kTrue: number, D: number, n: number, seed: number): Uint8Array 
 /** `npm run bench -- em-safeguards`: for planted mixtures fitted with more components than they have, each re-seeding rule's final log-likelihood. */
 export async function benchEmSafeguards(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const settings: Array<[number, number, number]> = quick ? [[4, 16, 200]] : [[4, 8, 200], [4, 16, 200], [8, 32, 500], [2, 32, 500]];
+  const settings: Array<[number, number, number]> = quick
+    ? [[4, 16, 200]]
+    : [
+        [4, 8, 200],
+        [4, 16, 200],
+        [8, 32, 500],
+        [2, 32, 500],
+      ];
   for (const [kTrue, K, n] of settings) {
     const classes = Array.from({ length: 10 }, (_, c) => planted(kTrue, 64, n, 100 + c));
     for (const reseed of ['none', 'sample', 'worst'] as EmReseed[]) {
       const r = await fitBernoulliMixtures({ codes: classes, dim: 64 }, { K, reseed }, 7);
       const ll = r.finalLogLik.reduce((a, b) => a + b, 0) / r.finalLogLik.length;
-      rows.push({ what: `planted K=${kTrue}, fitted K=${K}, ${n} codes x 10 classes, reseed ${reseed}: mean log-likelihood per code (${r.reseeds.length} re-seeds, ${r.iterations} iterations)`, value: ll, unit: 'nats' });
+      rows.push({
+        what: `planted K=${kTrue}, fitted K=${K}, ${n} codes x 10 classes, reseed ${reseed}: mean log-likelihood per code (${r.reseeds.length} re-seeds, ${r.iterations} iterations)`,
+        value: ll,
+        unit: 'nats',
+      });
     }
   }
   return rows;

@@ -67,7 +67,11 @@ export async function benchEm(quick: boolean): Promise<BenchRow[]> {
       rows.push({ what: `numpy reference failed (${r.stderr.trim().split('\n').pop()}); install python3-numpy`, value: NaN, unit: '' });
     } else {
       const ref = JSON.parse(r.stdout) as { per_iteration_ms: number; final_loglik: number[]; numpy: string };
-      rows.push({ what: `numpy ${ref.numpy} reference, same data and start, per iteration (float32, ${os.availableParallelism()} BLAS threads max)`, value: ref.per_iteration_ms, unit: 'ms' });
+      rows.push({
+        what: `numpy ${ref.numpy} reference, same data and start, per iteration (float32, ${os.availableParallelism()} BLAS threads max)`,
+        value: ref.per_iteration_ms,
+        unit: 'ms',
+      });
       rows.push({ what: 'ratio kit / numpy (lower is better)', value: oursMs / ref.per_iteration_ms, unit: 'x' });
       const lastOurs = ours.trace[ours.trace.length - 1];
       const maxRel = Math.max(...ref.final_loglik.map((v, c) => Math.abs(v - lastOurs[c]) / Math.abs(v)));
@@ -92,9 +96,17 @@ export async function benchEm(quick: boolean): Promise<BenchRow[]> {
     const secs = (performance.now() - t2) / 1000;
     const sum = (k: 'binarize' | 'memory' | 'train' | 'eval') => run.steps.reduce((s, x) => s + x.seconds[k], 0);
     rows.push({ what: 'default GBM run (TinyImageNet B100 5x20, K=8, p=1), warm cache, wall time', value: secs, unit: 's' });
-    rows.push({ what: '  of which: binarize / EM / classifier training / evaluation', value: NaN, unit: `${sum('binarize').toFixed(1)} / ${sum('memory').toFixed(1)} / ${sum('train').toFixed(1)} / ${sum('eval').toFixed(2)} s` });
+    rows.push({
+      what: '  of which: binarize / EM / classifier training / evaluation',
+      value: NaN,
+      unit: `${sum('binarize').toFixed(1)} / ${sum('memory').toFixed(1)} / ${sum('train').toFixed(1)} / ${sum('eval').toFixed(2)} s`,
+    });
     rows.push({ what: '  one incremental classifier training (step 1: 20 new + 100 old classes, 8 epochs)', value: run.steps[1].seconds.train, unit: 's' });
-    rows.push({ what: '  average incremental / final accuracy', value: 100 * run.summary.averageIncrementalAccuracy, unit: `% / ${(100 * run.summary.finalAccuracy).toFixed(2)} %` });
+    rows.push({
+      what: '  average incremental / final accuracy',
+      value: 100 * run.summary.averageIncrementalAccuracy,
+      unit: `% / ${(100 * run.summary.finalAccuracy).toFixed(2)} %`,
+    });
   }
   return rows;
 }

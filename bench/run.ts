@@ -32,8 +32,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`machine: ${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`);
-  console.log(`command: npm run bench${args.length ? ' -- ' + args.join(' ') : ''}\n`);
+  console.log(
+    `machine: ${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${new Date().toISOString().slice(0, 10)}`,
+  );
+  console.log(`command: npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\n`);
   for (const name of names.length ? names : Object.keys(BENCHES)) {
     const rows = await BENCHES[name](quick);
     console.log(`\n### ${name}${quick ? ' (quick)' : ''}\n\n| measurement | value |\n|---|---|`);

@@ -16,7 +16,13 @@ import { trainBackbone } from '../src/train/train-backbone.js';
 import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
 
-interface Candidate { name: string; arch: string; width: number; inputSize: number; stemStride?: number }
+interface Candidate {
+  name: string;
+  arch: string;
+  width: number;
+  inputSize: number;
+  stemStride?: number;
+}
 
 const CANDIDATES: Candidate[] = [
   { name: 'ResNet-20, width 1, 32x32', arch: 'resnet20', width: 1, inputSize: 32 },
@@ -31,12 +37,31 @@ async function throughput(c: Candidate): Promise<number> {
   const steps = 6;
   const n = batch * (steps + 1);
   const size = c.inputSize;
-  const set = { images: Uint8Array.from({ length: n * size * size * 3 }, (_, i) => (i * 2654435761) % 251), labels: Int32Array.from({ length: n }, (_, i) => i % 100), count: n, size, classIds: [], checksum: 'probe' };
+  const set = {
+    images: Uint8Array.from({ length: n * size * size * 3 }, (_, i) => (i * 2654435761) % 251),
+    labels: Int32Array.from({ length: n }, (_, i) => i % 100),
+    count: n,
+    size,
+    classIds: [],
+    checksum: 'probe',
+  };
   const config: NetConfig = { arch: c.arch, inputSize: size, numClasses: 100, width: c.width, ...(c.stemStride ? { stemStride: c.stemStride } : {}) };
   const net = buildNet(config, 1);
   let t0 = 0;
   const cores = os.availableParallelism();
-  await trainNet(net, set, null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: batch, shards: cores }, { progress: false, workers: cores, onStep: (b) => { if (b === 0) t0 = performance.now(); } });
+  await trainNet(
+    net,
+    set,
+    null,
+    { ...TRAIN_DEFAULTS, epochs: 1, batchSize: batch, shards: cores },
+    {
+      progress: false,
+      workers: cores,
+      onStep: (b) => {
+        if (b === 0) t0 = performance.now();
+      },
+    },
+  );
   net.dispose();
   return (batch * steps) / ((performance.now() - t0) / 1000);
 }
@@ -48,7 +73,14 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '..');
   const outDir = path.join(root, 'results', 'backbone-candidates');
   const onlyAt = args.indexOf('--only');
-  const only = onlyAt >= 0 ? new Set(String(args[onlyAt + 1] ?? '').split(',').map((v) => Number(v) - 1)) : null;
+  const only =
+    onlyAt >= 0
+      ? new Set(
+          String(args[onlyAt + 1] ?? '')
+            .split(',')
+            .map((v) => Number(v) - 1),
+        )
+      : null;
   if (only && [...only].some((i) => !Number.isInteger(i) || i < 0 || i >= CANDIDATES.length)) {
     throw new Error(`--only ${args[onlyAt + 1]}: expected candidate numbers 1..${CANDIDATES.length}, comma-separated`);
   }
@@ -62,22 +94,55 @@ async function main(): Promise<void> {
     const perClass = Math.max(20, Math.min(500, Math.round((budgetMin * 60 * imgPerSec) / (2 * 100))));
     console.log(`${c.name}: ${imgPerSec.toFixed(1)} img/s training on ${os.availableParallelism()} cores -> ${perClass} images per class`);
     const rec = await trainBackbone({
-      arch: c.arch, dataset: 'tinyimagenet', inputSize: c.inputSize, width: c.width, stemStride: c.stemStride, trainPerClass: perClass,
-      train: { epochs: 2, warmupEpochs: 0.2 }, ste: { epochs: 0 }, out: path.join(os.tmpdir(), `gbm-candidate-${c.arch}-${c.width}-${c.inputSize}`), fresh: true, progress: true,
+      arch: c.arch,
+      dataset: 'tinyimagenet',
+      inputSize: c.inputSize,
+      width: c.width,
+      stemStride: c.stemStride,
+      trainPerClass: perClass,
+      train: { epochs: 2, warmupEpochs: 0.2 },
+      ste: { epochs: 0 },
+      out: path.join(os.tmpdir(), `gbm-candidate-${c.arch}-${c.width}-${c.inputSize}`),
+      fresh: true,
+      progress: true,
     });
     const row = {
-      candidate: c.name, ...c, imgPerSecProbe: imgPerSec, trainPerClass: perClass, trainImages: rec.data.trainImages,
-      minutes: rec.environment.seconds / 60, valAccPerEpoch: rec.epochs.map((e) => e.valAcc), finalValAcc: rec.final.valAcc, deployedKiB: rec.deployedBits / 8 / 1024,
+      candidate: c.name,
+      ...c,
+      imgPerSecProbe: imgPerSec,
+      trainPerClass: perClass,
+      trainImages: rec.data.trainImages,
+      minutes: rec.environment.seconds / 60,
+      valAccPerEpoch: rec.epochs.map((e) => e.valAcc),
+      finalValAcc: rec.final.valAcc,
+      deployedKiB: rec.deployedBits / 8 / 1024,
     };
     rows.push(row);
     rows.sort((a, b) => CANDIDATES.findIndex((k) => k.name === a.candidate) - CANDIDATES.findIndex((k) => k.name === b.candidate));
-    console.log(`${c.name}: val accuracy per epoch ${row.valAccPerEpoch.map((v) => (100 * (v ?? NaN)).toFixed(2)).join(', ')} % in ${row.minutes.toFixed(1)} min`);
-    writeJsonAtomic(jsonPath, { format: 'gbm-candidates/1', budgetMinutes: budgetMin, date: new Date().toISOString(), machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'})`, rows });
+    console.log(
+      `${c.name}: val accuracy per epoch ${row.valAccPerEpoch.map((v) => (100 * (v ?? NaN)).toFixed(2)).join(', ')} % in ${row.minutes.toFixed(1)} min`,
+    );
+    writeJsonAtomic(jsonPath, {
+      format: 'gbm-candidates/1',
+      budgetMinutes: budgetMin,
+      date: new Date().toISOString(),
+      machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'})`,
+      rows,
+    });
   }
-  const md = ['| candidate | training img/s (probe) | images per class | minutes | val top-1 after epoch 1 / 2 (%) | F (KiB) |', '|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.candidate} | ${(r.imgPerSecProbe as number).toFixed(1)} | ${r.trainPerClass} | ${(r.minutes as number).toFixed(1)} | ${(r.valAccPerEpoch as number[]).map((v) => (100 * v).toFixed(2)).join(' / ')} | ${(r.deployedKiB as number).toFixed(0)} |`)].join('\n');
-  writeFileAtomic(path.join(outDir, 'candidates.md'), md + '\n');
+  const md = [
+    '| candidate | training img/s (probe) | images per class | minutes | val top-1 after epoch 1 / 2 (%) | F (KiB) |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.candidate} | ${(r.imgPerSecProbe as number).toFixed(1)} | ${r.trainPerClass} | ${(r.minutes as number).toFixed(1)} | ${(r.valAccPerEpoch as number[]).map((v) => (100 * v).toFixed(2)).join(' / ')} | ${(r.deployedKiB as number).toFixed(0)} |`,
+    ),
+  ].join('\n');
+  writeFileAtomic(path.join(outDir, 'candidates.md'), `${md}\n`);
   console.log(`\n${md}\nwrote ${path.relative(process.cwd(), outDir)}/{candidates.json, candidates.md}`);
 }
 
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -21,14 +21,30 @@ const REPRODUCE: Record<string, { sweeps: string[]; notebook: string | null; wha
   baselines: { sweeps: ['baselines'], notebook: '07-baselines', what: 'the method-comparison table, T = 5, 10, 20 (notebook 07)' },
   'em-safeguards': { sweeps: ['em-safeguards'], notebook: null, what: 'EM re-seeding rules at K = 8 and 32, 3 seeds (README, "EM"; summary.csv)' },
   'bit-correlation': { sweeps: [], notebook: '08-bit-correlation', what: 'bit independence within classes (notebook 08)' },
-  bnn: { sweeps: [], notebook: '09-bnn', what: 'a BNN trained on Fashion-MNIST\'s base classes, GBM on its codes (notebook 09, about 9 min)', models: ['bnn-fashion-mnist'] },
-  ste: { sweeps: [], notebook: '10-ste-gradients', what: 'STE gradient quality and the STE phase (notebook 10, about 8 min)', models: ['resnet20-fmnist-nb10', 'resnet20-fmnist-nb10-ste'] },
+  bnn: {
+    sweeps: [],
+    notebook: '09-bnn',
+    what: "a BNN trained on Fashion-MNIST's base classes, GBM on its codes (notebook 09, about 9 min)",
+    models: ['bnn-fashion-mnist'],
+  },
+  ste: {
+    sweeps: [],
+    notebook: '10-ste-gradients',
+    what: 'STE gradient quality and the STE phase (notebook 10, about 8 min)',
+    models: ['resnet20-fmnist-nb10', 'resnet20-fmnist-nb10-ste'],
+  },
 };
 
 function usage(): string {
-  return ['Usage: npm run reproduce -- <study> [--fresh]', '', 'Studies:',
-    ...Object.entries(REPRODUCE).map(([k, v]) => `  ${k.padEnd(16)} ${v.what}`), `  ${'all'.padEnd(16)} every study above`, '',
-    '--fresh deletes the studies\' sweep folders and trained networks first (otherwise finished ones are reused).'].join('\n');
+  return [
+    'Usage: npm run reproduce -- <study> [--fresh]',
+    '',
+    'Studies:',
+    ...Object.entries(REPRODUCE).map(([k, v]) => `  ${k.padEnd(16)} ${v.what}`),
+    `  ${'all'.padEnd(16)} every study above`,
+    '',
+    "--fresh deletes the studies' sweep folders and trained networks first (otherwise finished ones are reused).",
+  ].join('\n');
 }
 
 async function main(args: string[]): Promise<number> {
@@ -58,11 +74,16 @@ async function main(args: string[]): Promise<number> {
       const dir = path.join(root, 'results', 'sweeps', spec.name);
       if (args.includes('--fresh')) fs.rmSync(dir, { recursive: true, force: true });
       const res = await runSweep(spec, { results: path.join(root, 'results') });
-      console.log(`   sweep ${name}: ${res.jobs} runs (${res.skipped} reused, ${res.ran} ran, ${res.failed.length} failed) in ${res.seconds.toFixed(0)} s -> ${path.relative(root, res.dir)}/summary.csv`);
+      console.log(
+        `   sweep ${name}: ${res.jobs} runs (${res.skipped} reused, ${res.ran} ran, ${res.failed.length} failed) in ${res.seconds.toFixed(0)} s -> ${path.relative(root, res.dir)}/summary.csv`,
+      );
       if (res.failed.length) return 1;
     }
     if (r.notebook) {
-      const nb = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/run-notebooks.ts'), '--save', r.notebook], { cwd: root, stdio: 'inherit' });
+      const nb = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/run-notebooks.ts'), '--save', r.notebook], {
+        cwd: root,
+        stdio: 'inherit',
+      });
       if (nb.status !== 0) return nb.status ?? 1;
     }
     console.log(`   ${s} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -70,4 +91,12 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then((c) => { process.exitCode = c; }, (e) => { console.error(errorLine(e)); process.exitCode = 1; });
+main(process.argv.slice(2)).then(
+  (c) => {
+    process.exitCode = c;
+  },
+  (e) => {
+    console.error(errorLine(e));
+    process.exitCode = 1;
+  },
+);

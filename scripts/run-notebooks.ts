@@ -15,7 +15,8 @@ if (check.status !== 0) {
   console.error(`gbm: ${python} cannot import nbclient/nbformat. Fix: run \`npm run setup\` (installs Debian's python3-nbclient and jupyter-client).`);
   process.exit(1);
 }
-const notebooks = fs.readdirSync(path.join(root, 'notebooks'))
+const notebooks = fs
+  .readdirSync(path.join(root, 'notebooks'))
   .filter((f) => f.endsWith('.ipynb') && (only.length === 0 || only.some((o) => f.includes(o))))
   .sort();
 if (notebooks.length === 0) {
@@ -40,7 +41,7 @@ for (const nb of notebooks) {
     failed++;
     console.log(`  FAIL ${nb} (${secs} s)`);
     // Cell errors come back on stderr with the cell's source; tslab's own stderr chatter is not a failure.
-    process.stderr.write((r.stderr ?? '').split('\n').slice(-60).join('\n') + '\n');
+    process.stderr.write(`${(r.stderr ?? '').split('\n').slice(-60).join('\n')}\n`);
   }
 }
 console.log(`notebooks: ${passed} passed, ${failed} failed`);

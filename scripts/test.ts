@@ -1,5 +1,5 @@
 /**
- * npm test: type-check, unit tests (mocha), then every notebook in quick mode; prints one closing line
+ * npm test: format and lint (Biome, no writes), type-check, unit tests (mocha), then every notebook in quick mode; prints one closing line
  * "tests: N passed, N failed, N skipped" over all of them. Stops at the first failing stage.
  */
 import { spawnSync } from 'node:child_process';
@@ -26,6 +26,7 @@ function stage(name: string, cmd: string, args: string[], count: (out: string) =
 
 const num = (out: string, re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
 const ok =
+  stage('format and lint (biome ci; `npm run format` fixes formatting)', path.join(root, 'node_modules/.bin/biome'), ['ci', '--colors=off'], () => 0) &&
   stage('typecheck (tsc --noEmit, strict)', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit'], () => 0) &&
   stage('unit tests (mocha)', process.execPath, [path.join(root, 'node_modules/mocha/bin/mocha.js')], (out) => {
     passed += num(out, /(\d+) passing/);

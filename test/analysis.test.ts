@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
-import { chowLiuLogLikelihood, fitChowLiu, independentLogLikelihood, mixtureLogLikelihood, pairwiseMutualInformation, shuffleColumns } from '../src/analysis/bit-correlation.js';
+import {
+  chowLiuLogLikelihood,
+  fitChowLiu,
+  independentLogLikelihood,
+  mixtureLogLikelihood,
+  pairwiseMutualInformation,
+  shuffleColumns,
+} from '../src/analysis/bit-correlation.js';
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('bit correlation analysis', () => {
   it('mutual information is log 2 for two copies of a fair bit and 0 for independent fair bits', () => {
     // Rows (a, a, b): bit 1 copies bit 0; bit 2 is independent of both (all four combinations once each).
-    const rows = [[0, 0, 0], [0, 0, 1], [1, 1, 0], [1, 1, 1]].flat();
+    const rows = [
+      [0, 0, 0],
+      [0, 0, 1],
+      [1, 1, 0],
+      [1, 1, 1],
+    ].flat();
     const mi = pairwiseMutualInformation(rows, 4, 3, 0);
     assert.ok(Math.abs(mi[0 * 3 + 1] - Math.log(2)) < 1e-12, `MI(0,1) = ${mi[1]}`);
     assert.ok(Math.abs(mi[0 * 3 + 2]) < 1e-12 && Math.abs(mi[1 * 3 + 2]) < 1e-12);
@@ -13,11 +25,14 @@ describe('bit correlation analysis', () => {
     assert.equal(mi[1 * 3 + 0], mi[0 * 3 + 1]);
   });
 
-  it('shuffling columns keeps every bit\'s count and destroys the dependence', () => {
+  it("shuffling columns keeps every bit's count and destroys the dependence", () => {
     const rng = new MT19937(1);
     const n = 2000;
     const x = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) { x[2 * i] = rng.random() < 0.5 ? 1 : 0; x[2 * i + 1] = x[2 * i]; }
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = rng.random() < 0.5 ? 1 : 0;
+      x[2 * i + 1] = x[2 * i];
+    }
     const s = shuffleColumns(x, n, 2, () => rng.random());
     const count = (a: Float32Array, j: number) => a.filter((_, i) => i % 2 === j).reduce((p, v) => p + v, 0);
     assert.equal(count(s, 0), count(x, 0));

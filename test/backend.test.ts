@@ -26,7 +26,9 @@ function maxRelErr(a: Float64Array, b: Float64Array): number {
 }
 
 describe('backend', () => {
-  after(async () => { await initBackend('wasm'); });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   it('auto picks a working backend and reports it', async () => {
     const b = await initBackend('auto');
@@ -47,7 +49,8 @@ describe('backend', () => {
     assert.ok(maxRelErr(await on('wasm', mm), await on('cpu', mm)) < 1e-5);
     const lse = () => tf.logSumExp(tf.matMul(a(), b()), 1);
     assert.ok(maxRelErr(await on('wasm', lse), await on('cpu', lse)) < 1e-5);
-    const conv = () => tf.conv2d(tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 3) as tf.Tensor4D, tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 4) as tf.Tensor4D, 2, 'same');
+    const conv = () =>
+      tf.conv2d(tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 3) as tf.Tensor4D, tf.randomNormal([3, 3, 3, 5], 0, 1, 'float32', 4) as tf.Tensor4D, 2, 'same');
     assert.ok(maxRelErr(await on('wasm', conv), await on('cpu', conv)) < 1e-5);
   });
 

@@ -36,11 +36,17 @@ function blobs(classes: number, dim: number, perClass: { train: number; test: nu
 
 const FEATURES = { dataset: 'tinyimagenet', backbone: 'mobilenet' };
 
-describe('baselines on the shared runner', function () {
+describe('baselines on the shared runner', () => {
   it('NCM classifies separable clusters perfectly and keeps one float mean per class', async () => {
     const feats = blobs(6, 16, { train: 40, test: 20 }, 0.3, 7);
-    const r = await runExperiment({ features: FEATURES, scenario: { baseClasses: 2, tasks: 2 }, method: { name: 'ncm' } }, { features: feats, progress: false });
-    assert.deepEqual(r.steps.map((s) => s.accuracy), [1, 1, 1]);
+    const r = await runExperiment(
+      { features: FEATURES, scenario: { baseClasses: 2, tasks: 2 }, method: { name: 'ncm' } },
+      { features: feats, progress: false },
+    );
+    assert.deepEqual(
+      r.steps.map((s) => s.accuracy),
+      [1, 1, 1],
+    );
     assert.equal(r.summary.memoryBits, 6 * 16 * 32);
   });
 
@@ -62,7 +68,17 @@ describe('baselines on the shared runner', function () {
       return { features, labels, count: 2 * n, dim: 3 };
     };
     const feats: FeatureSet = { dir: '(in memory)', train: make(300), test: make(200), meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    const run = async (name: string) => (await runExperiment({ features: FEATURES, scenario: { baseClasses: 1, tasks: 1 }, method: { name, options: name === 'fecam' ? { alpha1: 0.01, alpha2: 0, 'base-step': 'mahalanobis' } : {} } }, { features: feats, progress: false })).summary.finalAccuracy;
+    const run = async (name: string) =>
+      (
+        await runExperiment(
+          {
+            features: FEATURES,
+            scenario: { baseClasses: 1, tasks: 1 },
+            method: { name, options: name === 'fecam' ? { alpha1: 0.01, alpha2: 0, 'base-step': 'mahalanobis' } : {} },
+          },
+          { features: feats, progress: false },
+        )
+      ).summary.finalAccuracy;
     const [fecam, ncm] = [await run('fecam'), await run('ncm')];
     assert.ok(fecam > 0.85, `FeCAM ${fecam}`);
     assert.ok(ncm < 0.75, `NCM ${ncm}`);
@@ -77,19 +93,25 @@ describe('baselines on the shared runner', function () {
     [7 / 34, -1 / 34, -1 / 34, 5 / 34].forEach((v, i) => assert.ok(Math.abs(inv[i] - v) < 1e-15));
     // Sample covariance against numpy's np.cov.
     const x = Float64Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 3)));
-    const ref = JSON.parse(python(`import numpy as np, json, sys; x=np.array(json.loads(sys.argv[1])).reshape(10,3); print(json.dumps(np.cov(x.T).ravel().tolist()))`, [JSON.stringify(Array.from(x))])) as number[];
+    const ref = JSON.parse(
+      python(`import numpy as np, json, sys; x=np.array(json.loads(sys.argv[1])).reshape(10,3); print(json.dumps(np.cov(x.T).ravel().tolist()))`, [
+        JSON.stringify(Array.from(x)),
+      ]),
+    ) as number[];
     covariance(x, 10, 3).cov.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) < 1e-12, `cov[${i}] ${v} vs ${ref[i]}`));
     assert.throws(() => invertSpd(Float64Array.from([1, 2, 2, 1]), 2), /not positive definite/);
   });
 
-  it('herding picks the same exemplars as PyCIL\'s numpy implementation', () => {
+  it("herding picks the same exemplars as PyCIL's numpy implementation", () => {
     const rng = new MT19937(11);
     const n = 60;
     const dim = 12;
     const x = Float32Array.from({ length: n * dim }, () => rng.random());
     const ours = Array.from(herdingSelect(x, n, dim, 10));
     // PyCIL's loop: normalise, then pick the row that brings the running mean closest to the class mean and delete it.
-    const ref = JSON.parse(python(`
+    const ref = JSON.parse(
+      python(
+        `
 import numpy as np, json, sys
 v = np.array(json.loads(sys.argv[1]), dtype=np.float32).astype(np.float64).reshape(${n}, ${dim})
 v = (v.T / (np.linalg.norm(v.T, axis=0) + 1e-8)).T
@@ -99,7 +121,10 @@ for k in range(1, 11):
     S = np.sum(ex, axis=0) if ex else np.zeros(${dim})
     i = int(np.argmin(np.sqrt(np.sum((mean - (v + S) / k) ** 2, axis=1))))
     picked.append(idx[i]); ex.append(v[i]); v = np.delete(v, i, axis=0); del idx[i]
-print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
+print(json.dumps(picked))`,
+        [JSON.stringify(Array.from(x))],
+      ),
+    ) as number[];
     assert.deepEqual(ours, ref);
   });
 
@@ -112,7 +137,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
     assert.equal(resolveConfig({ replay: 'none' }).method.name, 'finetune');
   });
 
-  describe('every method on real TinyImageNet features (10 classes, 4 + 3 x 2)', function () {
+  describe('every method on real TinyImageNet features (10 classes, 4 + 3 x 2)', () => {
     const SUBSET = { classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainPerClass: 200, testPerClass: 50 };
     const runs: Record<string, RunResult> = {};
 
@@ -120,8 +145,10 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
       requireData(this, 'tiny-imagenet-200.zip');
       const feats = await extractFeatures({ ...FEATURES, subset: SUBSET, progress: false, log: () => {} });
       for (const name of Object.keys(METHODS)) {
-        runs[name] = await runExperiment({ features: { ...FEATURES, subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, method: { name }, classifier: { epochs: 30 } },
-          { features: feats, progress: false });
+        runs[name] = await runExperiment(
+          { features: { ...FEATURES, subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3 }, method: { name }, classifier: { epochs: 30 } },
+          { features: feats, progress: false },
+        );
       }
     });
 
@@ -143,7 +170,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
       assert.ok(runs.gbm.summary.finalAccuracy > runs.finetune.summary.finalAccuracy + 0.1);
     });
 
-    it('counts each method\'s memory as method.md says', () => {
+    it("counts each method's memory as method.md says", () => {
       const D = runs.gbm.codeLength;
       const F = runs.ncm.inputDim;
       assert.equal(runs.gbm.summary.memoryBits, 10 * (8 * D * 32 + 8 * 32));
@@ -151,7 +178,7 @@ print(json.dumps(picked))`, [JSON.stringify(Array.from(x))])) as number[];
       assert.equal(runs['replay-binary'].summary.memoryBits, 10 * 20 * D);
       assert.equal(runs['replay-real'].summary.memoryBits, 10 * 20 * F * 32);
       assert.equal(runs.fetril.summary.memoryBits, 10 * F * 32);
-      assert.equal(runs.fecam.summary.memoryBits, 10 * (F + F * (F + 1) / 2) * 32);
+      assert.equal(runs.fecam.summary.memoryBits, 10 * (F + (F * (F + 1)) / 2) * 32);
       assert.equal(runs.finetune.summary.memoryBits, 0);
       // Joint keeps every training code of the classes before the last step.
       assert.equal(runs.joint.summary.memoryBits, 8 * 200 * D);

@@ -13,27 +13,39 @@ import { columnPercentiles, fitThermometer, ThermometerBinarizer } from '../src/
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('binarizers', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('thermometer codes are unary, with the level given by the thresholds c*j/(p+1)', () => {
     const p = 3;
     const c = 4; // thresholds 1, 2, 3
     const bin = new ThermometerBinarizer({ kind: 'thermometer', levels: p, percentile: 100, scope: 'global' }, Float32Array.from([c, c]));
-    const feats = [[0, 0.5], [1.5, 2.5], [3.5, 9], [-1, 2]];
+    const feats = [
+      [0, 0.5],
+      [1.5, 2.5],
+      [3.5, 9],
+      [-1, 2],
+    ];
     const expectLevel = (v: number) => [1, 2, 3].filter((t) => Math.min(Math.max(v, 0), c) > t).length;
     const codes = tf.tidy(() => bin.encode(tf.tensor2d(feats))).arraySync();
-    feats.forEach((row, i) => row.forEach((v, f) => {
-      const bits = codes[i].slice(f * p, (f + 1) * p);
-      const level = expectLevel(v);
-      assert.deepEqual(bits, [...Array(level).fill(1), ...Array(p - level).fill(0)], `feature ${v}`);
-    }));
+    feats.forEach((row, i) =>
+      row.forEach((v, f) => {
+        const bits = codes[i].slice(f * p, (f + 1) * p);
+        const level = expectLevel(v);
+        assert.deepEqual(bits, [...Array(level).fill(1), ...Array(p - level).fill(0)], `feature ${v}`);
+      }),
+    );
     assert.equal(bin.codeLength, 2 * p);
   });
 
   it('calibrates c as a percentile, per dimension or globally', () => {
     const n = 101;
     const x = new Float32Array(n * 2);
-    for (let i = 0; i < n; i++) { x[2 * i] = i; x[2 * i + 1] = 10 * i; }
+    for (let i = 0; i < n; i++) {
+      x[2 * i] = i;
+      x[2 * i + 1] = 10 * i;
+    }
     assert.deepEqual([...columnPercentiles(x, n, 2, 50, 'per-dim')], [50, 500]);
     assert.deepEqual([...columnPercentiles(x, n, 2, 100, 'per-dim')], [100, 1000]);
     const g = columnPercentiles(x, n, 2, 50, 'global');
@@ -55,15 +67,27 @@ describe('binarizers', () => {
   it('the thermometer STE gradient is the sum over thresholds of dy/delta within delta/2 of each', () => {
     const p = 2;
     const c = [3, 6]; // delta = 1 and 2; thresholds (1, 2) and (2, 4)
-    const f = [[0.4, 2.9], [1.2, 4.5], [2.6, 7]];
-    const dy = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]];
-    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(thermometerSTE(x as tf.Tensor2D, tf.tensor1d(c), p), tf.tensor2d(dy))))(tf.tensor2d(f)).arraySync() as number[][];
-    f.forEach((row, i) => row.forEach((v, d) => {
-      const delta = c[d] / (p + 1);
-      let want = 0;
-      for (let j = 1; j <= p; j++) if (Math.abs(v - (c[d] * j) / (p + 1)) <= delta / 2) want += dy[i][d * p + j - 1] / delta;
-      assert.ok(Math.abs(g[i][d] - want) < 1e-6, `f=${v}: ${g[i][d]} vs ${want}`);
-    }));
+    const f = [
+      [0.4, 2.9],
+      [1.2, 4.5],
+      [2.6, 7],
+    ];
+    const dy = [
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+      [9, 10, 11, 12],
+    ];
+    const g = tf
+      .grad((x: tf.Tensor) => tf.sum(tf.mul(thermometerSTE(x as tf.Tensor2D, tf.tensor1d(c), p), tf.tensor2d(dy))))(tf.tensor2d(f))
+      .arraySync() as number[][];
+    f.forEach((row, i) =>
+      row.forEach((v, d) => {
+        const delta = c[d] / (p + 1);
+        let want = 0;
+        for (let j = 1; j <= p; j++) if (Math.abs(v - (c[d] * j) / (p + 1)) <= delta / 2) want += dy[i][d * p + j - 1] / delta;
+        assert.ok(Math.abs(g[i][d] - want) < 1e-6, `f=${v}: ${g[i][d]} vs ${want}`);
+      }),
+    );
   });
 
   it('trains a Heaviside projection whose codes separate the base classes', async () => {

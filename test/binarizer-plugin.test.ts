@@ -25,7 +25,9 @@ const QUANTILE_BINARIZER: BinarizerSpec = {
   fit: async (c: BinarizerConfig, d): Promise<Binarizer> => {
     const cut = tf.tensor1d(columnPercentiles(d.features, d.n, d.dim, Number(c.q), 'per-dim'));
     return {
-      config: c, inputDim: d.dim, codeLength: d.dim,
+      config: c,
+      inputDim: d.dim,
+      codeLength: d.dim,
       encode: (x) => tf.tidy(() => tf.cast(tf.greater(x, cut), 'float32') as tf.Tensor2D),
       state: () => ({ kind: 'quantile', q: c.q }),
       dispose: () => cut.dispose(),
@@ -35,8 +37,12 @@ const QUANTILE_BINARIZER: BinarizerSpec = {
 };
 
 describe('a new binarizer is one spec and one registry line', () => {
-  before(() => { BINARIZERS.quantile = QUANTILE_BINARIZER; });
-  after(() => { delete BINARIZERS.quantile; });
+  before(() => {
+    BINARIZERS.quantile = QUANTILE_BINARIZER;
+  });
+  after(() => {
+    delete BINARIZERS.quantile;
+  });
 
   it('gets a flag and a config path, is checked, and applies only where it is chosen', () => {
     const opt = runOptions().find((o) => o.name === 'q');
@@ -52,22 +58,37 @@ describe('a new binarizer is one spec and one registry line', () => {
     assert.ok(!optionApplies('q', resolveConfig({})));
     // In a sweep beside the thermometer: q is dropped where it does not apply, levels where it does not.
     const jobs = expandGrid({}, { 'binarizer.kind': ['thermometer', 'quantile'], 'binarizer.q': [25, 75], 'binarizer.levels': [1] });
-    assert.deepEqual(jobs.map((j) => j.point), [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'quantile', q: 25 }, { binarizer: 'quantile', q: 75 }]);
-    assert.deepEqual(jobs.map((j) => /-(thermo-p\d+|quant-q\d+)-K/.exec(runName(j.config))?.[1]), ['thermo-p1', 'quant-q25', 'quant-q75']);
+    assert.deepEqual(
+      jobs.map((j) => j.point),
+      [
+        { binarizer: 'thermometer', levels: 1 },
+        { binarizer: 'quantile', q: 25 },
+        { binarizer: 'quantile', q: 75 },
+      ],
+    );
+    assert.deepEqual(
+      jobs.map((j) => /-(thermo-p\d+|quant-q\d+)-K/.exec(runName(j.config))?.[1]),
+      ['thermo-p1', 'quant-q25', 'quant-q75'],
+    );
     assert.notEqual(runFolder(jobs[1].config), runFolder(jobs[2].config));
   });
 
   it('runs GBM end to end: its codes feed EM and replay, its name tags the results', async () => {
     const feats = tmpDir('quantile-npy');
-    python(`
+    python(
+      `
 import numpy as np, os, sys
 d = sys.argv[1]; rng = np.random.default_rng(5)
 centres = rng.random((4, 12)) * 8
 for s, n in (('train', 40), ('test', 20)):
     y = np.repeat(np.arange(4), n)
     np.save(os.path.join(d, s + '_features.npy'), (centres[y] + rng.standard_normal((4 * n, 12))).astype(np.float32))
-    np.save(os.path.join(d, s + '_labels.npy'), y.astype(np.int64))`, [feats]);
-    const r = await runExperiment(configFromOptions({ features: feats, binarizer: 'quantile', q: 50, 'base-classes': 2, tasks: 2, K: 2, epochs: 3 }), { progress: false });
+    np.save(os.path.join(d, s + '_labels.npy'), y.astype(np.int64))`,
+      [feats],
+    );
+    const r = await runExperiment(configFromOptions({ features: feats, binarizer: 'quantile', q: 50, 'base-classes': 2, tasks: 2, K: 2, epochs: 3 }), {
+      progress: false,
+    });
     assert.equal(r.codeLength, 12);
     assert.match(r.name, /-quant-q50-K2-/);
     assert.equal(r.steps.length, 3);

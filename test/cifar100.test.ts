@@ -9,7 +9,11 @@ import { openDataset } from '../src/data/registry.js';
 import { GbmError } from '../src/util/errors.js';
 import { PYTHON, python, tmpDir, withEnv } from './helpers.js';
 
-interface SplitTruth { data: Uint8Array; fine: number[]; coarse: number[] }
+interface SplitTruth {
+  data: Uint8Array;
+  fine: number[];
+  coarse: number[];
+}
 
 /** Seeded pixels and labels (a plain LCG, independent of the kit's generators). */
 function makeSplit(n: number, seed: number): SplitTruth {
@@ -31,7 +35,10 @@ function writeArchives(): { dir: string; train: SplitTruth; test: SplitTruth } {
   const train = makeSplit(230, 1);
   const test = makeSplit(70, 2);
   const spec: Record<string, unknown> = { fine_names: FINE, coarse_names: COARSE };
-  for (const [name, t] of [['train', train], ['test', test]] as const) {
+  for (const [name, t] of [
+    ['train', train],
+    ['test', test],
+  ] as const) {
     const f = path.join(dir, `${name}.raw`);
     fs.writeFileSync(f, t.data);
     spec[name] = { data: f, fine: t.fine, coarse: t.coarse };
@@ -64,7 +71,9 @@ function checkAgainstTruth(ds: Cifar100, truth: { train: SplitTruth; test: Split
 describe('CIFAR-100 (official python and binary archives)', function () {
   this.timeout(60000);
   let fx: ReturnType<typeof writeArchives>;
-  before(() => { fx = writeArchives(); });
+  before(() => {
+    fx = writeArchives();
+  });
 
   it('reads the python version (py2 cPickle dicts) with fine and coarse labels, values and order', () => {
     const p = path.join(fx.dir, 'cifar-100-python.tar.gz');
@@ -98,19 +107,25 @@ describe('CIFAR-100 (official python and binary archives)', function () {
 
   it('unpickles numpy arrays, lists and dicts written by Python 3 with protocols 2 to 5', () => {
     const dir = tmpDir('pickle');
-    python(`
+    python(
+      `
 import pickle, sys, numpy as np
 a = (np.arange(24, dtype=np.uint8) * 7).reshape(4, 6)
 b = np.array([[1.5, -2.25], [3e9, 0.0]], dtype='<f8')
 for p in (2, 3, 4, 5):
     pickle.dump({'data': a, 'wide': b, 'labels': [0, 255, 256, 70000, -3, 2**40], 'name': 'x'}, open(sys.argv[1] + f'/p{p}.pkl', 'wb'), protocol=p)
-`, [dir]);
+`,
+      [dir],
+    );
     for (const p of [2, 3, 4, 5]) {
       const d = unpickle(fs.readFileSync(path.join(dir, `p${p}.pkl`)), `p${p}`) as Map<string, unknown>;
       const a = d.get('data') as PickledArray;
       assert.deepEqual(a.shape, [4, 6], `protocol ${p}`);
       assert.equal(a.dtype, '|u1');
-      assert.deepEqual(Array.from(a.data), Array.from({ length: 24 }, (_, i) => (i * 7) % 256));
+      assert.deepEqual(
+        Array.from(a.data),
+        Array.from({ length: 24 }, (_, i) => (i * 7) % 256),
+      );
       const b = d.get('wide') as PickledArray;
       assert.equal(b.dtype, '<f8');
       assert.deepEqual(Array.from(new Float64Array(Uint8Array.from(b.data).buffer)), [1.5, -2.25, 3e9, 0]);
@@ -121,12 +136,15 @@ for p in (2, 3, 4, 5):
 
   it('refuses a pickle that calls anything but numpy array reconstruction', () => {
     const dir = tmpDir('pickle-bad');
-    python(`
+    python(
+      `
 import pickle, sys, os
 class Evil:
     def __reduce__(self):
         return (os.system, ('echo pwned',))
-pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`, [dir]);
+pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`,
+      [dir],
+    );
     assert.throws(() => unpickle(fs.readFileSync(path.join(dir, 'bad.pkl')), 'bad.pkl'), /bad\.pkl: the pickle calls (posix|os)\.system.*refused/);
   });
 
@@ -136,8 +154,10 @@ pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`
       const whole = fs.readFileSync(path.join(fx.dir, a));
       const p = path.join(cut, a);
       fs.writeFileSync(p, whole.subarray(0, Math.floor(whole.length * 0.6)));
-      assert.throws(() => new Cifar100({ name: 'cifar100', path: p, fingerprint: '' }, 'fine'),
-        (e: Error) => e instanceof GbmError && e.message.includes(p) && /truncated/.test(e.message));
+      assert.throws(
+        () => new Cifar100({ name: 'cifar100', path: p, fingerprint: '' }, 'fine'),
+        (e: Error) => e instanceof GbmError && e.message.includes(p) && /truncated/.test(e.message),
+      );
     }
     const folder = tmpDir('cifar-bin');
     python('import tarfile, sys; tarfile.open(sys.argv[1]).extractall(sys.argv[2])', [path.join(fx.dir, 'cifar-100-binary.tar.gz'), folder]);
@@ -147,12 +167,24 @@ pickle.dump({'data': Evil()}, open(sys.argv[1] + '/bad.pkl', 'wb'), protocol=2)`
 
     const data = tmpDir('cifar-data');
     await withEnv({ GBM_DATA_DIR: data, GBM_CACHE_DIR: path.join(data, 'cache'), GBM_OFFLINE: '1' }, async () => {
-      await assert.rejects(cifar100Spec('cifar100'), (e: Error) => e instanceof GbmError && e.message.includes('GBM_DATA_DIR') && e.message.includes('cifar-100-python.tar.gz'));
+      await assert.rejects(
+        cifar100Spec('cifar100'),
+        (e: Error) => e instanceof GbmError && e.message.includes('GBM_DATA_DIR') && e.message.includes('cifar-100-python.tar.gz'),
+      );
       // The fixture under the official name is not the official file: its md5 differs.
       fs.copyFileSync(path.join(fx.dir, 'cifar-100-python.tar.gz'), path.join(data, 'cifar-100-python.tar.gz'));
-      await assert.rejects(cifar100Spec('cifar100'), (e: Error) => e instanceof GbmError && e.message.includes(path.join(data, 'cifar-100-python.tar.gz'))
-        && e.message.includes('eb9058c3a382ffc7106e4002c42a8d85'));
-      assert.deepEqual(fs.readdirSync(data).filter((f) => f !== 'cache').sort(), ['cifar-100-python.tar.gz']);
+      await assert.rejects(
+        cifar100Spec('cifar100'),
+        (e: Error) =>
+          e instanceof GbmError && e.message.includes(path.join(data, 'cifar-100-python.tar.gz')) && e.message.includes('eb9058c3a382ffc7106e4002c42a8d85'),
+      );
+      assert.deepEqual(
+        fs
+          .readdirSync(data)
+          .filter((f) => f !== 'cache')
+          .sort(),
+        ['cifar-100-python.tar.gz'],
+      );
       assert.ok(!fs.existsSync(path.join(data, 'cache', 'features')), 'no feature cache after a failed locate');
     });
   });

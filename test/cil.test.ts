@@ -15,7 +15,7 @@ import { requireData, tmpDir } from './helpers.js';
 
 const SUBSET = { classes: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], trainPerClass: 200, testPerClass: 50 };
 
-describe('class-incremental runner', function () {
+describe('class-incremental runner', () => {
   let feats: FeatureSet;
   const runs: Record<string, RunResult> = {};
 
@@ -24,8 +24,15 @@ describe('class-incremental runner', function () {
     feats = await extractFeatures({ dataset: 'tinyimagenet', subset: SUBSET, progress: false, log: () => {} });
     for (const replay of ['pseudo', 'none'] as const) {
       // A 10-class subset renumbers the order: the default backbone saw some incremental classes (allowed for this test).
-      runs[replay] = await runExperiment({ features: { dataset: 'tinyimagenet', subset: SUBSET }, scenario: { baseClasses: 4, tasks: 3, allowBackboneOverlap: true }, replay, classifier: { epochs: 15 } },
-        { features: feats, progress: false });
+      runs[replay] = await runExperiment(
+        {
+          features: { dataset: 'tinyimagenet', subset: SUBSET },
+          scenario: { baseClasses: 4, tasks: 3, allowBackboneOverlap: true },
+          replay,
+          classifier: { epochs: 15 },
+        },
+        { features: feats, progress: false },
+      );
     }
   });
 
@@ -33,7 +40,10 @@ describe('class-incremental runner', function () {
     const p = runs.pseudo;
     const n = runs.none;
     assert.equal(p.steps.length, 4);
-    assert.deepEqual(p.steps.map((s) => s.seenClasses), [4, 6, 8, 10]);
+    assert.deepEqual(
+      p.steps.map((s) => s.seenClasses),
+      [4, 6, 8, 10],
+    );
     assert.ok(p.summary.finalAccuracy > 3 * 0.1, `final accuracy ${p.summary.finalAccuracy} (chance 0.1)`);
     assert.ok(p.summary.finalAccuracy > n.summary.finalAccuracy + 0.1, `pseudo ${p.summary.finalAccuracy} vs none ${n.summary.finalAccuracy}`);
     assert.ok(p.summary.averageForgetting < n.summary.averageForgetting);
@@ -45,14 +55,20 @@ describe('class-incremental runner', function () {
     const p = runs.pseudo;
     assert.ok(Math.abs(p.summary.averageIncrementalAccuracy - averageIncrementalAccuracy(p.steps.map((s) => s.accuracy))) < 1e-12);
     // The matrix is the per-group accuracies, and its weighted rows are the A_t measured directly on all seen images.
-    assert.deepEqual(p.accuracyMatrix, p.steps.map((s) => s.groupAccuracy));
+    assert.deepEqual(
+      p.accuracyMatrix,
+      p.steps.map((s) => s.groupAccuracy),
+    );
     assert.deepEqual(p.testImagesPerStep, [4 * 50, 2 * 50, 2 * 50, 2 * 50]);
     matrixMetrics(p.accuracyMatrix, p.testImagesPerStep).stepAccuracy.forEach((a, t) => assert.ok(Math.abs(a - p.steps[t].accuracy) < 1e-12));
     assert.ok(Math.abs(p.summary.averageIncrementalAccuracyNoBase - averageIncrementalAccuracy(p.steps.slice(1).map((s) => s.accuracy))) < 1e-12);
     assert.equal(p.summary.memoryBits, 10 * (8 * p.codeLength * 32 + 8 * 32));
     assert.equal(p.config.seed, 1993);
     assert.equal(p.classOrder.length, 10);
-    assert.deepEqual([...p.classOrder].sort((a, b) => a - b), SUBSET.classes);
+    assert.deepEqual(
+      [...p.classOrder].sort((a, b) => a - b),
+      SUBSET.classes,
+    );
     const df = stepsFrame(p);
     assert.deepEqual(df.shape, [4, 22]);
     // GBM's own statistics (StepStats.extra) become columns as they are; no-replay fine-tuning has none of them.
@@ -62,7 +78,7 @@ describe('class-incremental runner', function () {
     assert.ok(p.environment.backend.length > 0 && p.environment.tfjs.length > 0);
   });
 
-  it('rereads a run\'s config from its results.json, flags overriding', () => {
+  it("rereads a run's config from its results.json, flags overriding", () => {
     const dir = tmpDir('rerun');
     const file = path.join(dir, 'results.json');
     fs.writeFileSync(file, JSON.stringify(runs.pseudo));
@@ -73,7 +89,10 @@ describe('class-incremental runner', function () {
 
   it('gives identical results for the same seed', async () => {
     const again = await runExperiment(runs.pseudo.config, { features: feats, progress: false });
-    assert.deepEqual(again.steps.map((s) => s.accuracy), runs.pseudo.steps.map((s) => s.accuracy));
+    assert.deepEqual(
+      again.steps.map((s) => s.accuracy),
+      runs.pseudo.steps.map((s) => s.accuracy),
+    );
   });
 
   it('rejects NaN features before any work', async () => {
@@ -87,7 +106,7 @@ describe('metrics and scenario', () => {
   it('computes average forgetting as in Chaudhry et al. on a known case', () => {
     // groups: after step 0: [0.8]; step 1: [0.6, 0.9]; step 2: [0.5, 0.7, 0.95]
     const f = averageForgetting([[0.8], [0.6, 0.9], [0.5, 0.7, 0.95]]);
-    assert.ok(Math.abs(f - ((0.8 - 0.5) + (0.9 - 0.7)) / 2) < 1e-12);
+    assert.ok(Math.abs(f - (0.8 - 0.5 + (0.9 - 0.7)) / 2) < 1e-12);
     assert.equal(averageForgetting([[0.5]]), 0);
   });
 
@@ -100,8 +119,8 @@ describe('metrics and scenario', () => {
     close(m.averageIncrementalAccuracyNoBase, (130 / 150 + 132.5 / 200) / 2);
     close(m.finalAccuracy, 132.5 / 200);
     // Forgetting takes the best earlier accuracy (0.85 after step 1, not 0.8 at step 0); BWT takes the accuracy when learnt.
-    close(m.averageForgetting, ((0.85 - 0.5) + (0.9 - 0.7)) / 2);
-    close(m.backwardTransfer, ((0.5 - 0.8) + (0.7 - 0.9)) / 2);
+    close(m.averageForgetting, (0.85 - 0.5 + (0.9 - 0.7)) / 2);
+    close(m.backwardTransfer, (0.5 - 0.8 + (0.7 - 0.9)) / 2);
     // A base step alone: no incremental steps, nothing forgotten.
     const one = matrixMetrics([[0.4]], [10]);
     assert.ok(Number.isNaN(one.averageIncrementalAccuracyNoBase));
@@ -114,11 +133,20 @@ describe('metrics and scenario', () => {
 
   it('splits classes as the protocol says and refuses more tasks than classes', () => {
     const s = buildScenario(200, { baseClasses: 100, tasks: 5, orderSeed: 1993 });
-    assert.deepEqual(s.steps.map((t) => t.length), [100, 20, 20, 20, 20, 20]);
+    assert.deepEqual(
+      s.steps.map((t) => t.length),
+      [100, 20, 20, 20, 20, 20],
+    );
     const cifar = buildScenario(100, { baseClasses: 50, tasks: 10, orderSeed: 1993 });
     assert.deepEqual(cifar.order.slice(0, 10), [68, 56, 78, 8, 23, 84, 90, 65, 74, 76]);
-    assert.deepEqual(cifar.steps.map((t) => t.length), [50, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5]);
-    assert.deepEqual(buildScenario(10, { baseClasses: 3, tasks: 3, orderSeed: 1 }).steps.map((t) => t.length), [3, 3, 2, 2]);
+    assert.deepEqual(
+      cifar.steps.map((t) => t.length),
+      [50, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5],
+    );
+    assert.deepEqual(
+      buildScenario(10, { baseClasses: 3, tasks: 3, orderSeed: 1 }).steps.map((t) => t.length),
+      [3, 3, 2, 2],
+    );
     assert.throws(() => buildScenario(10, { baseClasses: 5, tasks: 6, orderSeed: 1 }), /6 tasks cannot share the 5 classes left.*more tasks than classes/);
     assert.throws(() => buildScenario(10, { baseClasses: 11, tasks: 1, orderSeed: 1 }), /base classes = 11/);
   });

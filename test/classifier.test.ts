@@ -6,7 +6,9 @@ import { replayEpoch } from '../src/cil/replay.js';
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('classifier and pseudo-replay batches', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('the written-out softmax cross-entropy gradient equals tfjs autodiff', () => {
     const g = new LinearClassifier(12, 5, 3);
@@ -39,7 +41,10 @@ describe('classifier and pseudo-replay batches', () => {
     const opt = g.optimizer({ epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 0.05, perTask: 'continue' });
     const rng = new MT19937(1);
     const y = Int32Array.from({ length: 256 }, (_, i) => i % 4);
-    const x = tf.tensor2d(Float32Array.from({ length: 256 * 8 }, (_, k) => ((k % 8) % 4 === y[Math.floor(k / 8)] ? 1 : 0) * (rng.random() < 0.9 ? 1 : 0)), [256, 8]);
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 256 * 8 }, (_, k) => ((k % 8) % 4 === y[Math.floor(k / 8)] ? 1 : 0) * (rng.random() < 0.9 ? 1 : 0)),
+      [256, 8],
+    );
     const yt = tf.tensor1d(y, 'int32');
     for (let i = 0; i < 100; i++) g.step(opt, x, yt).dispose();
     const p = await g.predict(x);
@@ -48,7 +53,12 @@ describe('classifier and pseudo-replay batches', () => {
 
   it('builds every batch by Equation 4: N_old / N_new = |C_old| / |C_new|, each real code once per epoch', () => {
     const rng = new MT19937(9);
-    for (const [nOldClasses, nNew] of [[100, 20], [10, 10], [5, 1], [30, 7]]) {
+    for (const [nOldClasses, nNew] of [
+      [100, 20],
+      [10, 10],
+      [5, 1],
+      [30, 7],
+    ]) {
       const old = Array.from({ length: nOldClasses }, (_, i) => i);
       const batches = replayEpoch(1000, old, nNew, 256, rng);
       const seen = new Set<number>();

@@ -34,7 +34,10 @@ describe('cli', () => {
       [['train-backbone', '--arch', 'vgg'], /^gbm: unknown architecture "vgg"\. Fix: use --arch resnet20 \| resnet32 \| resnet18 \| bnn/],
       [['train-backbone', '--arch', 'bnn', '--dataset', 'fashion-mnist', '--epochs', '0'], /^gbm: --epochs 0 must be an integer of at least 1/],
       [['train-backbone', '--dataset', 'fashion-mnist', '--optimizer', 'rmsprop'], /^gbm: --optimizer rmsprop is not known\. Fix: use sgd or adam/],
-      [['run', '--backbone', 'resnet32', '--dataset', 'fashion-mnist'], /^gbm: no trained network in .*models\/resnet32-fashion-mnist .*Fix: train it first: gbm train-backbone --arch resnet32 --dataset fashion-mnist/],
+      [
+        ['run', '--backbone', 'resnet32', '--dataset', 'fashion-mnist'],
+        /^gbm: no trained network in .*models\/resnet32-fashion-mnist .*Fix: train it first: gbm train-backbone --arch resnet32 --dataset fashion-mnist/,
+      ],
     ];
     for (const [args, re] of cases) {
       const r = run(...args);
@@ -45,7 +48,15 @@ describe('cli', () => {
   });
 
   it('parses inline values and booleans', () => {
-    const cmd: Command = { name: 't', summary: '', options: [{ name: 'k', type: 'int', default: 8, help: '' }, { name: 'q', type: 'boolean', help: '' }], run: async () => {} };
+    const cmd: Command = {
+      name: 't',
+      summary: '',
+      options: [
+        { name: 'k', type: 'int', default: 8, help: '' },
+        { name: 'q', type: 'boolean', help: '' },
+      ],
+      run: async () => {},
+    };
     assert.deepEqual(parseOptions(cmd, ['--k=4', '--q']), { k: 4, q: true });
     assert.deepEqual(parseOptions(cmd, []), { k: 8, q: undefined });
   });

@@ -21,11 +21,13 @@ function writeLayout(): { dir: string; zip: string } {
       const d = path.join(dir, 'core50_128x128', `s${s}`, `o${o}`);
       fs.mkdirSync(d, { recursive: true });
       // Written out of order: the reader must sort by frame number.
-      for (const f of [...FRAMES].reverse()) fs.writeFileSync(path.join(d, `C_${pad(s, 2)}_${pad(o, 2)}_${pad(f, 3)}.png`), encodePng(pixels(s, o, f), 128, 128));
+      for (const f of [...FRAMES].reverse())
+        fs.writeFileSync(path.join(d, `C_${pad(s, 2)}_${pad(o, 2)}_${pad(f, 3)}.png`), encodePng(pixels(s, o, f), 128, 128));
     }
   }
   const zip = path.join(dir, 'core50_128x128.zip');
-  python(`
+  python(
+    `
 import os, sys, zipfile
 root = sys.argv[1]
 with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_STORED) as z:
@@ -33,14 +35,18 @@ with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_STORED) as z:
         for f in sorted(files):
             p = os.path.join(d, f)
             z.write(p, os.path.relpath(p, root))
-`, [dir, zip]);
+`,
+    [dir, zip],
+  );
   return { dir, zip };
 }
 
 describe('CORe50 (official 128x128 layout)', function () {
   this.timeout(60000);
   let fx: ReturnType<typeof writeLayout>;
-  before(() => { fx = writeLayout(); });
+  before(() => {
+    fx = writeLayout();
+  });
 
   it('splits sessions 1,2,4,5,6,8,9,11 / 3,7,10, orders frames, labels objects and categories (zip and folder alike)', () => {
     for (const p of [fx.zip, fx.dir, path.join(fx.dir, 'core50_128x128')]) {
@@ -50,9 +56,16 @@ describe('CORe50 (official 128x128 layout)', function () {
       assert.equal(ds.size('train'), 8 * OBJECTS.length * FRAMES.length);
       assert.equal(ds.size('test'), 3 * OBJECTS.length * FRAMES.length);
       const expected = (sessions: readonly number[]) => sessions.flatMap((s) => OBJECTS.flatMap((o) => FRAMES.map((f) => ({ s, o, f }))));
-      for (const [split, sessions] of [['train', [1, 2, 4, 5, 6, 8, 9, 11]], ['test', [3, 7, 10]]] as const) {
+      for (const [split, sessions] of [
+        ['train', [1, 2, 4, 5, 6, 8, 9, 11]],
+        ['test', [3, 7, 10]],
+      ] as const) {
         const want = expected(sessions);
-        assert.deepEqual(Array.from(ds.labels(split)), want.map((w) => OBJECTS.indexOf(w.o)), split);
+        assert.deepEqual(
+          Array.from(ds.labels(split)),
+          want.map((w) => OBJECTS.indexOf(w.o)),
+          split,
+        );
         for (const i of [0, 4, want.length - 1]) {
           const { s, o, f } = want[i];
           assert.equal(ds.imageName(split, i).replace(/^core50_128x128\//, ''), `s${s}/o${o}/C_${pad(s, 2)}_${pad(o, 2)}_${pad(f, 3)}.png`);
@@ -74,7 +87,11 @@ describe('CORe50 (official 128x128 layout)', function () {
     assert.match(ds.spec.fingerprint, /^[0-9a-f]{64}$/);
     ds.close();
     assert.deepEqual(resolveConfig({ features: { dataset: 'core50', backbone: 'mobilenet' } }).scenario, { baseClasses: 10, tasks: 8, orderSeed: 1993 });
-    assert.deepEqual(resolveConfig({ features: { dataset: 'core50-categories', backbone: 'mobilenet' } }).scenario, { baseClasses: 2, tasks: 4, orderSeed: 1993 });
+    assert.deepEqual(resolveConfig({ features: { dataset: 'core50-categories', backbone: 'mobilenet' } }).scenario, {
+      baseClasses: 2,
+      tasks: 4,
+      orderSeed: 1993,
+    });
   });
 
   it('bad input: a misnamed frame, a missing session, a truncated zip, a wrong checksum: clear errors naming the file', async () => {
@@ -90,13 +107,23 @@ describe('CORe50 (official 128x128 layout)', function () {
     const cut = path.join(bad, 'cut.zip');
     const whole = fs.readFileSync(fx.zip);
     fs.writeFileSync(cut, whole.subarray(0, whole.length - 5000));
-    assert.throws(() => new Core50({ name: 'core50', path: cut, fingerprint: '' }, 'object'), (e: Error) => e instanceof GbmError && e.message.includes(cut));
+    assert.throws(
+      () => new Core50({ name: 'core50', path: cut, fingerprint: '' }, 'object'),
+      (e: Error) => e instanceof GbmError && e.message.includes(cut),
+    );
 
     const data = tmpDir('core50-data');
     await withEnv({ GBM_DATA_DIR: data, GBM_CACHE_DIR: path.join(data, 'cache'), GBM_OFFLINE: '1' }, async () => {
-      await assert.rejects(core50Spec('core50'), (e: Error) => e instanceof GbmError && e.message.includes('core50_128x128.zip') && e.message.includes('GBM_DATA_DIR'));
+      await assert.rejects(
+        core50Spec('core50'),
+        (e: Error) => e instanceof GbmError && e.message.includes('core50_128x128.zip') && e.message.includes('GBM_DATA_DIR'),
+      );
       fs.copyFileSync(fx.zip, path.join(data, 'core50_128x128.zip'));
-      await assert.rejects(core50Spec('core50'), (e: Error) => e instanceof GbmError && e.message.includes(path.join(data, 'core50_128x128.zip')) && e.message.includes('745f3373fed08d69343f1058ee559e13'));
+      await assert.rejects(
+        core50Spec('core50'),
+        (e: Error) =>
+          e instanceof GbmError && e.message.includes(path.join(data, 'core50_128x128.zip')) && e.message.includes('745f3373fed08d69343f1058ee559e13'),
+      );
     });
   });
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
-import { tf } from '../src/backend/tf.js';
 import { buildNet } from '../src/models/nets.js';
 import { shardRanges } from '../src/train/shards.js';
 import type { ImageSet } from '../src/train/data.js';
@@ -15,7 +14,8 @@ function images(n: number, seed: number): ImageSet {
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     labels[i] = i % 4;
-    for (let p = 0; p < size * size; p++) for (let ch = 0; ch < 3; ch++) imgs[(i * size * size + p) * 3 + ch] = Math.min(255, Math.floor(60 * ((labels[i] + ch) % 4) + 40 * rng.random()));
+    for (let p = 0; p < size * size; p++)
+      for (let ch = 0; ch < 3; ch++) imgs[(i * size * size + p) * 3 + ch] = Math.min(255, Math.floor(60 * ((labels[i] + ch) % 4) + 40 * rng.random()));
   }
   return { images: imgs, labels, count: n, size, classIds: [0, 1, 2, 3], checksum: `synthetic-${seed}` };
 }
@@ -28,12 +28,22 @@ async function trained(cfg: TrainConfig, workers: number): Promise<Float32Array[
   return w;
 }
 
-describe('data-parallel backbone training (shards on worker threads)', function () {
-  before(async () => { await initBackend('wasm'); });
+describe('data-parallel backbone training (shards on worker threads)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('cuts a batch into near-equal contiguous shards', () => {
-    assert.deepEqual(shardRanges(10, 3), [[0, 4], [4, 7], [7, 10]]);
-    assert.deepEqual(shardRanges(3, 8), [[0, 1], [1, 2], [2, 3]]);
+    assert.deepEqual(shardRanges(10, 3), [
+      [0, 4],
+      [4, 7],
+      [7, 10],
+    ]);
+    assert.deepEqual(shardRanges(3, 8), [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
     assert.deepEqual(shardRanges(128, 1), [[0, 128]]);
   });
 
@@ -42,7 +52,11 @@ describe('data-parallel backbone training (shards on worker threads)', function 
     const one = await trained(cfg, 1);
     const two = await trained(cfg, 2);
     let worst = 0;
-    one.forEach((a, i) => a.forEach((v, k) => { worst = Math.max(worst, Math.abs(v - two[i][k]) / Math.max(1, Math.abs(v))); }));
+    one.forEach((a, i) =>
+      a.forEach((v, k) => {
+        worst = Math.max(worst, Math.abs(v - two[i][k]) / Math.max(1, Math.abs(v)));
+      }),
+    );
     assert.ok(worst < 1e-5, `max relative difference ${worst}`);
     // Training moved the weights (the comparison is not of two untouched networks).
     const init = buildNet({ arch: 'resnet20', inputSize: 16, numClasses: 4, width: 0.25 }, 7);
@@ -53,8 +67,14 @@ describe('data-parallel backbone training (shards on worker threads)', function 
 
   it('refuses more shards than images in a batch, and sharding a phase with its own head', async () => {
     const net = buildNet({ arch: 'resnet20', inputSize: 16, numClasses: 4, width: 0.25 }, 7);
-    await assert.rejects(trainNet(net, images(8, 1), null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: 4, shards: 5 }, { progress: false }), /--shards 5 is more than the batch size 4/);
-    await assert.rejects(trainNet(net, images(8, 1), null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: 4, shards: 2 }, { progress: false, logits: (n, x, p) => n.logits(x, p) }), /takes the network's own head/);
+    await assert.rejects(
+      trainNet(net, images(8, 1), null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: 4, shards: 5 }, { progress: false }),
+      /--shards 5 is more than the batch size 4/,
+    );
+    await assert.rejects(
+      trainNet(net, images(8, 1), null, { ...TRAIN_DEFAULTS, epochs: 1, batchSize: 4, shards: 2 }, { progress: false, logits: (n, x, p) => n.logits(x, p) }),
+      /takes the network's own head/,
+    );
     net.dispose();
   });
 });

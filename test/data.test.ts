@@ -28,17 +28,20 @@ function makeTinyZip(dir: string): { zip: string; wnids: string[]; val: [string,
     val.push([`val_${i}.JPEG`, w]);
     fs.writeFileSync(path.join(staging, 'val', 'images', `val_${i}.JPEG`), encodeJpeg(syntheticRgb(64, 64, wnids.indexOf(w), 100 + i), 64, 64));
   }
-  fs.writeFileSync(path.join(staging, 'val', 'val_annotations.txt'), val.map(([f, w]) => `${f}\t${w}\t0\t0\t63\t63`).join('\n') + '\n');
-  fs.writeFileSync(path.join(staging, 'wnids.txt'), wnids.join('\n') + '\n');
-  fs.writeFileSync(path.join(staging, 'words.txt'), wnids.map((w) => `${w}\tthing ${w}, other`).join('\n') + '\n');
+  fs.writeFileSync(path.join(staging, 'val', 'val_annotations.txt'), `${val.map(([f, w]) => `${f}\t${w}\t0\t0\t63\t63`).join('\n')}\n`);
+  fs.writeFileSync(path.join(staging, 'wnids.txt'), `${wnids.join('\n')}\n`);
+  fs.writeFileSync(path.join(staging, 'words.txt'), `${wnids.map((w) => `${w}\tthing ${w}, other`).join('\n')}\n`);
   const zip = path.join(dir, 'tiny-imagenet-200.zip');
-  python(`import os, sys, zipfile
+  python(
+    `import os, sys, zipfile
 root = sys.argv[1]
 with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as z:
     for d, _, fs in sorted(os.walk(root)):
         for f in sorted(fs):
             p = os.path.join(d, f)
-            z.write(p, os.path.relpath(p, os.path.dirname(root)))`, [staging, zip]);
+            z.write(p, os.path.relpath(p, os.path.dirname(root)))`,
+    [staging, zip],
+  );
   return { zip, wnids, val };
 }
 
@@ -59,8 +62,10 @@ describe('data: zip archives', () => {
     const { zip } = makeTinyZip(dir);
     const cut = path.join(dir, 'cut.zip');
     fs.writeFileSync(cut, fs.readFileSync(zip).subarray(0, Math.floor(fs.statSync(zip).size * 0.6)));
-    assert.throws(() => new ZipArchive(cut, 'download it again.'), (e: unknown) =>
-      e instanceof GbmError && e.message.includes(cut) && /truncated/.test(e.message) && /Fix: download it again/.test(e.message));
+    assert.throws(
+      () => new ZipArchive(cut, 'download it again.'),
+      (e: unknown) => e instanceof GbmError && e.message.includes(cut) && /truncated/.test(e.message) && /Fix: download it again/.test(e.message),
+    );
   });
 
   it('reads the real TinyImageNet zip (zip64, 110k members)', function () {
@@ -79,10 +84,16 @@ describe('data: TinyImageNet', () => {
     const ds = new TinyImageNet({ name: 'tinyimagenet', path: zip, fingerprint: 'x' });
     const sorted = [...wnids].sort();
     assert.deepEqual(ds.classNames, sorted);
-    assert.deepEqual(ds.classTitles, sorted.map((w) => `thing ${w}`));
+    assert.deepEqual(
+      ds.classTitles,
+      sorted.map((w) => `thing ${w}`),
+    );
     assert.equal(ds.size('train'), 36);
     assert.deepEqual(classCounts(ds.labels('train'), 3), [12, 12, 12]);
-    assert.deepEqual([...ds.labels('test')], val.map(([, w]) => sorted.indexOf(w)));
+    assert.deepEqual(
+      [...ds.labels('test')],
+      val.map(([, w]) => sorted.indexOf(w)),
+    );
     assert.equal(ds.imageName('train', 13), 'n0200_1.JPEG');
     const im = ds.image('test', 4);
     assert.deepEqual([im.width, im.height, im.channels], [64, 64, 3]);
@@ -92,12 +103,18 @@ describe('data: TinyImageNet', () => {
   it('labels of the real val split match val_annotations.txt as Python reads it', async function () {
     requireData(this, 'tiny-imagenet-200.zip');
     const ds = await openDataset('tinyimagenet');
-    const ref = python(`import zipfile, sys
+    const ref = python(
+      `import zipfile, sys
 z = zipfile.ZipFile(sys.argv[1])
 wn = sorted(z.read('tiny-imagenet-200/wnids.txt').decode().split())
 rows = [l.split('\\t') for l in z.read('tiny-imagenet-200/val/val_annotations.txt').decode().splitlines() if l]
 rows.sort(key=lambda r: int(r[0].split('_')[1].split('.')[0]))
-print(' '.join(str(wn.index(r[1])) for r in rows))`, [ds.spec.path]).trim().split(' ').map(Number);
+print(' '.join(str(wn.index(r[1])) for r in rows))`,
+      [ds.spec.path],
+    )
+      .trim()
+      .split(' ')
+      .map(Number);
     assert.equal(ds.size('train'), 100000);
     assert.equal(ds.size('test'), 10000);
     assert.deepEqual([...ds.labels('test')], ref);
@@ -110,15 +127,21 @@ print(' '.join(str(wn.index(r[1])) for r in rows))`, [ds.spec.path]).trim().spli
     const dir = tmpDir('tinbad');
     const { zip } = makeTinyZip(dir);
     // Corrupt one member in place, keeping the CRC consistent by rewriting through Python.
-    python(`import zipfile, sys
+    python(
+      `import zipfile, sys
 src, dst = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst, 'w', zipfile.ZIP_DEFLATED) as b:
     for i in a.infolist():
         data = a.read(i)
         if i.filename.endswith('n0100_2.JPEG'): data = data[:200]
-        b.writestr(i, data)`, [zip, path.join(dir, 'bad.zip')]);
+        b.writestr(i, data)`,
+      [zip, path.join(dir, 'bad.zip')],
+    );
     const ds = new TinyImageNet({ name: 'tinyimagenet', path: path.join(dir, 'bad.zip'), fingerprint: 'x' });
-    assert.throws(() => ds.image('train', 2), (e: unknown) => e instanceof GbmError && e.message.includes('n0100_2.JPEG'));
+    assert.throws(
+      () => ds.image('train', 2),
+      (e: unknown) => e instanceof GbmError && e.message.includes('n0100_2.JPEG'),
+    );
     ds.close();
   });
 });
@@ -148,17 +171,26 @@ describe('data: image folder', () => {
     assert.deepEqual(ds.classNames, ['a', 'b', 'c', 'd']);
     assert.equal(ds.size('train'), 8);
     fs.symlinkSync(path.join(elsewhere, 'nowhere'), path.join(root, 'train', 'e'));
-    assert.throws(() => new ImageFolderDataset(imageFolderSpec(root)), /train\/e is a broken symbolic link \(its target is missing\)\. Fix: fix or remove the link/);
+    assert.throws(
+      () => new ImageFolderDataset(imageFolderSpec(root)),
+      /train\/e is a broken symbolic link \(its target is missing\)\. Fix: fix or remove the link/,
+    );
   });
 
   it('rejects an empty class folder and an unknown test class, naming the folder', () => {
     const root = tmpDir('folderbad');
     makeImageFolder(root, ['a', 'b'], { train: 2, test: 1 });
     fs.mkdirSync(path.join(root, 'train', 'c'));
-    assert.throws(() => imageFolderSpec(root), (e: unknown) => e instanceof GbmError && e.message.includes(path.join(root, 'train', 'c')) && /no images/.test(e.message));
+    assert.throws(
+      () => imageFolderSpec(root),
+      (e: unknown) => e instanceof GbmError && e.message.includes(path.join(root, 'train', 'c')) && /no images/.test(e.message),
+    );
     fs.rmdirSync(path.join(root, 'train', 'c'));
     fs.mkdirSync(path.join(root, 'test', 'q'));
-    assert.throws(() => imageFolderSpec(root), (e: unknown) => e instanceof GbmError && e.message.includes(path.join(root, 'test', 'q')));
+    assert.throws(
+      () => imageFolderSpec(root),
+      (e: unknown) => e instanceof GbmError && e.message.includes(path.join(root, 'test', 'q')),
+    );
   });
 
   it('rejects a corrupt image with the file name', () => {
@@ -167,7 +199,10 @@ describe('data: image folder', () => {
     const bad = path.join(root, 'train', 'a', 'img_0001.jpg');
     fs.writeFileSync(bad, fs.readFileSync(bad).subarray(0, 100));
     const ds = new ImageFolderDataset(imageFolderSpec(root));
-    assert.throws(() => ds.image('train', 1), (e: unknown) => e instanceof GbmError && e.message.includes(bad));
+    assert.throws(
+      () => ds.image('train', 1),
+      (e: unknown) => e instanceof GbmError && e.message.includes(bad),
+    );
   });
 
   it('needs --root, and rejects unknown dataset names', async () => {
@@ -187,7 +222,7 @@ describe('data: IDX and Fashion-MNIST', () => {
   });
 
   it('reads the official Fashion-MNIST files: 60k/10k, 6000/1000 per class, first labels 9 2 1 1 6', function () {
-    let spec;
+    let spec: ReturnType<typeof fashionMnistSpec>;
     try {
       spec = fashionMnistSpec();
     } catch (e) {

@@ -17,9 +17,16 @@ describe('download (loopback server)', () => {
 
   before(async () => {
     server = http.createServer((req, res) => {
-      if (req.url === '/file.bin') { res.writeHead(200, { 'content-length': body.length }); res.end(body); }
-      else if (req.url === '/moved') { res.writeHead(302, { location: '/file.bin' }); res.end(); }
-      else { res.writeHead(404); res.end(); }
+      if (req.url === '/file.bin') {
+        res.writeHead(200, { 'content-length': body.length });
+        res.end(body);
+      } else if (req.url === '/moved') {
+        res.writeHead(302, { location: '/file.bin' });
+        res.end();
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,8 +42,10 @@ describe('download (loopback server)', () => {
   it('rejects a checksum mismatch and leaves no file, partial or final', async () => {
     const dir = tmpDir('dlbad');
     const dest = path.join(dir, 'file.bin');
-    await assert.rejects(downloadFile(`${base}/file.bin`, dest, { algorithm: 'md5', hex: '0'.repeat(32) }),
-      (e: unknown) => e instanceof GbmError && /expected 0{32}/.test(e.message));
+    await assert.rejects(
+      downloadFile(`${base}/file.bin`, dest, { algorithm: 'md5', hex: '0'.repeat(32) }),
+      (e: unknown) => e instanceof GbmError && /expected 0{32}/.test(e.message),
+    );
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 
@@ -45,8 +54,11 @@ describe('download (loopback server)', () => {
     const saved = process.env.GBM_DATA_DIR;
     process.env.GBM_DATA_DIR = dir;
     try {
-      await assert.rejects(locateOrDownload({ relPath: 'nowhere-xyz.zip', url: `${base}/missing`, what: 'Test set' }),
-        (e: unknown) => e instanceof GbmError && /HTTP 404/.test(e.message) && e.message.includes(path.join(dir, 'nowhere-xyz.zip')) && /GBM_DATA_DIR/.test(e.message));
+      await assert.rejects(
+        locateOrDownload({ relPath: 'nowhere-xyz.zip', url: `${base}/missing`, what: 'Test set' }),
+        (e: unknown) =>
+          e instanceof GbmError && /HTTP 404/.test(e.message) && e.message.includes(path.join(dir, 'nowhere-xyz.zip')) && /GBM_DATA_DIR/.test(e.message),
+      );
       assert.deepEqual(fs.readdirSync(dir), []);
     } finally {
       if (saved === undefined) delete process.env.GBM_DATA_DIR;

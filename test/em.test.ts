@@ -26,7 +26,9 @@ function randomProtos(K: number, D: number, seed: number): number[][] {
 }
 
 describe('memory: Bernoulli-mixture EM', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('matches a float64 reference from the same start, iteration by iteration', async () => {
     const K = 3;
@@ -36,7 +38,10 @@ describe('memory: Bernoulli-mixture EM', () => {
     const mu0 = Float32Array.from({ length: K * D }, () => 0.3 + 0.4 * rng.random());
     const pi0 = new Float32Array(K).fill(1 / K);
     const iters = 12;
-    const ours = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: iters, tol: 0, warmup: 2, eps: 1e-3, minMass: 0 }, 0, { mu: mu0, pi: pi0 });
+    const ours = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: iters, tol: 0, warmup: 2, eps: 1e-3, minMass: 0 }, 0, {
+      mu: mu0,
+      pi: pi0,
+    });
     const ref = em64(codes, 300, D, mu0, pi0, K, iters, 2, 1e-3);
     assert.equal(ours.iterations, iters);
     ours.trace.forEach((ll, t) => assert.ok(Math.abs(ll[0] - ref.ll[t]) < 1e-3 * Math.abs(ref.ll[t]), `iteration ${t}: ${ll[0]} vs ${ref.ll[t]}`));
@@ -59,7 +64,10 @@ describe('memory: Bernoulli-mixture EM', () => {
       for (let k = 0; k < K; k++) {
         let e = 0;
         for (let d = 0; d < D; d++) e = Math.max(e, Math.abs(r.mu[k * D + d] - t[d]));
-        if (e < bestErr) { bestErr = e; best = k; }
+        if (e < bestErr) {
+          bestErr = e;
+          best = k;
+        }
       }
       assert.ok(!used.has(best), 'two true components matched one fitted component');
       used.add(best);
@@ -78,7 +86,7 @@ describe('memory: Bernoulli-mixture EM', () => {
     assert.equal(r.finalLogLik.length, 5);
   });
 
-  it('stops when every class\'s mean log-likelihood changes by less than tol of itself, and runs maxIter at tol 0', async () => {
+  it("stops when every class's mean log-likelihood changes by less than tol of itself, and runs maxIter at tol 0", async () => {
     const classes = [0, 1, 2].map((c) => planted(randomProtos(3, 40, 60 + c), [0.5, 0.3, 0.2], 400, 70 + c).codes);
     const r = await fitBernoulliMixtures({ codes: classes, dim: 40 }, { K: 3, maxIter: 500, tol: 1e-5, reseed: 'none' }, 3);
     assert.ok(r.converged && r.iterations < 500, `${r.iterations} iterations, converged ${r.converged}`);
@@ -103,20 +111,32 @@ describe('memory: Bernoulli-mixture EM', () => {
     for (let i = 0; i < 100; i++) for (let d = 0; d < D; d++) codes[i * D + d] = i < 90 ? (rng.random() < 0.1 ? 1 - A[d] : A[d]) : B[d];
     const K = 10;
     const mu0 = new Float32Array(K * D);
-    for (let k = 0; k < K; k++) for (let d = 0; d < D; d++) mu0[k * D + d] = k < 9 ? Math.min(0.95, Math.max(0.05, A[d] * 0.8 + 0.1 + 0.05 * (rng.random() - 0.5))) : (d >= 12 && d % 2 === 0 ? 0.95 : 0.05);
+    for (let k = 0; k < K; k++)
+      for (let d = 0; d < D; d++)
+        mu0[k * D + d] = k < 9 ? Math.min(0.95, Math.max(0.05, A[d] * 0.8 + 0.1 + 0.05 * (rng.random() - 0.5))) : d >= 12 && d % 2 === 0 ? 0.95 : 0.05;
     const pi0 = new Float32Array(K).fill(1 / K);
     const start = { mu: mu0, pi: pi0 };
     const worst = await fitBernoulliMixtures({ codes: [codes], dim: D }, { K, maxIter: 1, tol: 0, eps: 1e-3, reseed: 'worst' }, 0, start);
-    assert.deepEqual(worst.reseeds.map((r) => r.component), [9]);
+    assert.deepEqual(
+      worst.reseeds.map((r) => r.component),
+      [9],
+    );
     // Expected, in float64: one EM iteration, then each code's log-likelihood under that mixture; the component goes to
     // the mean of the ceil(100 / K) = 10 lowest.
     const one = em64(codes, 100, D, mu0, pi0, K, 1, 5, 1e-3);
     const ll = Array.from({ length: 100 }, (_, i) => {
-      const lp = Array.from({ length: K }, (_, k) => Math.log(one.pi[k]) + Array.from({ length: D }, (_, d) => Math.log(codes[i * D + d] ? one.mu[k * D + d] : 1 - one.mu[k * D + d])).reduce((a, b) => a + b, 0));
+      const lp = Array.from(
+        { length: K },
+        (_, k) =>
+          Math.log(one.pi[k]) +
+          Array.from({ length: D }, (_, d) => Math.log(codes[i * D + d] ? one.mu[k * D + d] : 1 - one.mu[k * D + d])).reduce((a, b) => a + b, 0),
+      );
       const m = Math.max(...lp);
       return m + Math.log(lp.reduce((a, v) => a + Math.exp(v - m), 0));
     });
-    const block = Array.from(ll.keys()).sort((a, b) => ll[a] - ll[b]).slice(0, 10);
+    const block = Array.from(ll.keys())
+      .sort((a, b) => ll[a] - ll[b])
+      .slice(0, 10);
     for (let d = 0; d < D; d++) {
       const want = Math.min(1 - 1e-3, Math.max(1e-3, block.reduce((a, i) => a + codes[i * D + d], 0) / 10));
       assert.ok(Math.abs(worst.mu[9 * D + d] - want) < 1e-6, `mu[9][${d}] = ${worst.mu[9 * D + d]}, expected ${want}`);

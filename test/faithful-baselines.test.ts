@@ -44,10 +44,19 @@ function step(t: number, x: Float32Array, y: Int32Array, dim: number, newClasses
 }
 
 /** Run a method on two steps (classes 0-2, then 3-5 with 0-2 old); its predictions on `test` after each. */
-async function twoSteps(name: string, options: Record<string, unknown>, tr: { x: Float32Array; y: Int32Array }, test: Float32Array, dim: number): Promise<number[][]> {
+async function twoSteps(
+  name: string,
+  options: Record<string, unknown>,
+  tr: { x: Float32Array; y: Int32Array },
+  test: Float32Array,
+  dim: number,
+): Promise<number[][]> {
   const m = makeMethod(name, options, dim);
   const out: number[][] = [];
-  for (const [t, fresh, old] of [[0, [0, 1, 2], []], [1, [3, 4, 5], [0, 1, 2]]] as const) {
+  for (const [t, fresh, old] of [
+    [0, [0, 1, 2], []],
+    [1, [3, 4, 5], [0, 1, 2]],
+  ] as const) {
     const s = step(t, tr.x, tr.y, dim, [...fresh], [...old]);
     await m.learn(s);
     s.xTensor.dispose();
@@ -87,22 +96,39 @@ def svm(X, y, K, C):
     return W
 `;
 
-describe('baselines as their authors run them', function () {
-  before(async () => { await initBackend(); });
+describe('baselines as their authors run them', () => {
+  before(async () => {
+    await initBackend();
+  });
 
-  it('the SVM head solves LinearSVC\'s objective: weights and every prediction as a float64 Newton solver', async () => {
+  it("the SVM head solves LinearSVC's objective: weights and every prediction as a float64 Newton solver", async () => {
     const dim = 8;
-    const nrm = (x: Float32Array) => { for (let i = 0; i < x.length; i += dim) { let s = 0; for (let d = 0; d < dim; d++) s += x[i + d] ** 2; for (let d = 0; d < dim; d++) x[i + d] /= Math.sqrt(s); } return x; };
+    const nrm = (x: Float32Array) => {
+      for (let i = 0; i < x.length; i += dim) {
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += x[i + d] ** 2;
+        for (let d = 0; d < dim; d++) x[i + d] /= Math.sqrt(s);
+      }
+      return x;
+    };
     const raw = blobs(5, 60, dim, 11, 1.2);
     const rawTest = blobs(5, 40, dim, 12, 1.2);
     // FeTrIL's input (L2-normalised rows) at the default tolerance (under 100 epochs), and raw features (ill-conditioned:
     // some classes need ~6,700 epochs) at a tight one.
-    for (const [C, normalised, tol] of [[1, true, undefined], [0.05, true, undefined], [1, false, 1e-6]] as const) {
+    for (const [C, normalised, tol] of [
+      [1, true, undefined],
+      [0.05, true, undefined],
+      [1, false, 1e-6],
+    ] as const) {
       const tr = { x: normalised ? nrm(Float32Array.from(raw.x)) : raw.x, y: raw.y };
       const te = { x: normalised ? nrm(Float32Array.from(rawTest.x)) : rawTest.x, y: rawTest.y };
       const svm = fitLinearSvm(tr.x, tr.y, 5, tol === undefined ? { C } : { C, tol, maxIter: 20000 });
-      const ref = JSON.parse(python(`import numpy as np, json, sys\n${NUMPY_SVM}\nd = json.loads(sys.argv[1])\nX = np.array(d['x']).reshape(-1, ${dim}); T = np.array(d['t']).reshape(-1, ${dim})\nW = svm(X, np.array(d['y']), 5, ${C})\nprint(json.dumps({'W': W.ravel().tolist(), 'p': np.argmax(np.hstack([T, np.ones((len(T), 1))]) @ W, 1).tolist()}))`,
-        [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })])) as { W: number[]; p: number[] };
+      const ref = JSON.parse(
+        python(
+          `import numpy as np, json, sys\n${NUMPY_SVM}\nd = json.loads(sys.argv[1])\nX = np.array(d['x']).reshape(-1, ${dim}); T = np.array(d['t']).reshape(-1, ${dim})\nW = svm(X, np.array(d['y']), 5, ${C})\nprint(json.dumps({'W': W.ravel().tolist(), 'p': np.argmax(np.hstack([T, np.ones((len(T), 1))]) @ W, 1).tolist()}))`,
+          [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })],
+        ),
+      ) as { W: number[]; p: number[] };
       const ours = [...svm.W, ...svm.b];
       const scale = Math.max(...ref.W.map(Math.abs));
       const err = Math.max(...ours.map((v, i) => Math.abs(v - ref.W[i])));
@@ -112,7 +138,10 @@ describe('baselines as their authors run them', function () {
       assert.deepEqual(Array.from(await predictLinearSvm(svm, xt)), ref.p, label);
       xt.dispose();
       // Not a trivial problem: the classes are not all separable.
-      assert.ok(ref.p.some((p, i) => p !== te.y[i]), label);
+      assert.ok(
+        ref.p.some((p, i) => p !== te.y[i]),
+        label,
+      );
     }
   });
 
@@ -132,7 +161,9 @@ describe('baselines as their authors run them', function () {
     // compute_distances.py: class means of raw features, argmin Euclidean distance to this step's new means, every
     // row of the paired class translated; train_classifiers.py: rows L2-normalised, LinearSVC(C=1) one-vs-rest;
     // compute_predictions.py: argmax of w . normalise(x) + b.
-    const ref = JSON.parse(python(`import numpy as np, json, sys\n${NUMPY_SVM}
+    const ref = JSON.parse(
+      python(
+        `import numpy as np, json, sys\n${NUMPY_SVM}
 d = json.loads(sys.argv[1]); X = np.array(d['x']).reshape(-1, ${dim}); y = np.array(d['y']); T = np.array(d['t']).reshape(-1, ${dim})
 nrm = lambda A: A / np.linalg.norm(A, axis=1, keepdims=True)
 def state(seen, new):
@@ -144,9 +175,14 @@ def state(seen, new):
     W = svm(nrm(np.vstack(Xs)), np.array(ys), len(seen), 1.0)
     return np.argmax(np.hstack([nrm(T), np.ones((len(T), 1))]) @ W, 1).tolist()
 print(json.dumps([state([0, 1, 2], [0, 1, 2]), state([0, 1, 2, 3, 4, 5], [3, 4, 5])]))`,
-    [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })])) as number[][];
+        [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })],
+      ),
+    ) as number[][];
     const seen0 = Array.from(te.y.keys()).filter((i) => te.y[i] < 3);
-    assert.deepEqual(seen0.map((i) => p0[i]), seen0.map((i) => ref[0][i]));
+    assert.deepEqual(
+      seen0.map((i) => p0[i]),
+      seen0.map((i) => ref[0][i]),
+    );
     assert.deepEqual(p1, ref[1]);
     const acc = p1.filter((p, i) => p === te.y[i]).length / p1.length;
     assert.ok(acc > 0.4, `accuracy ${acc}: far above chance (1/6)`);
@@ -161,7 +197,9 @@ print(json.dumps([state([0, 1, 2], [0, 1, 2]), state([0, 1, 2, 3, 4, 5], [3, 4, 
     assert.deepEqual(p0, (await twoSteps('finetune', {}, tr, te.x, dim))[0]);
     // models/base.py + utils/maha_utils.py: mean of raw features; np.cov of Tukey(x); shrink twice; correlation;
     // pinv; test x / (|x| + 1e-8) -> Tukey -> normalise; mean Tukey -> normalise; smallest Mahalanobis distance.
-    const ref = JSON.parse(python(`import numpy as np, json, sys
+    const ref = JSON.parse(
+      python(
+        `import numpy as np, json, sys
 d = json.loads(sys.argv[1]); X = np.array(d['x']).reshape(-1, ${dim}); y = np.array(d['y']); T = np.array(d['t']).reshape(-1, ${dim})
 def shrink(S):
     off = S - np.diag(np.diag(S)); mask = off != 0
@@ -175,10 +213,15 @@ for c in range(6):
     diff = tx - nrm(X[y == c].mean(0) ** 0.5)
     dists.append(np.einsum('ij,jk,ik->i', diff, P, diff))
 print(json.dumps(np.argmin(np.array(dists), 0).tolist()))`,
-    [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })])) as number[];
+        [JSON.stringify({ x: Array.from(tr.x), y: Array.from(tr.y), t: Array.from(te.x) })],
+      ),
+    ) as number[];
     assert.deepEqual(p1, ref);
     // The kit's former variant (mean of the transformed features) is a named option and does disagree somewhere.
     const [, pa] = await twoSteps('fecam', { 'class-mean': 'mean-of-tukey', 'base-step': 'mahalanobis' }, tr, te.x, dim);
-    assert.ok(pa.some((p, i) => p !== ref[i]), 'mean-of-tukey agrees with tukey-of-mean everywhere on this data');
+    assert.ok(
+      pa.some((p, i) => p !== ref[i]),
+      'mean-of-tukey agrees with tukey-of-mean everywhere on this data',
+    );
   });
 });

@@ -10,7 +10,7 @@ import { makeImageFolder, requireData, tmpDir } from './helpers.js';
 const ROOT = path.resolve(__dirname, '..');
 const silent = { progress: false, log: () => {} };
 
-describe('features: cache', function () {
+describe('features: cache', () => {
   let data: string;
   before(function () {
     requireData(this, 'mobilenet_v1_0.25_224/model.json');
@@ -71,9 +71,26 @@ describe('features: cache', function () {
   it('resumes a killed extraction from its finished chunks, with the uninterrupted result', async function () {
     this.timeout(180000);
     const cache = tmpDir('cache5');
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'gbm'), 'features', '--dataset', 'imagefolder', '--root', data,
-      '--input-size', '32', '--chunk-size', '8', '--workers', '1', '--batch-size', '8'],
-    { env: { ...process.env, GBM_CACHE_DIR: cache }, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'gbm'),
+        'features',
+        '--dataset',
+        'imagefolder',
+        '--root',
+        data,
+        '--input-size',
+        '32',
+        '--chunk-size',
+        '8',
+        '--workers',
+        '1',
+        '--batch-size',
+        '8',
+      ],
+      { env: { ...process.env, GBM_CACHE_DIR: cache }, stdio: 'ignore' },
+    );
     const parts = () => {
       const feat = path.join(cache, 'features');
       if (!fs.existsSync(feat)) return 0;
@@ -102,8 +119,10 @@ describe('features: cache', function () {
     const file = path.join(bad, 'train', 'b', 'img_0007.jpg');
     fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 120));
     const cache = tmpDir('cache7');
-    await assert.rejects(extractFeatures({ dataset: 'imagefolder', root: bad, inputSize: 32, cacheRoot: cache, chunkSize: 4, workers: 2, ...silent }),
-      (e: unknown) => e instanceof GbmError && e.message.includes(file));
+    await assert.rejects(
+      extractFeatures({ dataset: 'imagefolder', root: bad, inputSize: 32, cacheRoot: cache, chunkSize: 4, workers: 2, ...silent }),
+      (e: unknown) => e instanceof GbmError && e.message.includes(file),
+    );
     const left = fs.existsSync(path.join(cache, 'features')) ? fs.readdirSync(path.join(cache, 'features')) : [];
     assert.deepEqual(left, []);
   });
@@ -111,8 +130,10 @@ describe('features: cache', function () {
   it('rejects a cache folder it cannot write before any work', async () => {
     const ro = tmpDir('ro');
     fs.writeFileSync(path.join(ro, 'features'), 'a file where a folder should be');
-    await assert.rejects(extractFeatures({ dataset: 'imagefolder', root: data, inputSize: 32, cacheRoot: path.join(ro, 'features', 'x'), ...silent }),
-      /cache folder .* is not writable/);
+    await assert.rejects(
+      extractFeatures({ dataset: 'imagefolder', root: data, inputSize: 32, cacheRoot: path.join(ro, 'features', 'x'), ...silent }),
+      /cache folder .* is not writable/,
+    );
   });
 
   it('selects subsets in canonical order', () => {

@@ -11,7 +11,10 @@ describe('figures', () => {
 
   it('saves a line chart as a real PNG of the right size, not blank, and an SVG', async () => {
     const dir = tmpDir('fig');
-    const fig = { data: [{ x: [0, 1, 2, 3], y: [10, 30, 20, 40], type: 'scatter' as const, line: { color: '#d62728', width: 4 } }], layout: { title: { text: 'accuracy' } } };
+    const fig = {
+      data: [{ x: [0, 1, 2, 3], y: [10, 30, 20, 40], type: 'scatter' as const, line: { color: '#d62728', width: 4 } }],
+      layout: { title: { text: 'accuracy' } },
+    };
     const out = await saveFigure(fig, path.join(dir, 'acc'), { width: 400, height: 300, scale: 2 });
     const png = PNG.sync.read(fs.readFileSync(out.png));
     assert.equal(png.width, 800);
@@ -32,7 +35,10 @@ describe('figures', () => {
 
   it('draws an image grid whose pixels are the images', async () => {
     const dir = tmpDir('grid');
-    const rows = [0, 1].map((c) => ({ label: `class ${c}`, images: [0, 1, 2].map((i) => ({ width: 16, height: 16, channels: 3 as const, data: syntheticRgb(16, 16, c, i) })) }));
+    const rows = [0, 1].map((c) => ({
+      label: `class ${c}`,
+      images: [0, 1, 2].map((i) => ({ width: 16, height: 16, channels: 3 as const, data: syntheticRgb(16, 16, c, i) })),
+    }));
     const fig = imageGridFigure(rows, 'grid', 32);
     const out = await saveFigure(fig, path.join(dir, 'grid'), { width: fig.layout!.width as number, height: fig.layout!.height as number, scale: 1 });
     const png = PNG.sync.read(fs.readFileSync(out.png));
@@ -43,7 +49,8 @@ describe('figures', () => {
   });
 
   it('gives a few whole-number x values (epochs, steps) one tick each, and leaves other axes to Plotly', () => {
-    const xaxis = (x: (number | string)[], logX = false) => (lineChart('t', x, [{ name: 's', y: x.map(() => 1) }], 'x', 'y', false, logX).layout as { xaxis: { dtick?: number } }).xaxis;
+    const xaxis = (x: (number | string)[], logX = false) =>
+      (lineChart('t', x, [{ name: 's', y: x.map(() => 1) }], 'x', 'y', false, logX).layout as { xaxis: { dtick?: number } }).xaxis;
     assert.equal(xaxis([1, 2, 3, 4]).dtick, 1);
     assert.equal(xaxis(Array.from({ length: 101 }, (_, i) => i)).dtick, undefined); // 100 iterations: auto ticks
     assert.equal(xaxis([0.01, 0.25, 1]).dtick, undefined);

@@ -8,7 +8,9 @@ import { initBackend } from '../src/backend/index.js';
 import { probeWebGpu } from '../src/backend/webgpu.js';
 
 const made: string[] = [];
-process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A fresh temporary folder, removed when the test process exits. */
 export function tmpDir(tag: string): string {
@@ -87,7 +89,8 @@ export function requireData(ctx: Mocha.Context, rel: string): string {
  */
 export async function requireWebGpu(ctx: Mocha.Context): Promise<void> {
   if (!(await probeWebGpu())) {
-    if (process.env.GBM_REQUIRE_WEBGPU === '1') throw new Error('GBM_REQUIRE_WEBGPU=1 but no WebGPU adapter: install Mesa >= 25 (GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh)');
+    if (process.env.GBM_REQUIRE_WEBGPU === '1')
+      throw new Error('GBM_REQUIRE_WEBGPU=1 but no WebGPU adapter: install Mesa >= 25 (GBM_WEBGPU_SOFTWARE=1 bash scripts/install-system.sh)');
     ctx.skip();
   }
   await initBackend('webgpu');

@@ -7,7 +7,7 @@ import { tmpDir } from './helpers.js';
 const ROOT = path.resolve(__dirname, '..');
 const RUN = path.join(ROOT, '.jupyter', 'kernels', 'gbm-tslab', 'run.sh');
 
-describe('the notebook kernel, however it is installed', function () {
+describe('the notebook kernel, however it is installed', () => {
   it('in the repo (JUPYTER_PATH=.jupyter) it finds the kit from its own place', () => {
     const r = spawnSync('sh', [RUN, '--print-root'], { encoding: 'utf8', cwd: tmpDir('kernel-cwd') });
     assert.equal(r.status, 0, r.stderr);

@@ -3,7 +3,9 @@ import { initBackend, switchBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 
 describe('kernels: the wasm BatchMatMul swapped in by name', () => {
-  after(async () => { await initBackend('wasm'); });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   const cases: [number[], number[], boolean, boolean][] = [
     [[7, 13, 9], [7, 9, 5], false, false],
@@ -46,7 +48,9 @@ describe('kernels: the wasm BatchMatMul swapped in by name', () => {
 });
 
 describe('kernels: wasm conv gradients (Conv2DBackpropFilter added, Conv2DBackpropInput swapped) by name', () => {
-  after(async () => { await initBackend('wasm'); });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   type Case = { x: [number, number, number, number]; f: [number, number, number, number]; s: number | [number, number]; pad: 'same' | 'valid' | number };
   const cases: Case[] = [
@@ -92,20 +96,34 @@ describe('kernels: wasm conv gradients (Conv2DBackpropFilter added, Conv2DBackpr
     const c: Case = { x: [1, 6, 6, 2], f: [3, 3, 2, 2], s: 2, pad: 'same' };
     const xs = Float32Array.from(tf.randomNormal(c.x, 0, 1, 'float32', 21).dataSync());
     const fs = Float32Array.from(tf.randomNormal(c.f, 0, 1, 'float32', 22).dataSync());
-    const loss = (xv: Float32Array, fv: Float32Array) => tf.tidy(() => {
-      const y = tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f), c.s, c.pad);
-      return Array.from(y.dataSync()).reduce((s, v, i) => s + v * Math.sin(i + 1), 0);
-    });
+    const loss = (xv: Float32Array, fv: Float32Array) =>
+      tf.tidy(() => {
+        const y = tf.conv2d(tf.tensor4d(xv, c.x), tf.tensor4d(fv, c.f), c.s, c.pad);
+        return Array.from(y.dataSync()).reduce((s, v, i) => s + v * Math.sin(i + 1), 0);
+      });
     const [gx, gf] = tf.tidy(() => {
       const y0 = tf.conv2d(tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f), c.s, c.pad);
-      const r = tf.tensor(Array.from({ length: y0.size }, (_, i) => Math.sin(i + 1)), y0.shape);
-      return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), r)))([tf.tensor4d(xs, c.x), tf.tensor4d(fs, c.f)]).map((g) => g.dataSync());
+      const r = tf.tensor(
+        Array.from({ length: y0.size }, (_, i) => Math.sin(i + 1)),
+        y0.shape,
+      );
+      return tf
+        .grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.pad), r)))([
+          tf.tensor4d(xs, c.x),
+          tf.tensor4d(fs, c.f),
+        ])
+        .map((g) => g.dataSync());
     });
     const h = 1e-2; // the loss is linear in each argument, so central differences are exact up to rounding
-    for (const [arr, g, which] of [[xs, gx, 'x'], [fs, gf, 'f']] as const) {
+    for (const [arr, g, which] of [
+      [xs, gx, 'x'],
+      [fs, gf, 'f'],
+    ] as const) {
       for (const i of [0, 3, 7, arr.length - 1]) {
-        const plus = Float32Array.from(arr); plus[i] += h;
-        const minus = Float32Array.from(arr); minus[i] -= h;
+        const plus = Float32Array.from(arr);
+        plus[i] += h;
+        const minus = Float32Array.from(arr);
+        minus[i] -= h;
         const num = which === 'x' ? (loss(plus, fs) - loss(minus, fs)) / (2 * h) : (loss(xs, plus) - loss(xs, minus)) / (2 * h);
         assert.ok(Math.abs(num - g[i]) < 2e-3 * Math.max(1, Math.abs(num)), `d/d${which}[${i}]: numeric ${num} vs ${g[i]}`);
       }
@@ -114,14 +132,27 @@ describe('kernels: wasm conv gradients (Conv2DBackpropFilter added, Conv2DBackpr
 
   it('lets a tf.layers conv net train on wasm, with no tensor or heap leak per step', async () => {
     await switchBackend('wasm');
-    const model = tf.sequential({ layers: [
-      tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ] });
+    const model = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+        tf.layers.flatten(),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: 'sparseCategoricalCrossentropy' as never });
     const x = tf.randomNormal([16, 8, 8, 3], 0, 1, 'float32', 5);
-    const y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 2), 'float32');
+    const y = tf.tensor1d(
+      Array.from({ length: 16 }, (_, i) => i % 2),
+      'float32',
+    );
     const lossOf = () => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y.toInt(), 2), model.predict(x) as tf.Tensor).dataSync()[0]);
     const first = lossOf();
     await model.trainOnBatch(x, y);

@@ -44,12 +44,19 @@ function cycles(graph: Map<string, string[]>): string[][] {
     stack.push(v);
     onStack.add(v);
     for (const w of graph.get(v) ?? []) {
-      if (!index.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
     }
     if (low.get(v) === index.get(v)) {
       const comp: string[] = [];
       let w: string;
-      do { w = stack.pop()!; onStack.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        comp.push(w);
+      } while (w !== v);
       if (comp.length > 1 || (graph.get(v) ?? []).includes(v)) out.push(comp.map((c) => path.relative(SRC, c)).sort());
     }
   };
@@ -83,7 +90,11 @@ describe('source layers', () => {
 
   it('the cycle finder finds a cycle when there is one', () => {
     // The check above is only as good as this: a planted a -> b -> a cycle must be reported.
-    const g = new Map([[path.join(SRC, 'a.ts'), [path.join(SRC, 'b.ts')]], [path.join(SRC, 'b.ts'), [path.join(SRC, 'a.ts')]], [path.join(SRC, 'c.ts'), []]]);
+    const g = new Map([
+      [path.join(SRC, 'a.ts'), [path.join(SRC, 'b.ts')]],
+      [path.join(SRC, 'b.ts'), [path.join(SRC, 'a.ts')]],
+      [path.join(SRC, 'c.ts'), []],
+    ]);
     assert.deepEqual(cycles(g), [['a.ts', 'b.ts']]);
   });
 

@@ -5,7 +5,9 @@ import { MT19937 } from '../src/util/mt19937.js';
 import { tmpDir } from './helpers.js';
 
 describe('memory: binary memory and pseudo-exemplars', () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   const K = 3;
   const D = 40;
@@ -60,7 +62,10 @@ describe('memory: binary memory and pseudo-exemplars', () => {
       for (let k = 0; k < K; k++) {
         let ll = Math.log(pi[k]);
         for (let d = 0; d < D; d++) ll += Math.log(codes[i * D + d] ? mu[k * D + d] : 1 - mu[k * D + d]);
-        if (ll > bestLl) { bestLl = ll; best = k; }
+        if (ll > bestLl) {
+          bestLl = ll;
+          best = k;
+        }
       }
       counts[best]++;
     }
@@ -70,7 +75,11 @@ describe('memory: binary memory and pseudo-exemplars', () => {
   it('is deterministic for a seed, and the tensor form equals the host form', () => {
     const m = new BinaryMemory(D, K, 8);
     m.add(0, mu, pi);
-    m.add(1, mu.map((v) => 1 - v), pi);
+    m.add(
+      1,
+      mu.map((v) => 1 - v),
+      pi,
+    );
     const labels = Int32Array.from([0, 1, 1, 0, 1]);
     assert.deepEqual(m.sampleCodes(labels, 3), m.sampleCodes(labels, 3));
     assert.notDeepEqual(m.sampleCodes(labels, 3), m.sampleCodes(labels, 4));

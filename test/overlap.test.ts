@@ -31,7 +31,10 @@ describe('a backbone never sees the incremental classes', () => {
       const expected = order.slice(c.scenario.baseClasses).filter((id) => rec.classIds.includes(id));
       if (count >= 0) assert.equal(expected.length, count);
       assert.ok(expected.length > 0);
-      assert.throws(() => checkBackboneOverlap(c, order), (e: Error) => re.test(e.message) && /--allow-backbone-overlap/.test(String((e as { fix?: string }).fix ?? e.message)));
+      assert.throws(
+        () => checkBackboneOverlap(c, order),
+        (e: Error) => re.test(e.message) && /--allow-backbone-overlap/.test(String((e as { fix?: string }).fix ?? e.message)),
+      );
       // Allowed on request: the overlap is returned (and recorded by the runner), exactly those ids.
       assert.deepEqual(checkBackboneOverlap(resolveConfig({ ...input, scenario: { ...input.scenario, allowBackboneOverlap: true } }), order), expected);
     }
@@ -53,7 +56,10 @@ describe('a backbone never sees the incremental classes', () => {
     await assert.rejects(runExperiment(input, { features: feats, progress: false }), /trained on \d+ of this scenario's incremental classes/);
     const r = await runExperiment({ ...input, scenario: { ...input.scenario, allowBackboneOverlap: true } }, { features: feats, progress: false });
     const order = buildScenario(200, r.config.scenario).order;
-    assert.deepEqual(r.features.backboneOverlap, order.slice(50).filter((id) => rec.classIds.includes(id)));
+    assert.deepEqual(
+      r.features.backboneOverlap,
+      order.slice(50).filter((id) => rec.classIds.includes(id)),
+    );
     assert.ok(r.features.backboneOverlap!.length > 0);
   });
 });

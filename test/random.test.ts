@@ -9,11 +9,13 @@ describe('seeded randomness: numpy-compatible MT19937', () => {
   });
 
   it('matches numpy itself for permutations and random_sample', () => {
-    const ref = JSON.parse(python(`import numpy as np, json
+    const ref = JSON.parse(
+      python(`import numpy as np, json
 np.random.seed(1993); p200 = np.random.permutation(200).tolist()
 np.random.seed(7); p50 = np.random.permutation(50).tolist()
 np.random.seed(42); r = np.random.random_sample(5).tolist()
-print(json.dumps([p200, p50, r]))`));
+print(json.dumps([p200, p50, r]))`),
+    );
     assert.deepEqual(numpyPermutation(200, 1993), ref[0]);
     assert.deepEqual(numpyPermutation(50, 7), ref[1]);
     const g = new MT19937(42);

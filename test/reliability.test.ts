@@ -26,8 +26,13 @@ describe('writes are whole or absent', () => {
     const real = fs.writeSync;
     let calls = 0;
     // At most 1,000 bytes per call, as a nearly full disk or a signal can leave a write.
-    withWriteSync(((fd: number, buf: NodeJS.ArrayBufferView, off?: number, len?: number) => { calls++; return real(fd, buf, off ?? 0, Math.min(len ?? buf.byteLength, 1000)); }) as typeof fs.writeSync,
-      () => writeJsonAtomic(file, value));
+    withWriteSync(
+      ((fd: number, buf: NodeJS.ArrayBufferView, off?: number, len?: number) => {
+        calls++;
+        return real(fd, buf, off ?? 0, Math.min(len ?? buf.byteLength, 1000));
+      }) as typeof fs.writeSync,
+      () => writeJsonAtomic(file, value),
+    );
     assert.ok(calls > 50, `${calls} write calls`);
     assert.deepEqual(readJsonOrNull(file), value);
   });
@@ -39,15 +44,24 @@ describe('writes are whole or absent', () => {
     const real = fs.writeSync;
     let n = 0;
     // The first 4,096 bytes go through, then ENOSPC: the case that used to leave a cut results.json.
-    withWriteSync(((fd: number, buf: NodeJS.ArrayBufferView, off?: number, len?: number) => {
-      if (n >= 4096) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-      const w = real(fd, buf, off ?? 0, Math.min(len ?? buf.byteLength, 4096 - n));
-      n += w;
-      return w;
-    }) as typeof fs.writeSync, () => {
-      assert.throws(() => writeJsonAtomic(file, { big: 'x'.repeat(20000) }), (e: Error) => e.name === 'GbmError'
-        && new RegExp(`^cannot write ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the disk is full \\(ENOSPC\\); it was left as it was\\. Fix: free space`).test(e.message));
-    });
+    withWriteSync(
+      ((fd: number, buf: NodeJS.ArrayBufferView, off?: number, len?: number) => {
+        if (n >= 4096) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        const w = real(fd, buf, off ?? 0, Math.min(len ?? buf.byteLength, 4096 - n));
+        n += w;
+        return w;
+      }) as typeof fs.writeSync,
+      () => {
+        assert.throws(
+          () => writeJsonAtomic(file, { big: 'x'.repeat(20000) }),
+          (e: Error) =>
+            e.name === 'GbmError' &&
+            new RegExp(
+              `^cannot write ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: the disk is full \\(ENOSPC\\); it was left as it was\\. Fix: free space`,
+            ).test(e.message),
+        );
+      },
+    );
     assert.equal(fs.readFileSync(file, 'utf8'), '{"old": true}\n');
     assert.deepEqual(fs.readdirSync(dir), ['results.json']);
   });
@@ -60,16 +74,22 @@ describe('writes are whole or absent', () => {
   });
 });
 
-describe('a figure that cannot be drawn never loses the run', function () {
+describe('a figure that cannot be drawn never loses the run', () => {
   it('writes results.json and the CSVs first; the figure failure is a warning naming the fix; no stale figure is left', async () => {
     const make = (n: number) => {
       const features = new Float32Array(4 * n * 3);
       const labels = new Int32Array(4 * n);
-      for (let i = 0; i < 4 * n; i++) { labels[i] = i % 4; for (let d = 0; d < 3; d++) features[i * 3 + d] = labels[i] === d ? 5 : 1 + 0.01 * (i % 7); }
+      for (let i = 0; i < 4 * n; i++) {
+        labels[i] = i % 4;
+        for (let d = 0; d < 3; d++) features[i * 3 + d] = labels[i] === d ? 5 : 1 + 0.01 * (i % 7);
+      }
       return { features, labels, count: 4 * n, dim: 3 };
     };
     const feats: FeatureSet = { dir: '(in memory)', train: make(10), test: make(5), meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    const r: RunResult = await runExperiment({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false });
+    const r: RunResult = await runExperiment(
+      { features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } },
+      { features: feats, progress: false },
+    );
     const dir = tmpDir('figure-fail');
     // A figure of an earlier run in the same folder.
     fs.writeFileSync(path.join(dir, 'accuracy.png'), 'old');
@@ -79,17 +99,32 @@ describe('a figure that cannot be drawn never loses the run', function () {
     await closeFigureRenderer();
     assert.equal(readJsonOrNull<RunResult>(path.join(dir, 'results.json'))?.format, 'gbm-run/1');
     assert.ok(fs.existsSync(path.join(dir, 'steps.csv')) && fs.existsSync(path.join(dir, 'accuracy_matrix.csv')));
-    assert.ok(!fs.existsSync(path.join(dir, 'accuracy.png')), 'the earlier run\'s figure was left beside the new results');
+    assert.ok(!fs.existsSync(path.join(dir, 'accuracy.png')), "the earlier run's figure was left beside the new results");
     assert.equal(out.warnings.length, 1);
     assert.match(out.warnings[0], /^the accuracy figure was not drawn \(.*\); results\.json and the CSV files are complete\. Fix: run `npm run setup`/);
   });
 });
 
-describe('inputs the protocol cannot use are refused before any work', function () {
+describe('inputs the protocol cannot use are refused before any work', () => {
   it('no test images: one line, not a run of null accuracies', async () => {
-    const train = { features: Float32Array.from({ length: 40 * 3 }, (_, i) => (i % 3) + (i % 7) / 10), labels: Int32Array.from({ length: 40 }, (_, i) => i % 4), count: 40, dim: 3 };
-    const feats: FeatureSet = { dir: '/data/my-features', train, test: { features: new Float32Array(0), labels: new Int32Array(0), count: 0, dim: 3 }, meta: { notes: [] } as unknown as FeatureSet['meta'] };
-    await assert.rejects(runExperiment({ features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { features: feats, progress: false }),
-      /^GbmError: no test images in \/data\/my-features: accuracy cannot be measured\. Fix: give the dataset a test split/);
+    const train = {
+      features: Float32Array.from({ length: 40 * 3 }, (_, i) => (i % 3) + (i % 7) / 10),
+      labels: Int32Array.from({ length: 40 }, (_, i) => i % 4),
+      count: 40,
+      dim: 3,
+    };
+    const feats: FeatureSet = {
+      dir: '/data/my-features',
+      train,
+      test: { features: new Float32Array(0), labels: new Int32Array(0), count: 0, dim: 3 },
+      meta: { notes: [] } as unknown as FeatureSet['meta'],
+    };
+    await assert.rejects(
+      runExperiment(
+        { features: { dataset: 'npy', backbone: 'external', path: '/unused' }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } },
+        { features: feats, progress: false },
+      ),
+      /^GbmError: no test images in \/data\/my-features: accuracy cannot be measured\. Fix: give the dataset a test split/,
+    );
   });
 });

@@ -9,14 +9,17 @@ import { python, tmpDir } from './helpers.js';
 /** Six Gaussian classes as .npy features (numpy-written), 40 train / 20 test rows each. */
 function npyFeatures(): string {
   const feats = tmpDir('seeds-npy');
-  python(`
+  python(
+    `
 import numpy as np, os, sys
 d = sys.argv[1]; rng = np.random.default_rng(3)
 centres = rng.random((6, 16)) * 4
 for s, n in (('train', 40), ('test', 20)):
     y = np.repeat(np.arange(6), n)
     np.save(os.path.join(d, s + '_features.npy'), np.maximum(0, centres[y] + rng.standard_normal((6 * n, 16))).astype(np.float32))
-    np.save(os.path.join(d, s + '_labels.npy'), y.astype(np.int64))`, [feats]);
+    np.save(os.path.join(d, s + '_labels.npy'), y.astype(np.int64))`,
+    [feats],
+  );
   return feats;
 }
 
@@ -24,7 +27,9 @@ for s, n in (('train', 40), ('test', 20)):
 async function quietRun(o: Parameters<typeof runCommand>[0]): Promise<string[]> {
   const log: string[] = [];
   const orig = console.log;
-  console.log = (...a: unknown[]) => { log.push(a.join(' ')); };
+  console.log = (...a: unknown[]) => {
+    log.push(a.join(' '));
+  };
   try {
     await runCommand(o);
   } finally {
@@ -34,7 +39,7 @@ async function quietRun(o: Parameters<typeof runCommand>[0]): Promise<string[]> 
 }
 
 describe('several seeds: gbm run --seeds', () => {
-  it('runs each seed with the same class order, and reports mean ± sample std of the runs\' own numbers', async () => {
+  it("runs each seed with the same class order, and reports mean ± sample std of the runs' own numbers", async () => {
     const feats = npyFeatures();
     const results = tmpDir('seeds-results');
     const log = await quietRun({ features: feats, 'base-classes': 2, tasks: 2, K: 2, epochs: 2, seeds: '7,8,9', results, 'no-figure': true });
@@ -42,7 +47,10 @@ describe('several seeds: gbm run --seeds', () => {
     const runDirs = dirs.filter((d) => /-s[789]-[0-9a-f]{8}$/.test(d));
     assert.equal(runDirs.length, 3, dirs.join(', '));
     const runs = runDirs.map((d) => JSON.parse(fs.readFileSync(path.join(results, d, 'results.json'), 'utf8')) as RunResult);
-    assert.deepEqual(runs.map((r) => r.config.seed), [7, 8, 9]);
+    assert.deepEqual(
+      runs.map((r) => r.config.seed),
+      [7, 8, 9],
+    );
     // The seed moves the classifier, sampling and EM; the class order is the protocol's, the same for all.
     assert.deepEqual(runs[1].classOrder, runs[0].classOrder);
     assert.deepEqual(runs[2].classOrder, runs[0].classOrder);
@@ -53,9 +61,15 @@ describe('several seeds: gbm run --seeds', () => {
     const std = Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / 2);
     assert.ok(Math.abs(s.metrics.averageIncrementalAccuracy.mean - mean) < 1e-12);
     assert.ok(Math.abs(s.metrics.averageIncrementalAccuracy.std - std) < 1e-12);
-    const csv = fs.readFileSync(path.join(results, sumDir, 'seeds.csv'), 'utf8').trim().split('\n');
+    const csv = fs
+      .readFileSync(path.join(results, sumDir, 'seeds.csv'), 'utf8')
+      .trim()
+      .split('\n');
     assert.equal(csv.length, 1 + 3 + 2);
-    assert.match(log.join('\n'), new RegExp(`over 3 seeds \\(7, 8, 9\\), mean ± sample std:\\naverage incremental accuracy ${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %`));
+    assert.match(
+      log.join('\n'),
+      new RegExp(`over 3 seeds \\(7, 8, 9\\), mean ± sample std:\\naverage incremental accuracy ${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)} %`),
+    );
     // Each run also stores its accuracy matrix as CSV: a row per step, a column per task.
     assert.equal(fs.readFileSync(path.join(results, runDirs[0], 'accuracy_matrix.csv'), 'utf8').split('\n')[0], 'step,task_0,task_1,task_2');
   });
@@ -75,7 +89,10 @@ describe('several seeds: gbm run --seeds', () => {
     fs.copyFileSync(a, b);
     const planted = fs.readFileSync(b);
     const epochsOfB = JSON.parse(bBytes.toString()).config.classifier.epochs;
-    await assert.rejects(quietRun({ features: feats, 'base-classes': 2, tasks: 1, K: 2, epochs: epochsOfB, results, 'no-figure': true }), /holds the results of another config/);
+    await assert.rejects(
+      quietRun({ features: feats, 'base-classes': 2, tasks: 1, K: 2, epochs: epochsOfB, results, 'no-figure': true }),
+      /holds the results of another config/,
+    );
     assert.deepEqual(fs.readFileSync(b), planted);
   });
 

@@ -27,7 +27,13 @@ async function threeSteps(name: string) {
   opt.setLearningRate(0.05);
   const prof = await tf.profile(() => opt.applyGradients({ [name]: grads[1] }));
   opt.applyGradients({ [name]: grads[2] });
-  const out = { w: Float32Array.from(await w.data()), w0, grads: await Promise.all(grads.map(async (g) => Float32Array.from(await g.data()))), state: (await opt.getWeights()).map((s) => s.name), kernels: prof.kernels.map((k) => k.name) };
+  const out = {
+    w: Float32Array.from(await w.data()),
+    w0,
+    grads: await Promise.all(grads.map(async (g) => Float32Array.from(await g.data()))),
+    state: (await opt.getWeights()).map((s) => s.name),
+    kernels: prof.kernels.map((k) => k.name),
+  };
   opt.dispose();
   tf.dispose([w, ...grads]);
   return out;
@@ -39,12 +45,18 @@ function reference(r: Awaited<ReturnType<typeof threeSteps>>): Float64Array {
   // Velocity after step 1 is (w0 - w1) / 0.1; continue from it at lr 0.05.
   const w = Float64Array.from(after1);
   const v = new Float64Array(w.length).map((_, i) => (r.w0[i] - after1[i]) / 0.1);
-  for (const g of r.grads.slice(1)) for (let i = 0; i < w.length; i++) { v[i] = 0.9 * v[i] + g[i] + 0.01 * w[i]; w[i] -= 0.05 * v[i]; }
+  for (const g of r.grads.slice(1))
+    for (let i = 0; i < w.length; i++) {
+      v[i] = 0.9 * v[i] + g[i] + 0.01 * w[i];
+      w[i] -= 0.05 * v[i];
+    }
   return w;
 }
 
 describe('SgdMomentum: SGD with momentum and weight decay in the update', () => {
-  after(async () => { await initBackend('wasm'); });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   it('on wasm: matches a float64 reference, and tfjs momentum with the L2 penalty in the loss', async () => {
     await initBackend('wasm');

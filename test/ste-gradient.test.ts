@@ -4,7 +4,9 @@ import { tf } from '../src/backend/tf.js';
 import { gradientAgreement, makeSteProbe, smoothedGradient, steGradient, steGradientStudy } from '../src/analysis/ste-gradient.js';
 
 describe("the thermometer STE's gradient against a smoothed step", () => {
-  before(async () => { await initBackend('wasm'); });
+  before(async () => {
+    await initBackend('wasm');
+  });
 
   it('the finite-difference reference equals autodiff of the smoothed network (float64 vs float32)', () => {
     const p = makeSteProbe(3, 40, 4, 6, 3);
@@ -15,10 +17,12 @@ describe("the thermometer STE's gradient against a smoothed step", () => {
       const V = tf.tensor2d(Float32Array.from(p.V), [p.h, p.classes]);
       const theta = tf.tensor1d(Float32Array.from(p.c, (c) => c / 2));
       const y = tf.oneHot(tf.tensor1d(p.labels, 'int32'), p.classes);
-      return tf.grad((W: tf.Tensor) => {
-        const f = tf.relu(tf.matMul(x, W as tf.Tensor2D));
-        return tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.sigmoid(tf.div(tf.sub(f, theta), tau)), V));
-      })(tf.tensor2d(Float32Array.from(p.W), [p.din, p.h])).dataSync();
+      return tf
+        .grad((W: tf.Tensor) => {
+          const f = tf.relu(tf.matMul(x, W as tf.Tensor2D));
+          return tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.sigmoid(tf.div(tf.sub(f, theta), tau)), V));
+        })(tf.tensor2d(Float32Array.from(p.W), [p.din, p.h]))
+        .dataSync();
     });
     const a = gradientAgreement(Float64Array.from(auto), fd);
     assert.ok(a.cosine > 0.9999, `cosine ${a.cosine}`);

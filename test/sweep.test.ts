@@ -9,7 +9,7 @@ import { requireData, tmpDir } from './helpers.js';
 // A 10-class subset renumbers the order, so the default backbone saw some incremental classes: allowed for these tests.
 const SUBSET_OPTS = { classes: 10, 'train-per-class': 200, 'test-per-class': 50, 'base-classes': 4, tasks: 3, epochs: 2, 'allow-backbone-overlap': true };
 
-describe('sweeps', function () {
+describe('sweeps', () => {
   it('parses grids and refuses unknown keys, empty grids and bad values', () => {
     assert.deepEqual(parseGrid('K=1,8 levels=2;binarizer=thermometer,heaviside'), { K: [1, 8], levels: [2], binarizer: ['thermometer', 'heaviside'] });
     assert.throws(() => parseGrid(''), /the grid is empty/);
@@ -27,24 +27,63 @@ describe('sweeps', function () {
     const byPath = expandGrid({ 'classifier.epochs': 2 }, { 'memory.em.K': [1, 8], 'binarizer.levels': [1, 2], 'method.options.head': ['fc'] });
     const byFlag = expandGrid({ epochs: 2 }, { K: [1, 8], levels: [1, 2], head: ['fc'] });
     assert.equal(byPath.length, 4);
-    assert.deepEqual(byPath.map((j) => j.id), byFlag.map((j) => j.id));
-    assert.deepEqual(byPath.map((j) => j.point), [{ K: 1, levels: 1 }, { K: 1, levels: 2 }, { K: 8, levels: 1 }, { K: 8, levels: 2 }]);
-    assert.deepEqual(byPath.map((j) => j.config.classifier.epochs), [2, 2, 2, 2]);
+    assert.deepEqual(
+      byPath.map((j) => j.id),
+      byFlag.map((j) => j.id),
+    );
+    assert.deepEqual(
+      byPath.map((j) => j.point),
+      [
+        { K: 1, levels: 1 },
+        { K: 1, levels: 2 },
+        { K: 8, levels: 1 },
+        { K: 8, levels: 2 },
+      ],
+    );
+    assert.deepEqual(
+      byPath.map((j) => j.config.classifier.epochs),
+      [2, 2, 2, 2],
+    );
     // Alternatives: GBM over K, FeTrIL over its head; a run both grids produce is run once.
-    const alt = expandGrid({}, [{ 'method.name': ['gbm'], 'memory.em.K': [1, 8] }, { 'method.name': ['fetril'], 'method.options.head': ['svm', 'fc'] }, { 'method.name': ['gbm'], 'memory.em.K': [8] }]);
-    assert.deepEqual(alt.map((j) => [j.config.method.name, j.config.memory.em.K, j.config.method.options.head ?? '']), [['gbm', 1, ''], ['gbm', 8, ''], ['fetril', 8, 'svm'], ['fetril', 8, 'fc']]);
+    const alt = expandGrid({}, [
+      { 'method.name': ['gbm'], 'memory.em.K': [1, 8] },
+      { 'method.name': ['fetril'], 'method.options.head': ['svm', 'fc'] },
+      { 'method.name': ['gbm'], 'memory.em.K': [8] },
+    ]);
+    assert.deepEqual(
+      alt.map((j) => [j.config.method.name, j.config.memory.em.K, j.config.method.options.head ?? '']),
+      [
+        ['gbm', 1, ''],
+        ['gbm', 8, ''],
+        ['fetril', 8, 'svm'],
+        ['fetril', 8, 'fc'],
+      ],
+    );
   });
 
   it('drops keys that do not apply to a combination and merges the duplicates', () => {
     const jobs = expandGrid({}, { binarizer: ['thermometer', 'heaviside'], levels: [1, 2] });
     assert.equal(jobs.length, 3);
-    assert.deepEqual(jobs.map((j) => j.point), [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'thermometer', levels: 2 }, { binarizer: 'heaviside' }]);
+    assert.deepEqual(
+      jobs.map((j) => j.point),
+      [{ binarizer: 'thermometer', levels: 1 }, { binarizer: 'thermometer', levels: 2 }, { binarizer: 'heaviside' }],
+    );
     const mixed = expandGrid({}, { method: ['gbm', 'ncm', 'replay-real'], K: [1, 8], exemplars: [5, 10] });
-    assert.deepEqual(mixed.map((j) => j.config.method.name), ['gbm', 'gbm', 'ncm', 'replay-real', 'replay-real']);
+    assert.deepEqual(
+      mixed.map((j) => j.config.method.name),
+      ['gbm', 'gbm', 'ncm', 'replay-real', 'replay-real'],
+    );
     assert.equal(new Set(mixed.map((j) => j.id)).size, 5);
     // gbm-k1 pins K = 1 in its spec: a K grid gives it one run, never a refused K = 8.
     const pinned = expandGrid({}, { method: ['gbm', 'gbm-k1'], K: [1, 8] });
-    assert.deepEqual(pinned.map((j) => [j.config.method.name, j.config.memory.em.K]), [['gbm', 1], ['gbm', 8], ['gbm-k1', 1]]);
+    assert.deepEqual(
+      pinned.map((j) => [j.config.method.name, j.config.memory.em.K]),
+      [
+        ['gbm', 1],
+        ['gbm', 8],
+        ['gbm-k1', 1],
+      ],
+    );
   });
 
   it('refuses a sweep folder whose sweep.json is unreadable, and leaves it as it was', async () => {
@@ -52,14 +91,28 @@ describe('sweeps', function () {
     const dir = path.join(results, 'sweeps', 'x');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'sweep.json'), '{ not json');
-    await assert.rejects(runSweep({ name: 'x', base: {}, grid: { K: [1] } }, { results, progress: false }), /cannot read .*sweep\.json.*Fix: delete that sweep folder/);
+    await assert.rejects(
+      runSweep({ name: 'x', base: {}, grid: { K: [1] } }, { results, progress: false }),
+      /cannot read .*sweep\.json.*Fix: delete that sweep folder/,
+    );
     assert.equal(fs.readFileSync(path.join(dir, 'sweep.json'), 'utf8'), '{ not json');
     assert.deepEqual(fs.readdirSync(dir), ['sweep.json']);
     await assert.rejects(runSweep({ name: '../x', base: {}, grid: { K: [1] } }, { results, progress: false }), /not a plain folder name/);
   });
 
   it('averages over seeds with the sample standard deviation', () => {
-    const rows = [0.2, 0.4, 0.6].map((v, i) => ({ run: `r${i}`, method: 'gbm', K: 8, seed: 1993 + i, avg_inc_acc: v, final_acc: v / 2, forgetting: 0, memory_bits_per_class: 10, input_bits: 256, seconds: 1 }));
+    const rows = [0.2, 0.4, 0.6].map((v, i) => ({
+      run: `r${i}`,
+      method: 'gbm',
+      K: 8,
+      seed: 1993 + i,
+      avg_inc_acc: v,
+      final_acc: v / 2,
+      forgetting: 0,
+      memory_bits_per_class: 10,
+      input_bits: 256,
+      seconds: 1,
+    }));
     const [s] = summarize(rows, ['K']);
     assert.equal(s.n, 3);
     assert.ok(Math.abs(Number(s.avg_inc_acc_mean) - 0.4) < 1e-12);
@@ -71,15 +124,27 @@ describe('sweeps', function () {
     const results = tmpDir('sweep');
     const grid = 'K=1,2,4,8';
     const cli = path.join(__dirname, '..', 'bin', 'gbm');
-    const args = ['sweep', '--name', 's', '--results', results, '--grid', grid, '--jobs', '1',
-      ...Object.entries(SUBSET_OPTS).flatMap(([k, v]) => (typeof v === 'boolean' ? [`--${k}=${v}`] : [`--${k}`, String(v)]))];
+    const args = [
+      'sweep',
+      '--name',
+      's',
+      '--results',
+      results,
+      '--grid',
+      grid,
+      '--jobs',
+      '1',
+      ...Object.entries(SUBSET_OPTS).flatMap(([k, v]) => (typeof v === 'boolean' ? [`--${k}=${v}`] : [`--${k}`, String(v)])),
+    ];
     const runs = path.join(results, 'sweeps', 's', 'runs');
     const finished = () => (fs.existsSync(runs) ? fs.readdirSync(runs).filter((d) => fs.existsSync(path.join(runs, d, 'results.json'))) : []);
     // Start the sweep, kill it once the first run has finished.
     const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     let stderr = '';
-    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
     while (finished().length < 1) {
       assert.equal(child.exitCode, null, 'the sweep ended before it could be interrupted');
       await new Promise((r) => setTimeout(r, 100));
@@ -104,7 +169,10 @@ describe('sweeps', function () {
 
     // Same folder, another base config: refused, nothing touched.
     const record = fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8');
-    await assert.rejects(runSweep({ name: 's', base: { ...SUBSET_OPTS, epochs: 3 }, grid: { K: [1, 2, 4, 8] } }, { results, progress: false }), /written by a different config.*another --name/);
+    await assert.rejects(
+      runSweep({ name: 's', base: { ...SUBSET_OPTS, epochs: 3 }, grid: { K: [1, 2, 4, 8] } }, { results, progress: false }),
+      /written by a different config.*another --name/,
+    );
     assert.equal(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8'), record);
     assert.equal(finished().length, 4);
 

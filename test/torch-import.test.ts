@@ -12,12 +12,17 @@ const f32 = (file: string) => new Float32Array(Uint8Array.from(fs.readFileSync(p
 const MEAN = [0.5071, 0.4865, 0.4409];
 const STD = [0.2673, 0.2564, 0.2762];
 
-describe('bring your own PyTorch backbone (gbm import-backbone)', function () {
-  before(async () => { await initBackend(); });
+describe('bring your own PyTorch backbone (gbm import-backbone)', () => {
+  before(async () => {
+    await initBackend();
+  });
 
   // Fixtures written by Debian's python3-torch (scripts/make-torch-fixture.py): the checkpoints, an input batch in
   // the kit's [-1, 1] NHWC, and PyTorch's embeddings of it (eval mode, Normalize(MEAN, STD)).
-  for (const [name, arch, width, prefix] of [['resnet20-w0.5', 'resnet20', 0.5, 'module.'], ['resnet18-w0.0625', 'resnet18', 0.0625, 'convnet.']] as const) {
+  for (const [name, arch, width, prefix] of [
+    ['resnet20-w0.5', 'resnet20', 0.5, 'module.'],
+    ['resnet18-w0.0625', 'resnet18', 0.0625, 'convnet.'],
+  ] as const) {
     it(`${arch} (${prefix} prefix): the kit's embeddings equal PyTorch's within 1e-4 relative, batch-norm statistics included`, async () => {
       const out = path.join(tmpDir('import'), 'net');
       const r = await importTorchBackbone({ file: path.join(FIX, `${name}.pth`), arch, mean: MEAN, std: STD, out });
@@ -57,9 +62,18 @@ describe('bring your own PyTorch backbone (gbm import-backbone)', function () {
   it('refuses, in one line naming the first problem: the wrong architecture, a truncated file, a foreign pickle, not a checkpoint', async () => {
     const dir = tmpDir('import-bad');
     const file = path.join(FIX, 'resnet20-w0.5.pth');
-    await assert.rejects(importTorchBackbone({ file, arch: 'resnet32', out: path.join(dir, 'a') }), /module\.layer1\.3\.conv1\.weight is missing, which resnet32 needs/);
-    await assert.rejects(importTorchBackbone({ file: path.join(FIX, 'resnet18-w0.0625.pth'), arch: 'resnet20', out: path.join(dir, 'b') }), /convnet\.layer1\.2\.conv1\.weight is missing, which resnet20 needs for stage1\/block3\/conv1\/kernel/);
-    await assert.rejects(importTorchBackbone({ file, arch: 'resnet20', width: 1, out: path.join(dir, 'c') }), /--width 1 does not match the checkpoint, whose stem has 8 channels \(width 0\.5/);
+    await assert.rejects(
+      importTorchBackbone({ file, arch: 'resnet32', out: path.join(dir, 'a') }),
+      /module\.layer1\.3\.conv1\.weight is missing, which resnet32 needs/,
+    );
+    await assert.rejects(
+      importTorchBackbone({ file: path.join(FIX, 'resnet18-w0.0625.pth'), arch: 'resnet20', out: path.join(dir, 'b') }),
+      /convnet\.layer1\.2\.conv1\.weight is missing, which resnet20 needs for stage1\/block3\/conv1\/kernel/,
+    );
+    await assert.rejects(
+      importTorchBackbone({ file, arch: 'resnet20', width: 1, out: path.join(dir, 'c') }),
+      /--width 1 does not match the checkpoint, whose stem has 8 channels \(width 0\.5/,
+    );
     const cut = path.join(dir, 'cut.pth');
     fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 200000));
     await assert.rejects(importTorchBackbone({ file: cut, arch: 'resnet20', out: path.join(dir, 'd') }), /not a PyTorch zip checkpoint|truncated/);
@@ -68,8 +82,14 @@ describe('bring your own PyTorch backbone (gbm import-backbone)', function () {
     await assert.rejects(importTorchBackbone({ file: text, arch: 'resnet20', out: path.join(dir, 'e') }), /is not a PyTorch zip checkpoint/);
     // A zip whose pickle asks for os.system: refused before anything runs.
     const evil = path.join(dir, 'evil.pth');
-    python(`import zipfile, sys\nwith zipfile.ZipFile(sys.argv[1], 'w') as z: z.writestr('archive/data.pkl', b'\\x80\\x02cos\\nsystem\\nX\\x04\\x00\\x00\\x00echo\\x85R.')`, [evil]);
-    await assert.rejects(importTorchBackbone({ file: evil, arch: 'resnet20', out: path.join(dir, 'f') }), /the pickle calls os\.system, which a data file has no reason to \(refused\)/);
+    python(
+      `import zipfile, sys\nwith zipfile.ZipFile(sys.argv[1], 'w') as z: z.writestr('archive/data.pkl', b'\\x80\\x02cos\\nsystem\\nX\\x04\\x00\\x00\\x00echo\\x85R.')`,
+      [evil],
+    );
+    await assert.rejects(
+      importTorchBackbone({ file: evil, arch: 'resnet20', out: path.join(dir, 'f') }),
+      /the pickle calls os\.system, which a data file has no reason to \(refused\)/,
+    );
     for (const e of ['a', 'b', 'c', 'd', 'e', 'f']) assert.ok(!fs.existsSync(path.join(dir, e, 'model.json')), 'nothing written for a refused checkpoint');
   });
 });

@@ -42,7 +42,15 @@ describe('backbone training', function () {
     const w = tf.randomNormal([3, 4, 4, 5], 0, 1, 'float32', 10);
     let moments: tf.Tensor[] = [];
     const ours = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
-      tf.sum(tf.mul(batchNormTrain(xi as tf.Tensor4D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, (m, v) => { moments = [tf.keep(m), tf.keep(v)]; }), w)));
+      tf.sum(
+        tf.mul(
+          batchNormTrain(xi as tf.Tensor4D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, (m, v) => {
+            moments = [tf.keep(m), tf.keep(v)];
+          }),
+          w,
+        ),
+      ),
+    );
     const ref = tf.grads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => {
       const m = tf.moments(xi, [0, 1, 2]);
       return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, m.mean), tf.sqrt(tf.add(m.variance, 1e-5))), gi), bi), w));
@@ -70,14 +78,23 @@ describe('backbone training', function () {
     bn(x, pass);
     assert.equal(pass.updates.length, 2);
     // mean 0.9 * 0 + 0.1 * [4, 25]; variance 0.9 * 1 + 0.1 * unbiased [20/3, 500/3].
-    assert.deepEqual(Array.from(pass.updates[0].value.dataSync()).map((v) => +v.toFixed(4)), [0.4, 2.5]);
-    assert.deepEqual(Array.from(pass.updates[1].value.dataSync()).map((v) => +v.toFixed(4)), [+(0.9 + 2 / 3).toFixed(4), +(0.9 + 50 / 3).toFixed(4)]);
+    assert.deepEqual(
+      Array.from(pass.updates[0].value.dataSync()).map((v) => +v.toFixed(4)),
+      [0.4, 2.5],
+    );
+    assert.deepEqual(
+      Array.from(pass.updates[1].value.dataSync()).map((v) => +v.toFixed(4)),
+      [+(0.9 + 2 / 3).toFixed(4), +(0.9 + 50 / 3).toFixed(4)],
+    );
     tf.dispose(pass.updates.map((u) => u.value));
     ps.dispose();
   });
 
   it('crops and flips by exact pixel copies (one op for the batch)', () => {
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 1 }, (_, i) => i), [2, 6, 6, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * 6 * 6 * 1 }, (_, i) => i),
+      [2, 6, 6, 1],
+    );
     const rng = new MT19937(4);
     const probe = new MT19937(4);
     const out = randomCropFlip(x, 2, rng).arraySync() as number[][][][];
@@ -134,7 +151,10 @@ describe('backbone training', function () {
       wa.forEach((p, i) => assert.deepEqual(wb[i].v, p.v, `${p.name} differs after resume`));
       // Another run's checkpoint is refused, naming what differs.
       const other = buildNet(netCfg, 11);
-      await assert.rejects(trainNet(other, train, null, { ...c, lr: c.lr * 2 }, { progress: false, checkpointDir: dir }), /made by another run \(differs in train\.lr\)/);
+      await assert.rejects(
+        trainNet(other, train, null, { ...c, lr: c.lr * 2 }, { progress: false, checkpointDir: dir }),
+        /made by another run \(differs in train\.lr\)/,
+      );
       tf.dispose([]);
       [a, b2, other].forEach((n) => n.dispose());
     });
@@ -150,8 +170,14 @@ describe('backbone training', function () {
     assert.ok(r.range.every((c) => c > 0));
     assert.ok(r.records[2].valAcc! > 0.4, `accuracy through the bits ${r.records[2].valAcc} (chance 0.25)`);
     const after = weightsOf(net);
-    assert.ok(after.some((p, i) => p.v.some((v, k) => v !== before[i].v[k])), 'F changed');
-    assert.ok(after.find((p) => p.name === 'head/kernel')!.v.every((v, k) => v === before.find((q) => q.name === 'head/kernel')!.v[k]), "F's own head is left alone");
+    assert.ok(
+      after.some((p, i) => p.v.some((v, k) => v !== before[i].v[k])),
+      'F changed',
+    );
+    assert.ok(
+      after.find((p) => p.name === 'head/kernel')!.v.every((v, k) => v === before.find((q) => q.name === 'head/kernel')!.v[k]),
+      "F's own head is left alone",
+    );
     net.dispose();
   });
 
@@ -159,7 +185,18 @@ describe('backbone training', function () {
     const out = path.join(tmpDir('bnn'), 'net');
     const cache = tmpDir('bnn-cache');
     await withEnv({ GBM_CACHE_DIR: cache }, async () => {
-      const common = { arch: 'bnn', dataset: 'fashion-mnist', width: 0.5, bits: 64, trainPerClass: 100, valPerClass: 40, train: { epochs: 2, batchSize: 32 }, out, progress: false, log: () => {} };
+      const common = {
+        arch: 'bnn',
+        dataset: 'fashion-mnist',
+        width: 0.5,
+        bits: 64,
+        trainPerClass: 100,
+        valPerClass: 40,
+        train: { epochs: 2, batchSize: 32 },
+        out,
+        progress: false,
+        log: () => {},
+      };
       const partial = await trainBackbone({ ...common, stopAfter: 1 });
       assert.equal(partial.epochs.length, 1);
       assert.ok(!fs.existsSync(path.join(out, 'model.json')), 'an interrupted run leaves no final model.json');
@@ -181,7 +218,10 @@ describe('backbone training', function () {
       assert.ok(codes.every((v) => v === 0 || v === 1));
       bb.dispose();
       net.dispose();
-      const r = await runExperiment({ features: { dataset: 'fashion-mnist', backbone: out, subset: { trainPerClass: 100, testPerClass: 40 } }, classifier: { epochs: 2 } }, { progress: false });
+      const r = await runExperiment(
+        { features: { dataset: 'fashion-mnist', backbone: out, subset: { trainPerClass: 100, testPerClass: 40 } }, classifier: { epochs: 2 } },
+        { progress: false },
+      );
       assert.equal(r.config.binarizer.kind, 'none', 'a BNN backbone needs no binarizer');
       assert.equal(r.codeLength, 64);
       assert.equal(r.steps.length, 6);
@@ -206,7 +246,10 @@ describe('backbone training', function () {
     const bb = await loadBackbone(spec);
     assert.equal(bb.featureDim, 64);
     const f = tf.tidy(() => bb.embed(tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 1) as tf.Tensor4D).dataSync());
-    assert.ok(f.every((v) => Number.isFinite(v) && v >= 0), 'pooled ReLU features');
+    assert.ok(
+      f.every((v) => Number.isFinite(v) && v >= 0),
+      'pooled ReLU features',
+    );
     bb.dispose();
     const rec = JSON.parse(fs.readFileSync(path.join(spec.path, 'training.json'), 'utf8'));
     const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(200)[:100])))'));
@@ -222,11 +265,17 @@ describe('backbone training', function () {
     weightsOf(back).forEach((p, i) => assert.deepEqual(p.v, weightsOf(net)[i].v, `${p.name} after save + load`));
     back.dispose();
     net.dispose();
-    assert.throws(() => loadNet(dir, { numClasses: 10 }), (e: Error) => e instanceof GbmError && /numClasses = 4, but 10 is asked for/.test(e.message));
+    assert.throws(
+      () => loadNet(dir, { numClasses: 10 }),
+      (e: Error) => e instanceof GbmError && /numClasses = 4, but 10 is asked for/.test(e.message),
+    );
     const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     json.modelTopology.arch = 'resnet32';
     fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
-    assert.throws(() => loadNet(dir), (e: Error) => e instanceof GbmError && /does not match this architecture: missing stage1\/block4/.test(e.message));
+    assert.throws(
+      () => loadNet(dir),
+      (e: Error) => e instanceof GbmError && /does not match this architecture: missing stage1\/block4/.test(e.message),
+    );
     json.modelTopology.arch = 'resnet20';
     json.modelTopology.width = 0.5;
     fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(json));
@@ -235,6 +284,9 @@ describe('backbone training', function () {
     assert.throws(() => buildNet({ arch: 'resnet18', inputSize: 8, numClasses: 4, width: 1 }, 1), /cannot take input size 8/);
     const file = path.join(tmpDir('ro'), 'a-file');
     fs.writeFileSync(file, '');
-    await assert.rejects(trainBackbone({ arch: 'bnn', dataset: 'fashion-mnist', out: path.join(file, 'sub'), progress: false, log: () => {} }), /cannot write to the output folder .*a-file\/sub.*--out/);
+    await assert.rejects(
+      trainBackbone({ arch: 'bnn', dataset: 'fashion-mnist', out: path.join(file, 'sub'), progress: false, log: () => {} }),
+      /cannot write to the output folder .*a-file\/sub.*--out/,
+    );
   });
 });

@@ -23,7 +23,9 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
     await requireWebGpu(this);
     useWebGpuFilterGrad('gbm');
   });
-  after(async () => { await initBackend('wasm'); });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   type Case = { x: [number, number, number, number]; f: [number, number, number, number]; s: [number, number]; pad: 'same' | 'valid' | number };
   const cases: Case[] = [
@@ -62,14 +64,19 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
     });
   }
 
-  it('tfjs\'s matmul Conv2DBackpropInput (train-bench\'s kit+mm-dx variant) agrees with its default naive one', async () => {
-    for (const [xs, fs, st] of [[[2, 8, 8, 16], [3, 3, 16, 32], 2], [[4, 16, 16, 64], [3, 3, 64, 64], 1]] as [[number, number, number, number], [number, number, number, number], number][]) {
+  it("tfjs's matmul Conv2DBackpropInput (train-bench's kit+mm-dx variant) agrees with its default naive one", async () => {
+    for (const [xs, fs, st] of [
+      [[2, 8, 8, 16], [3, 3, 16, 32], 2],
+      [[4, 16, 16, 64], [3, 3, 64, 64], 1],
+    ] as [[number, number, number, number], [number, number, number, number], number][]) {
       const f = tf.randomNormal(fs, 0, 1, 'float32', 81) as tf.Tensor4D;
       const info = tf.backend_util.computeConv2DInfo(xs, fs, st, 1, 'same');
       const dy = tf.randomNormal([xs[0], info.outHeight, info.outWidth, fs[3]], 0, 1, 'float32', 82) as tf.Tensor4D;
       const dx = async (naive: boolean) => {
         tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', naive);
-        const r = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { inputShape: xs, strides: st, pad: 'same', dataFormat: 'NHWC' } as never) as tf.Tensor;
+        const r = tf
+          .engine()
+          .runKernel('Conv2DBackpropInput', { dy, filter: f }, { inputShape: xs, strides: st, pad: 'same', dataFormat: 'NHWC' } as never) as tf.Tensor;
         const v = await r.data();
         r.dispose();
         return v;
@@ -123,8 +130,12 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
 
 describe('kernels: webgpu fused batch norm and SGD update (a training step)', function () {
   this.timeout(300000);
-  before(async function () { await requireWebGpu(this); });
-  after(async () => { await initBackend('wasm'); });
+  before(async function () {
+    await requireWebGpu(this);
+  });
+  after(async () => {
+    await initBackend('wasm');
+  });
 
   /** One conv + batch norm + relu + dense step of SgdMomentum on the current backend: loss, new weights, running stats. */
   const step = async () => {
@@ -142,7 +153,11 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
       const run = () => {
         cost?.dispose();
         cost = tf.tidy(() => {
-          const l = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, d(tf.mean(tf.relu(bn(c(x), pass)), [1, 2]) as tf.Tensor2D)) as tf.Scalar, true, ps.trainable())!;
+          const l = opt.minimize(
+            () => tf.losses.softmaxCrossEntropy(y, d(tf.mean(tf.relu(bn(c(x), pass)), [1, 2]) as tf.Tensor2D)) as tf.Scalar,
+            true,
+            ps.trainable(),
+          )!;
           for (const u of pass.updates) u.variable.assign(u.value);
           return l;
         });
@@ -162,7 +177,11 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
   };
 
   it('batch-norm moments and channel sums match float64, without transposes, even far from zero mean', async () => {
-    for (const shape of [[3, 5, 7, 6], [16, 16, 16, 16], [2, 8, 8, 70]] as [number, number, number, number][]) {
+    for (const shape of [
+      [3, 5, 7, 6],
+      [16, 16, 16, 16],
+      [2, 8, 8, 70],
+    ] as [number, number, number, number][]) {
       // A mean of 100 against unit spread: the shifted single pass keeps the variance where E[x^2] - E[x]^2 would not.
       const x = tf.add(tf.randomNormal(shape, 0, 1, 'float32', 71), 100) as tf.Tensor4D;
       const dy = tf.randomNormal(shape, 0, 1, 'float32', 72) as tf.Tensor4D;
@@ -178,9 +197,15 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
         for (let r = 0; r < rows; r++) varc += (xv[r * C + c] - mu) ** 2 / rows;
         let a = 0;
         let b = 0;
-        for (let r = 0; r < rows; r++) { a += dv[r * C + c]; b += dv[r * C + c] * (xv[r * C + c] - mu) / Math.sqrt(varc + 1e-5); }
+        for (let r = 0; r < rows; r++) {
+          a += dv[r * C + c];
+          b += (dv[r * C + c] * (xv[r * C + c] - mu)) / Math.sqrt(varc + 1e-5);
+        }
         assert.ok(Math.abs(m[c] - mu) < 1e-4 && Math.abs(v[c] - varc) < 1e-3 * varc, `[${shape}] channel ${c}: mean ${m[c]} vs ${mu}, var ${v[c]} vs ${varc}`);
-        assert.ok(Math.abs(s1[c] - a) < 1e-4 * rows ** 0.5 && Math.abs(s2[c] - b) < 1e-3 * rows ** 0.5, `[${shape}] channel ${c}: sums ${s1[c]}, ${s2[c]} vs ${a}, ${b}`);
+        assert.ok(
+          Math.abs(s1[c] - a) < 1e-4 * rows ** 0.5 && Math.abs(s2[c] - b) < 1e-3 * rows ** 0.5,
+          `[${shape}] channel ${c}: sums ${s1[c]}, ${s2[c]} vs ${a}, ${b}`,
+        );
       }
       // Three passes each (partial sums, then one per result), where tfjs's reductions transpose first.
       assert.equal(await countWebGpuDispatches(() => tf.dispose(tf.engine().runKernel('GbmBatchNormMoments', { x }, {}) as tf.Tensor[])), 3);
@@ -204,7 +229,7 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
     assert.ok(kit.dispatches > 0 && kit.dispatches < 0.7 * stock.dispatches, `dispatches per step: kit ${kit.dispatches}, stock ${stock.dispatches}`);
   });
 
-  it('lets trainNet train a ResNet-20 on webgpu (async readbacks only): one step equals the wasm backend\'s', async () => {
+  it("lets trainNet train a ResNet-20 on webgpu (async readbacks only): one step equals the wasm backend's", async () => {
     const count = 16;
     const images = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (Math.imul(i, 2654435761) >>> 24) & 255);
     const set = { images, labels: Int32Array.from({ length: count }, (_, i) => i % 4), count, size: 32, classIds: [0, 1, 2, 3], checksum: 'synthetic' };
@@ -220,8 +245,10 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
     await switchBackend('wasm'); // its conv gradients are checked against the cpu backend in kernels.test.ts
     const cpu = await once();
     await tf.setBackend('webgpu');
-    assert.ok(Math.abs(gpu.rec.trainLoss - cpu.rec.trainLoss) < 1e-4 && Math.abs(gpu.rec.valLoss! - cpu.rec.valLoss!) < 1e-3, `losses ${JSON.stringify(gpu.rec)} vs wasm ${JSON.stringify(cpu.rec)}`);
+    assert.ok(
+      Math.abs(gpu.rec.trainLoss - cpu.rec.trainLoss) < 1e-4 && Math.abs(gpu.rec.valLoss! - cpu.rec.valLoss!) < 1e-3,
+      `losses ${JSON.stringify(gpu.rec)} vs wasm ${JSON.stringify(cpu.rec)}`,
+    );
     gpu.values.forEach((v, k) => v.forEach((w, i) => assert.ok(Math.abs(w - cpu.values[k][i]) < 1e-3, `param ${k}[${i}]: ${w} vs cpu ${cpu.values[k][i]}`)));
   });
 });
-

@@ -29,7 +29,9 @@ async function main(): Promise<void> {
   console.log(`| wall time (s) | ${runs.map((x) => x.wall.toFixed(1)).join(' | ')} |`);
   for (const k of ['binarize', 'memory', 'train', 'eval'] as const) console.log(`| ${k} (s) | ${runs.map((x) => sum(x.r, k)).join(' | ')} |`);
   console.log(`| A_t per step (%) | ${runs.map((x) => x.r.steps.map((s) => (100 * s.accuracy).toFixed(2)).join(' ')).join(' | ')} |`);
-  console.log(`| average incremental / final accuracy (%) | ${runs.map((x) => `${(100 * x.r.summary.averageIncrementalAccuracy).toFixed(2)} / ${(100 * x.r.summary.finalAccuracy).toFixed(2)}`).join(' | ')} |`);
+  console.log(
+    `| average incremental / final accuracy (%) | ${runs.map((x) => `${(100 * x.r.summary.averageIncrementalAccuracy).toFixed(2)} / ${(100 * x.r.summary.finalAccuracy).toFixed(2)}`).join(' | ')} |`,
+  );
 }
 
 void main();

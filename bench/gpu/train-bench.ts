@@ -25,39 +25,64 @@ async function main(): Promise<void> {
   const kernels = backend.name === 'webgpu' ? (['kit', 'kit+mm-dx', 'stock'] as const) : (['kit'] as const);
   console.log('| network | input | batch | kernels | step (ms) | img/s | kernels per step | GPU dispatches per step | top kernels (ms) |');
   console.log('|---|---|---|---|---|---|---|---|---|');
-  const cases: [string, number, number][] = quick ? [['resnet20', 32, 8]] : [['resnet20', 32, 128], ['resnet18', 32, 128], ['resnet18', 64, 128]];
-  for (const kernel of kernels) for (const [arch, size, batch] of cases) {
-    useWebGpuKernels(kernel === 'stock' ? 'stock' : 'kit');
-    tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', kernel !== 'kit+mm-dx');
-    const net = buildNet({ arch, inputSize: size, numClasses: 100, width: 1 }, 1);
-    const opt = new SgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
-    const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 100), 'int32'), 100);
-    const step = () => tf.tidy(() => {
-      const pass: Pass = { training: true, updates: [] };
-      const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.logits(x, pass)) as tf.Scalar, true, net.params.trainable())!;
-      for (const u of pass.updates) u.variable.assign(u.value);
-      tf.dispose(pass.updates.map((u) => u.value));
-      return cost;
-    });
-    for (let i = 0; i < 3; i++) await step().data(); // compile shaders, warm up
-    const n = quick ? 2 : 10;
-    const t0 = performance.now();
-    let last: tf.Scalar | null = null;
-    for (let i = 0; i < n; i++) { last?.dispose(); last = step(); }
-    await last!.data();
-    last!.dispose();
-    const ms = (performance.now() - t0) / n;
-    const prof = await tf.profile(() => { step().dispose(); });
-    const dispatches = backend.name === 'webgpu' ? await countWebGpuDispatches(() => step().dispose()) : null;
-    const by = new Map<string, number>();
-    for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs) || 0);
-    const top = [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
-    console.log(`| ${arch} | ${size}x${size} | ${batch} | ${backend.name === 'webgpu' ? kernel : backend.name} | ${ms.toFixed(1)} | ${(batch / ms * 1000).toFixed(0)} | ${prof.kernels.length} | ${dispatches ?? '-'} | ${top} |`);
-    tf.dispose([x, y]);
-    opt.dispose();
-    net.dispose();
-  }
+  const cases: [string, number, number][] = quick
+    ? [['resnet20', 32, 8]]
+    : [
+        ['resnet20', 32, 128],
+        ['resnet18', 32, 128],
+        ['resnet18', 64, 128],
+      ];
+  for (const kernel of kernels)
+    for (const [arch, size, batch] of cases) {
+      useWebGpuKernels(kernel === 'stock' ? 'stock' : 'kit');
+      tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', kernel !== 'kit+mm-dx');
+      const net = buildNet({ arch, inputSize: size, numClasses: 100, width: 1 }, 1);
+      const opt = new SgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
+      const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => i % 100),
+          'int32',
+        ),
+        100,
+      );
+      const step = () =>
+        tf.tidy(() => {
+          const pass: Pass = { training: true, updates: [] };
+          const cost = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, net.logits(x, pass)) as tf.Scalar, true, net.params.trainable())!;
+          for (const u of pass.updates) u.variable.assign(u.value);
+          tf.dispose(pass.updates.map((u) => u.value));
+          return cost;
+        });
+      for (let i = 0; i < 3; i++) await step().data(); // compile shaders, warm up
+      const n = quick ? 2 : 10;
+      const t0 = performance.now();
+      let last: tf.Scalar | null = null;
+      for (let i = 0; i < n; i++) {
+        last?.dispose();
+        last = step();
+      }
+      await last!.data();
+      last!.dispose();
+      const ms = (performance.now() - t0) / n;
+      const prof = await tf.profile(() => {
+        step().dispose();
+      });
+      const dispatches = backend.name === 'webgpu' ? await countWebGpuDispatches(() => step().dispose()) : null;
+      const by = new Map<string, number>();
+      for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + Number(k.kernelTimeMs) || 0);
+      const top = [...by]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+        .join(', ');
+      console.log(
+        `| ${arch} | ${size}x${size} | ${batch} | ${backend.name === 'webgpu' ? kernel : backend.name} | ${ms.toFixed(1)} | ${((batch / ms) * 1000).toFixed(0)} | ${prof.kernels.length} | ${dispatches ?? '-'} | ${top} |`,
+      );
+      tf.dispose([x, y]);
+      opt.dispose();
+      net.dispose();
+    }
   if (backend.name === 'webgpu') tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', true);
   if (backend.name === 'webgpu') await filterGradShapes(quick);
 }
@@ -68,9 +93,15 @@ async function filterGradShapes(quick: boolean): Promise<void> {
   console.log('|---|---|---|---|---|---|');
   const b = quick ? 8 : 128;
   const shapes: [number[], number[], number][] = [
-    [[b, 32, 32, 3], [3, 3, 3, 64], 1], [[b, 32, 32, 64], [3, 3, 64, 64], 1], [[b, 32, 32, 64], [3, 3, 64, 128], 2],
-    [[b, 16, 16, 128], [3, 3, 128, 128], 1], [[b, 16, 16, 128], [3, 3, 128, 256], 2], [[b, 8, 8, 256], [3, 3, 256, 256], 1],
-    [[b, 8, 8, 256], [3, 3, 256, 512], 2], [[b, 4, 4, 512], [3, 3, 512, 512], 1], [[b, 32, 32, 64], [1, 1, 64, 128], 2],
+    [[b, 32, 32, 3], [3, 3, 3, 64], 1],
+    [[b, 32, 32, 64], [3, 3, 64, 64], 1],
+    [[b, 32, 32, 64], [3, 3, 64, 128], 2],
+    [[b, 16, 16, 128], [3, 3, 128, 128], 1],
+    [[b, 16, 16, 128], [3, 3, 128, 256], 2],
+    [[b, 8, 8, 256], [3, 3, 256, 256], 1],
+    [[b, 8, 8, 256], [3, 3, 256, 512], 2],
+    [[b, 4, 4, 512], [3, 3, 512, 512], 1],
+    [[b, 32, 32, 64], [1, 1, 64, 128], 2],
   ];
   for (const [xs, fs, s] of shapes) {
     const x = tf.randomNormal(xs as [number, number, number, number], 0, 1, 'float32', 1) as tf.Tensor4D;

@@ -32,7 +32,10 @@ async function measure(backend: string): Promise<Measured> {
   for (let i = 0; i < 10; i++) g.step(opt, x, y).dispose();
   await tf.ready();
   const t1 = performance.now();
-  const mean = await g.steps(opt, Array.from({ length: 100 }, () => [x.clone(), y.clone()] as [tf.Tensor2D, tf.Tensor1D]));
+  const mean = await g.steps(
+    opt,
+    Array.from({ length: 100 }, () => [x.clone(), y.clone()] as [tf.Tensor2D, tf.Tensor1D]),
+  );
   const stepMs = (performance.now() - t1) / 100;
   if (!Number.isFinite(mean)) throw new Error('classifier loss is not finite');
   tf.dispose([x, y]);
@@ -46,10 +49,27 @@ async function main(): Promise<void> {
   console.log(`auto backend: ${describeBackend(auto)}\n`);
   const results: Record<string, Measured> = {};
   for (const b of [auto.name, 'wasm']) results[b] = await measure(b);
-  console.log('| measurement | ' + Object.keys(results).join(' | ') + ' |');
-  console.log('|---|' + Object.keys(results).map(() => '---|').join(''));
-  console.log('| EM 100 classes x 500 codes x 256 bits, K=8, per iteration (ms) | ' + Object.values(results).map((m) => m.emMs.toFixed(2)).join(' | ') + ' |');
-  console.log('| classifier training step, batch 256, 256 bits -> 200 classes (ms) | ' + Object.values(results).map((m) => m.stepMs.toFixed(2)).join(' | ') + ' |');
+  console.log(`| measurement | ${Object.keys(results).join(' | ')} |`);
+  console.log(
+    '|---|' +
+      Object.keys(results)
+        .map(() => '---|')
+        .join(''),
+  );
+  console.log(
+    '| EM 100 classes x 500 codes x 256 bits, K=8, per iteration (ms) | ' +
+      Object.values(results)
+        .map((m) => m.emMs.toFixed(2))
+        .join(' | ') +
+      ' |',
+  );
+  console.log(
+    '| classifier training step, batch 256, 256 bits -> 200 classes (ms) | ' +
+      Object.values(results)
+        .map((m) => m.stepMs.toFixed(2))
+        .join(' | ') +
+      ' |',
+  );
   if (auto.name !== 'wasm') {
     const a = results[auto.name].lastLl;
     const w = results.wasm.lastLl;

@@ -35,7 +35,12 @@ export function pairwiseMutualInformation(codes: ArrayLike<number>, n: number, d
       const pa = (n11 + n10) / tot;
       const pb = (n11 + n01) / tot;
       let v = 0;
-      for (const [nab, qa, qb] of [[n11, pa, pb], [n10, pa, 1 - pb], [n01, 1 - pa, pb], [n00, 1 - pa, 1 - pb]]) {
+      for (const [nab, qa, qb] of [
+        [n11, pa, pb],
+        [n10, pa, 1 - pb],
+        [n01, 1 - pa, pb],
+        [n00, 1 - pa, 1 - pb],
+      ]) {
         const p = nab / tot;
         if (p > 0) v += p * Math.log(p / (qa * qb));
       }
@@ -54,7 +59,9 @@ export function shuffleColumns(codes: ArrayLike<number>, n: number, d: number, r
     for (let r = 0; r < n; r++) col[r] = codes[r * d + j];
     for (let r = n - 1; r > 0; r--) {
       const k = Math.floor(random() * (r + 1));
-      const t = col[r]; col[r] = col[k]; col[k] = t;
+      const t = col[r];
+      col[r] = col[k];
+      col[k] = t;
     }
     for (let r = 0; r < n; r++) out[r * d + j] = col[r];
   }
@@ -82,7 +89,11 @@ export function fitChowLiu(codes: ArrayLike<number>, n: number, d: number, alpha
     for (let j = 0; j < d; j++) if (!inTree[j] && (u < 0 || best[j] > best[u])) u = j;
     inTree[u] = 1;
     parent[u] = from[u];
-    for (let j = 0; j < d; j++) if (!inTree[j] && mi[u * d + j] > best[j]) { best[j] = mi[u * d + j]; from[j] = u; }
+    for (let j = 0; j < d; j++)
+      if (!inTree[j] && mi[u * d + j] > best[j]) {
+        best[j] = mi[u * d + j];
+        from[j] = u;
+      }
   }
   const { ones, both } = pairCounts(codes, n, d);
   const p1given0 = new Float64Array(d);

@@ -34,7 +34,10 @@ export function makeSteProbe(seed: number, n = 128, din = 6, h = 12, classes = 3
     for (let k = 0; k < classes; k++) {
       let s = 0;
       for (let d = 0; d < din; d++) s += x[i * din + d] * T[d * classes + k];
-      if (s > bestV) { bestV = s; best = k; }
+      if (s > bestV) {
+        bestV = s;
+        best = k;
+      }
     }
     labels[i] = best;
   }
@@ -138,7 +141,10 @@ export function gradientAgreement(a: Float64Array, ref: Float64Array): { cosine:
  * fractions of the bin width delta = c / 2: one row per tau (tau -> 0 is the step itself, whose gradient is 0
  * almost everywhere; large tau is a different, smoother function).
  */
-export function steGradientStudy(seed: number, tauFractions: number[]): { tauFraction: number; cosine: number; signAgreement: number; normRatio: number; refNorm: number }[] {
+export function steGradientStudy(
+  seed: number,
+  tauFractions: number[],
+): { tauFraction: number; cosine: number; signAgreement: number; normRatio: number; refNorm: number }[] {
   const p = makeSteProbe(seed);
   const ste = steGradient(p);
   const meanDelta = p.c.reduce((s, v) => s + v / 2, 0) / p.h;

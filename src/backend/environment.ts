@@ -6,7 +6,16 @@ import { PROJECT_ROOT } from '../util/project.js';
 import { describeBackend, type BackendInfo } from './index.js';
 
 /** Backend, versions, commit and machine of a run or a training: stored with every result so it can be traced. */
-export interface Environment { backend: string; backendDetail: string; tfjs: string; node: string; kit: string; commit: string | null; date: string; machine: string }
+export interface Environment {
+  backend: string;
+  backendDetail: string;
+  tfjs: string;
+  node: string;
+  kit: string;
+  commit: string | null;
+  date: string;
+  machine: string;
+}
 
 /** Where and with what a run was made (backend, versions, commit, machine): stored with every result. */
 export function environment(backend: BackendInfo): Environment {
@@ -18,8 +27,13 @@ export function environment(backend: BackendInfo): Environment {
   }
   const git = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   return {
-    backend: backend.name, backendDetail: describeBackend(backend), tfjs: backend.tfjs, node: process.version, kit,
-    commit: git.status === 0 ? git.stdout.trim() : null, date: new Date().toISOString(),
+    backend: backend.name,
+    backendDetail: describeBackend(backend),
+    tfjs: backend.tfjs,
+    node: process.version,
+    kit,
+    commit: git.status === 0 ? git.stdout.trim() : null,
+    date: new Date().toISOString(),
     machine: `${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
   };
 }

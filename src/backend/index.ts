@@ -31,7 +31,7 @@ export function parseBackend(value: string): BackendName {
 function hasNativeTensorflow(): boolean {
   try {
     // The danfo shim also answers to this name; only the real binding registers a 'tensorflow' backend.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // required at run time, on this path only (an optional module)
     require('@tensorflow/tfjs-node');
   } catch {
     return false;
@@ -40,7 +40,7 @@ function hasNativeTensorflow(): boolean {
 }
 
 async function useWasm(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // required at run time, on this path only (an optional module)
   require('@tensorflow/tfjs-backend-wasm');
   registerWasmBatchMatMul();
   registerWasmConvGrad();
@@ -61,8 +61,7 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
   }
   tf.enableProdMode();
   const notes: string[] = [];
-  const info = (name: BackendInfo['name'], adapter?: string): BackendInfo =>
-    (current = { name, requested: want, adapter, notes, tfjs: tf.version.tfjs });
+  const info = (name: BackendInfo['name'], adapter?: string): BackendInfo => (current = { name, requested: want, adapter, notes, tfjs: tf.version.tfjs });
 
   if (want === 'webgpu' || want === 'auto') {
     // auto skips software adapters, so without a GPU device node it does not ask Dawn at all.
@@ -73,10 +72,18 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
       return info('webgpu', adapter.description);
     }
     if (want === 'webgpu') {
-      throw new GbmError('GBM_BACKEND=webgpu but no WebGPU adapter was found.',
-        'install a Vulkan driver (NVIDIA, or Mesa >= 25 for a software adapter) or use GBM_BACKEND=wasm.');
+      throw new GbmError(
+        'GBM_BACKEND=webgpu but no WebGPU adapter was found.',
+        'install a Vulkan driver (NVIDIA, or Mesa >= 25 for a software adapter) or use GBM_BACKEND=wasm.',
+      );
     }
-    notes.push(adapter ? `skipped software WebGPU adapter (${adapter.description})` : hasGpuDeviceNode() ? 'no WebGPU adapter' : 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)');
+    notes.push(
+      adapter
+        ? `skipped software WebGPU adapter (${adapter.description})`
+        : hasGpuDeviceNode()
+          ? 'no WebGPU adapter'
+          : 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)',
+    );
   }
   if (want === 'tensorflow' || want === 'auto') {
     if (hasNativeTensorflow()) {
@@ -84,8 +91,10 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
       return info('tensorflow');
     }
     if (want === 'tensorflow') {
-      throw new GbmError('GBM_BACKEND=tensorflow but @tensorflow/tfjs-node (the native binding) is not installed.',
-        'run `npm install @tensorflow/tfjs-node@4.22.0` on a machine with internet access, or use GBM_BACKEND=wasm.');
+      throw new GbmError(
+        'GBM_BACKEND=tensorflow but @tensorflow/tfjs-node (the native binding) is not installed.',
+        'run `npm install @tensorflow/tfjs-node@4.22.0` on a machine with internet access, or use GBM_BACKEND=wasm.',
+      );
     }
     notes.push('no native tfjs-node');
   }
@@ -99,7 +108,7 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
 
 /** One line describing the backend, for logs and notebook headers. */
 export function describeBackend(b: BackendInfo): string {
-  return `${b.name}${b.adapter ? ` (${b.adapter})` : ''}, tfjs ${b.tfjs}` + (b.notes.length ? ` [${b.notes.join('; ')}]` : '');
+  return `${b.name}${b.adapter ? ` (${b.adapter})` : ''}, tfjs ${b.tfjs}${b.notes.length ? ` [${b.notes.join('; ')}]` : ''}`;
 }
 
 /** Switch the engine to another backend (tests compare backends in one process). */

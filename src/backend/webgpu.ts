@@ -17,7 +17,15 @@ const SOFTWARE = /llvmpipe|lavapipe|swiftshader|software|cpu/i;
 
 /** Whether a Vulkan loader is installed; without one Dawn can only print a warning, so it is not asked. */
 function hasVulkanLoader(): boolean {
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':'), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/usr/local/lib'];
+  const dirs = [
+    ...(process.env.LD_LIBRARY_PATH ?? '').split(':'),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/lib/x86_64-linux-gnu',
+    '/usr/local/lib',
+  ];
   return dirs.some((d) => d && fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
@@ -42,19 +50,22 @@ export function hasGpuDeviceNode(): boolean {
  */
 export function probeWebGpu(): Promise<WebGpuAdapterInfo | null> {
   installed ??= (async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: Dawn's GPU object and the navigator global have no types in node
     let gpu: any;
     if (!hasVulkanLoader()) return null;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // required at run time, on this path only (an optional module)
       const dawn = require('webgpu') as { create(flags: string[]): unknown; globals: Record<string, unknown> };
       Object.assign(globalThis, dawn.globals);
       gpu = dawn.create(['backend=vulkan']);
     } catch {
       return null;
     }
+    // biome-ignore lint/suspicious/noExplicitAny: the browser's navigator global, installed on node's globalThis
     const g = globalThis as any;
     if (!g.navigator) Object.defineProperty(g, 'navigator', { value: {}, configurable: true, writable: true });
     if (!g.navigator.gpu) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    // biome-ignore lint/suspicious/noExplicitAny: a WebGPU adapter (no WebGPU types in node)
     let adapter: any = null;
     try {
       adapter = await Promise.race([
@@ -66,8 +77,9 @@ export function probeWebGpu(): Promise<WebGpuAdapterInfo | null> {
     }
     if (!adapter) return null;
     const info = adapter.info ?? {};
-    const description = [info.vendor, info.architecture, info.device, info.description]
-      .filter((s: unknown) => typeof s === 'string' && s.length > 0).join(' ') || 'unknown adapter';
+    const description =
+      [info.vendor, info.architecture, info.device, info.description].filter((s: unknown) => typeof s === 'string' && s.length > 0).join(' ') ||
+      'unknown adapter';
     return { description, software: Boolean(adapter.isFallbackAdapter) || SOFTWARE.test(description) };
   })();
   return installed;
@@ -75,7 +87,7 @@ export function probeWebGpu(): Promise<WebGpuAdapterInfo | null> {
 
 /** Load tfjs-backend-webgpu (after probeWebGpu) and switch the engine to it. */
 export async function activateWebGpu(): Promise<void> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // required at run time, on this path only (an optional module)
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
   useWebGpuKernels('kit');
@@ -102,7 +114,7 @@ export async function countWebGpuDispatches(fn: () => void): Promise<number> {
   const backend = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
   if (tf.getBackend() !== 'webgpu' || !backend.runWebGPUProgram) throw new Error('countWebGpuDispatches needs the webgpu backend');
   const original = backend.runWebGPUProgram;
-  const own = Object.prototype.hasOwnProperty.call(backend, 'runWebGPUProgram');
+  const own = Object.hasOwn(backend, 'runWebGPUProgram');
   let n = 0;
   backend.runWebGPUProgram = function (this: unknown, ...a: unknown[]) {
     n++;

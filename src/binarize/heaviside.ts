@@ -13,8 +13,13 @@ import { heavisideSTE } from './ste.js';
  * take z = 1[u > 0]. W and b are trained on the base task through the STE, with a softmax head on the codes.
  */
 export class HeavisideBinarizer implements Binarizer {
-  constructor(readonly config: HeavisideConfig, private readonly mean: tf.Tensor1D, private readonly std: tf.Tensor1D,
-    private readonly W: tf.Variable, private readonly b: tf.Variable) {}
+  constructor(
+    readonly config: HeavisideConfig,
+    private readonly mean: tf.Tensor1D,
+    private readonly std: tf.Tensor1D,
+    private readonly W: tf.Variable,
+    private readonly b: tf.Variable,
+  ) {}
 
   get inputDim(): number {
     return this.mean.shape[0];
@@ -48,9 +53,18 @@ export class HeavisideBinarizer implements Binarizer {
 }
 
 /** Train a Heaviside binarizer on base-task features [n x d] with labels in [0, numClasses). */
-export async function fitHeaviside(config: HeavisideConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number,
-  onEpoch?: (epoch: number, loss: number) => void): Promise<HeavisideBinarizer> {
-  if (!Number.isInteger(config.bits) || config.bits < 1) throw new GbmError(`Heaviside code length ${config.bits} must be a positive integer.`, 'use e.g. --bits 256.');
+export async function fitHeaviside(
+  config: HeavisideConfig,
+  features: Float32Array,
+  labels: Int32Array,
+  n: number,
+  d: number,
+  numClasses: number,
+  seed: number,
+  onEpoch?: (epoch: number, loss: number) => void,
+): Promise<HeavisideBinarizer> {
+  if (!Number.isInteger(config.bits) || config.bits < 1)
+    throw new GbmError(`Heaviside code length ${config.bits} must be a positive integer.`, 'use e.g. --bits 256.');
   const rng = new MT19937(seed);
   const x = tf.tensor2d(features, [n, d]);
   const mean = tf.tidy(() => x.mean(0) as tf.Tensor1D);
@@ -68,12 +82,16 @@ export async function fitHeaviside(config: HeavisideConfig, features: Float32Arr
     let total: tf.Scalar = tf.scalar(0);
     for (let s = 0; s < n; s += config.batchSize) {
       const idx = tf.tensor1d(order.subarray(s, Math.min(n, s + config.batchSize)), 'int32');
-      const loss = opt.minimize(() => {
-        const xb = tf.gather(x, idx) as tf.Tensor2D;
-        const z = heavisideSTE(bin.project(xb)) as tf.Tensor2D;
-        const logits = tf.add(tf.matMul(z, V), c);
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.gather(y, idx), numClasses), logits) as tf.Scalar;
-      }, true, [W, b, V, c]);
+      const loss = opt.minimize(
+        () => {
+          const xb = tf.gather(x, idx) as tf.Tensor2D;
+          const z = heavisideSTE(bin.project(xb)) as tf.Tensor2D;
+          const logits = tf.add(tf.matMul(z, V), c);
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.gather(y, idx), numClasses), logits) as tf.Scalar;
+        },
+        true,
+        [W, b, V, c],
+      );
       const next = tf.add(total, tf.mul(loss!, idx.shape[0])) as tf.Scalar;
       tf.dispose([loss!, idx, total]);
       total = next;
@@ -95,7 +113,16 @@ const FORMAT = 'gbm-heaviside/1';
  * the classifier: cache it under `dir`, keyed by a hash of all three, so sweeps over K train it once per seed.
  * The file holds the float32 parameters exactly, so a cached binarizer gives the same codes as a fresh one.
  */
-export async function fitHeavisideCached(dir: string, config: HeavisideConfig, x: Float32Array, y: Int32Array, n: number, d: number, numClasses: number, seed: number): Promise<HeavisideBinarizer> {
+export async function fitHeavisideCached(
+  dir: string,
+  config: HeavisideConfig,
+  x: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  numClasses: number,
+  seed: number,
+): Promise<HeavisideBinarizer> {
   const data = sha256(new Uint8Array(x.buffer, x.byteOffset, x.byteLength)) + sha256(new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
   const key = sha256(JSON.stringify({ FORMAT, config, seed, n, d, numClasses, data })).slice(0, 16);
   const file = path.join(dir, `heaviside-${key}.bin`);
@@ -106,7 +133,11 @@ export async function fitHeavisideCached(dir: string, config: HeavisideConfig, x
     if (raw.length === total * 4) {
       const all = new Float32Array(Uint8Array.from(raw).buffer);
       let o = 0;
-      const [mean, std, W, b] = sizes.map((s) => all.subarray(o, (o += s)));
+      const [mean, std, W, b] = sizes.map((s) => {
+        const part = all.subarray(o, o + s);
+        o += s;
+        return part;
+      });
       const [tm, ts, tW, tb] = tf.tidy(() => [tf.tensor1d(mean), tf.tensor1d(std), tf.variable(tf.tensor2d(W, [d, config.bits])), tf.variable(tf.tensor1d(b))]);
       return new HeavisideBinarizer(config, tm as tf.Tensor1D, ts as tf.Tensor1D, tW as tf.Variable, tb as tf.Variable);
     }
@@ -116,7 +147,10 @@ export async function fitHeavisideCached(dir: string, config: HeavisideConfig, x
   const parts = await Promise.all(bin.parameters().map((t) => t.data() as Promise<Float32Array>));
   const all = new Float32Array(total);
   let o = 0;
-  for (const p of parts) { all.set(p, o); o += p.length; }
+  for (const p of parts) {
+    all.set(p, o);
+    o += p.length;
+  }
   writeFileAtomic(file, new Uint8Array(all.buffer));
   return bin;
 }
@@ -128,11 +162,14 @@ export const HEAVISIDE_BINARIZER: BinarizerSpec = {
   options: { bits: { default: BINARIZER_DEFAULTS.heaviside.bits, help: 'Heaviside code length', integer: true } },
   defaults: BINARIZER_DEFAULTS.heaviside,
   check: (c) => {
-    if (!Number.isInteger(c.bits) || Number(c.bits) < 1) throw new GbmError(`Heaviside code length ${c.bits} must be a positive integer.`, 'use e.g. --bits 256.');
+    if (!Number.isInteger(c.bits) || Number(c.bits) < 1)
+      throw new GbmError(`Heaviside code length ${c.bits} must be a positive integer.`, 'use e.g. --bits 256.');
   },
   fit: async (c, d) => {
     const hc = c as HeavisideConfig;
-    return d.cacheDir ? fitHeavisideCached(d.cacheDir, hc, d.features, d.labels, d.n, d.dim, d.numClasses, d.seed) : fitHeaviside(hc, d.features, d.labels, d.n, d.dim, d.numClasses, d.seed);
+    return d.cacheDir
+      ? fitHeavisideCached(d.cacheDir, hc, d.features, d.labels, d.n, d.dim, d.numClasses, d.seed)
+      : fitHeaviside(hc, d.features, d.labels, d.n, d.dim, d.numClasses, d.seed);
   },
   tag: (c) => `heavi-${c.bits}`,
 };

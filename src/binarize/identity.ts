@@ -6,7 +6,10 @@ import { BINARIZER_DEFAULTS, type Binarizer, type BinarizerSpec, type IdentityCo
 export function identityBinarizer(config: IdentityConfig, features: Float32Array, n: number, d: number): Binarizer {
   const i = features.findIndex((v) => v !== 0 && v !== 1);
   if (i >= 0) {
-    throw new GbmError(`binarizer "none" needs 0/1 features, but row ${Math.floor(i / d)}, column ${i % d} is ${features[i]}.`, 'use --binarizer thermometer or heaviside for real-valued features.');
+    throw new GbmError(
+      `binarizer "none" needs 0/1 features, but row ${Math.floor(i / d)}, column ${i % d} is ${features[i]}.`,
+      'use --binarizer thermometer or heaviside for real-valued features.',
+    );
   }
   return {
     config,

@@ -10,7 +10,16 @@ export { BINARIZERS, binarizerSpec } from './registry.js';
  * Fit a binarizer on base-task features [n x d] (calibrate a thermometer, or train a Heaviside projection).
  * With `cacheDir`, a trained Heaviside projection is reused by every run with the same config, seed and data.
  */
-export async function fitBinarizer(config: BinarizerConfig, features: Float32Array, labels: Int32Array, n: number, d: number, numClasses: number, seed: number, cacheDir?: string): Promise<Binarizer> {
+export async function fitBinarizer(
+  config: BinarizerConfig,
+  features: Float32Array,
+  labels: Int32Array,
+  n: number,
+  d: number,
+  numClasses: number,
+  seed: number,
+  cacheDir?: string,
+): Promise<Binarizer> {
   return binarizerSpec(config.kind).fit(config, { features, labels, n, dim: d, numClasses, seed, cacheDir });
 }
 

@@ -50,7 +50,10 @@ export class ThermometerBinarizer implements Binarizer {
   readonly codeLength: number;
   private readonly c: tf.Tensor1D;
 
-  constructor(readonly config: ThermometerConfig, readonly range: Float32Array) {
+  constructor(
+    readonly config: ThermometerConfig,
+    readonly range: Float32Array,
+  ) {
     checkThermometerConfig(config);
     // A dimension that never fires on the base task gets c = 1e-6: its bits stay 0 unless it fires later.
     this.c = tf.tensor1d(range.map((v) => Math.max(v, 1e-6)));
@@ -76,9 +79,12 @@ export class ThermometerBinarizer implements Binarizer {
 
 /** Check thermometer options (p >= 1, percentile in (0, 100]) with errors that say the fix. */
 export function checkThermometerConfig(config: ThermometerConfig): void {
-  if (!Number.isInteger(config.levels) || config.levels < 1) throw new GbmError(`thermometer levels p = ${config.levels} must be an integer >= 1.`, 'use --levels 1 (the paper\'s best) or more.');
-  if (!(config.percentile > 0 && config.percentile <= 100)) throw new GbmError(`thermometer percentile ${config.percentile} must be in (0, 100].`, 'use e.g. 95.');
-  if (config.scope !== 'per-dim' && config.scope !== 'global') throw new GbmError(`thermometer scope "${config.scope}" is not known.`, 'use per-dim or global.');
+  if (!Number.isInteger(config.levels) || config.levels < 1)
+    throw new GbmError(`thermometer levels p = ${config.levels} must be an integer >= 1.`, "use --levels 1 (the paper's best) or more.");
+  if (!(config.percentile > 0 && config.percentile <= 100))
+    throw new GbmError(`thermometer percentile ${config.percentile} must be in (0, 100].`, 'use e.g. 95.');
+  if (config.scope !== 'per-dim' && config.scope !== 'global')
+    throw new GbmError(`thermometer scope "${config.scope}" is not known.`, 'use per-dim or global.');
 }
 
 /** Calibrate a thermometer's ranges on base-task features [n x d]. */

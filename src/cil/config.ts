@@ -8,9 +8,15 @@ import type { ScenarioConfig } from './scenario.js';
 /** Everything that defines a class-incremental run (GBM or any method): plain JSON, stored in every results file so any run can be redone. */
 export interface RunConfig {
   /** Where the embeddings come from (see `gbm features`). */
-  features: { dataset: string; backbone: string; inputSize?: number; root?: string; subset?: Subset;
+  features: {
+    dataset: string;
+    backbone: string;
+    inputSize?: number;
+    root?: string;
+    subset?: Subset;
     /** A folder of .npy features computed elsewhere (see EXTERNAL_LAYOUTS); dataset and backbone are then 'npy' / 'external'. */
-    path?: string };
+    path?: string;
+  };
   scenario: ScenarioConfig;
   binarizer: BinarizerConfig;
   memory: { em: EmConfig; muBits: MuBits };

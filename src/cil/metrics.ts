@@ -60,9 +60,13 @@ function checkMatrix(acc: AccuracyMatrix, groupSizes: readonly number[]): void {
   if (groupSizes.length !== acc.length) throw new Error(`${groupSizes.length} group sizes for ${acc.length} steps`);
   acc.forEach((row, t) => {
     if (row.length !== t + 1) throw new Error(`accuracy matrix row ${t} has ${row.length} entries, expected ${t + 1}`);
-    row.forEach((v, g) => { if (!(v >= 0 && v <= 1)) throw new Error(`acc[${t}][${g}] = ${v} is not an accuracy in [0, 1]`); });
+    row.forEach((v, g) => {
+      if (!(v >= 0 && v <= 1)) throw new Error(`acc[${t}][${g}] = ${v} is not an accuracy in [0, 1]`);
+    });
   });
-  groupSizes.forEach((n, g) => { if (!(n > 0)) throw new Error(`group ${g} has ${n} test images`); });
+  groupSizes.forEach((n, g) => {
+    if (!(n > 0)) throw new Error(`group ${g} has ${n} test images`);
+  });
 }
 
 /** Every summary metric of a run from its accuracy matrix and the number of test images of each step's classes. */
@@ -72,7 +76,10 @@ export function matrixMetrics(acc: AccuracyMatrix, groupSizes: readonly number[]
   const stepAccuracy = acc.map((row) => {
     let ok = 0;
     let n = 0;
-    row.forEach((a, g) => { ok += a * groupSizes[g]; n += groupSizes[g]; });
+    row.forEach((a, g) => {
+      ok += a * groupSizes[g];
+      n += groupSizes[g];
+    });
     return ok / n;
   });
   let bwt = 0;
@@ -92,5 +99,5 @@ export function accuracyMatrixCsv(acc: AccuracyMatrix): string {
   const T = acc.length - 1;
   const head = ['step', ...Array.from({ length: T + 1 }, (_, g) => `task_${g}`)].join(',');
   const rows = acc.map((row, t) => [t, ...Array.from({ length: T + 1 }, (_, g) => (g <= t ? (100 * row[g]).toFixed(4) : ''))].join(','));
-  return [head, ...rows].join('\n') + '\n';
+  return `${[head, ...rows].join('\n')}\n`;
 }

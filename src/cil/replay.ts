@@ -2,7 +2,7 @@ import { tf } from '../backend/tf.js';
 import type { ClassifierConfig, LinearClassifier } from '../classifier/linear.js';
 import type { Progress } from '../util/progress.js';
 import { GbmError } from '../util/errors.js';
-import { MT19937 } from '../util/mt19937.js';
+import type { MT19937 } from '../util/mt19937.js';
 
 /** One mini-batch of a pseudo-replay epoch: indices of real new-class codes and labels of old-class pseudo-exemplars. */
 export interface ReplayBatch {
@@ -16,7 +16,7 @@ export interface ReplayBatch {
  * labels drawn uniformly over the old classes, so that every class seen so far is equally likely in a batch.
  */
 export function replayEpoch(numReal: number, oldClasses: readonly number[], numNewClasses: number, batchSize: number, rng: MT19937): ReplayBatch[] {
-  if (numNewClasses < 1) throw new GbmError('a task needs at least one new class.', 'check the scenario\'s task sizes.');
+  if (numNewClasses < 1) throw new GbmError('a task needs at least one new class.', "check the scenario's task sizes.");
   const ratio = oldClasses.length / numNewClasses;
   const newPerBatch = Math.max(1, Math.round(batchSize / (1 + ratio)));
   const order = Int32Array.from({ length: numReal }, (_, i) => i);
@@ -41,8 +41,13 @@ export type OldRowSampler = (labels: Int32Array, seed: number) => Float32Array;
  * epoch's mean loss. Every method that trains G goes through here, so they differ only in their memory.
  */
 export async function trainWithReplay(
-  g: LinearClassifier, cfg: ClassifierConfig, real: { x: tf.Tensor2D; y: Int32Array; n: number; numClasses: number },
-  oldClasses: readonly number[], sampleOld: OldRowSampler | null, rng: MT19937, bar: Progress,
+  g: LinearClassifier,
+  cfg: ClassifierConfig,
+  real: { x: tf.Tensor2D; y: Int32Array; n: number; numClasses: number },
+  oldClasses: readonly number[],
+  sampleOld: OldRowSampler | null,
+  rng: MT19937,
+  bar: Progress,
 ): Promise<number> {
   const D = real.x.shape[1];
   const opt = g.optimizer(cfg);
@@ -53,7 +58,10 @@ export async function trainWithReplay(
     for (let e = 0; e < cfg.epochs; e++) {
       const batches = replayEpoch(real.n, replayOld, real.numClasses, cfg.batchSize, rng);
       const allOld = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
-      batches.reduce((o, b) => { allOld.set(b.pseudoLabels, o); return o + b.pseudoLabels.length; }, 0);
+      batches.reduce((o, b) => {
+        allOld.set(b.pseudoLabels, o);
+        return o + b.pseudoLabels.length;
+      }, 0);
       // One draw of the epoch's old rows; each batch uploads its own (no slicing of a big tensor).
       const old = allOld.length ? sampleOld!(allOld, rng.childSeed()) : null;
       // Batches are built lazily, one at a time, as the classifier consumes them.

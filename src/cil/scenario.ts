@@ -32,14 +32,23 @@ export interface Scenario {
 export function buildScenario(numClasses: number, config: ScenarioConfig): Scenario {
   const { baseClasses, tasks } = config;
   if (!Number.isInteger(baseClasses) || baseClasses < 1 || baseClasses > numClasses) {
-    throw new GbmError(`base classes = ${baseClasses} must be between 1 and the ${numClasses} classes of the data.`, `pass e.g. --base-classes ${Math.max(1, Math.floor(numClasses / 2))} (half of them).`);
+    throw new GbmError(
+      `base classes = ${baseClasses} must be between 1 and the ${numClasses} classes of the data.`,
+      `pass e.g. --base-classes ${Math.max(1, Math.floor(numClasses / 2))} (half of them).`,
+    );
   }
   const rest = numClasses - baseClasses;
   if (tasks === 0 && rest > 0) {
-    throw new GbmError(`--tasks 0 leaves the ${rest} classes after the ${baseClasses} base classes unused.`, `pass --tasks 1 or more, or --base-classes ${numClasses} to run the base task alone.`);
+    throw new GbmError(
+      `--tasks 0 leaves the ${rest} classes after the ${baseClasses} base classes unused.`,
+      `pass --tasks 1 or more, or --base-classes ${numClasses} to run the base task alone.`,
+    );
   }
   if (!Number.isInteger(tasks) || tasks < 0 || tasks > rest) {
-    throw new GbmError(`${tasks} tasks cannot share the ${rest} classes left after ${baseClasses} base classes (more tasks than classes).`, `use at most ${rest} tasks, or fewer base classes.`);
+    throw new GbmError(
+      `${tasks} tasks cannot share the ${rest} classes left after ${baseClasses} base classes (more tasks than classes).`,
+      `use at most ${rest} tasks, or fewer base classes.`,
+    );
   }
   const order = numpyPermutation(numClasses, config.orderSeed);
   const steps: number[][] = [Array.from({ length: baseClasses }, (_, i) => i)];

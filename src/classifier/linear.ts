@@ -21,7 +21,11 @@ export class LinearClassifier {
   private b: tf.Variable;
   private readonly rng: MT19937;
 
-  constructor(readonly dim: number, private classes: number, seed: number) {
+  constructor(
+    readonly dim: number,
+    private classes: number,
+    seed: number,
+  ) {
     this.rng = new MT19937(seed);
     this.W = tf.variable(this.initW(dim, classes));
     this.b = tf.variable(tf.zeros([classes]));
@@ -39,9 +43,11 @@ export class LinearClassifier {
   /** Add output columns for new classes, keeping the old ones (or re-initialise everything). */
   grow(total: number, mode: ClassifierConfig['perTask']): void {
     if (total < this.classes) throw new Error(`cannot shrink the classifier from ${this.classes} to ${total} classes`);
-    const [W, b] = tf.tidy(() => mode === 'reinit'
-      ? [this.initW(this.dim, total), tf.zeros([total])]
-      : [tf.concat([this.W, this.initW(this.dim, total - this.classes)], 1), tf.concat([this.b, tf.zeros([total - this.classes])])]);
+    const [W, b] = tf.tidy(() =>
+      mode === 'reinit'
+        ? [this.initW(this.dim, total), tf.zeros([total])]
+        : [tf.concat([this.W, this.initW(this.dim, total - this.classes)], 1), tf.concat([this.b, tf.zeros([total - this.classes])])],
+    );
     tf.dispose([this.W, this.b]);
     this.W = tf.variable(W);
     this.b = tf.variable(b);

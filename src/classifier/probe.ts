@@ -26,15 +26,22 @@ export async function linearProbe(data: ProbeData, config: Partial<ClassifierCon
   for (let e = 0; e < cfg.epochs; e++) {
     rng.shuffle(order);
     const starts = Array.from({ length: Math.ceil(n / cfg.batchSize) }, (_, b) => b * cfg.batchSize);
-    loss = await g.steps(opt, starts.map((s) => tf.tidy(() => {
-      const idx = tf.tensor1d(order.subarray(s, Math.min(n, s + cfg.batchSize)), 'int32');
-      return [tf.gather(x, idx) as tf.Tensor2D, tf.gather(y, idx) as tf.Tensor1D] as [tf.Tensor2D, tf.Tensor1D];
-    })));
+    loss = await g.steps(
+      opt,
+      starts.map((s) =>
+        tf.tidy(() => {
+          const idx = tf.tensor1d(order.subarray(s, Math.min(n, s + cfg.batchSize)), 'int32');
+          return [tf.gather(x, idx) as tf.Tensor2D, tf.gather(y, idx) as tf.Tensor1D] as [tf.Tensor2D, tf.Tensor1D];
+        }),
+      ),
+    );
   }
   const xt = tf.tensor2d(data.xTest, [data.yTest.length, data.dim]);
   const pred = await g.predict(xt);
   let ok = 0;
-  pred.forEach((p, i) => { if (p === data.yTest[i]) ok++; });
+  pred.forEach((p, i) => {
+    if (p === data.yTest[i]) ok++;
+  });
   tf.dispose([x, y, xt]);
   opt.dispose();
   g.dispose();

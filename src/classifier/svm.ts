@@ -40,7 +40,7 @@ export interface LinearSvm {
  */
 export function fitLinearSvm(xRows: Float32Array, y: Int32Array, classes: number, config: Partial<SvmConfig> = {}): LinearSvm {
   const cfg = { ...SVM_DEFAULTS, ...config };
-  if (!(cfg.C > 0)) throw new GbmError(`SVM C = ${cfg.C} must be > 0.`, 'use e.g. --svm-c 1 (FeTrIL\'s value).');
+  if (!(cfg.C > 0)) throw new GbmError(`SVM C = ${cfg.C} must be > 0.`, "use e.g. --svm-c 1 (FeTrIL's value).");
   if (classes < 2) throw new GbmError(`an SVM needs at least 2 classes, got ${classes}.`, 'give the base task 2 or more classes.');
   const N = y.length;
   const D = xRows.length / N;
@@ -51,7 +51,11 @@ export function fitLinearSvm(xRows: Float32Array, y: Int32Array, classes: number
   const diag = 1 / (2 * cfg.C);
   for (let i = 0; i < N; i++) {
     let q = 1;
-    for (let d = 0; d < D; d++) { const v = xRows[i * D + d]; X[i * A + d] = v; q += v * v; }
+    for (let d = 0; d < D; d++) {
+      const v = xRows[i * D + d];
+      X[i * A + d] = v;
+      q += v * v;
+    }
     X[i * A + D] = 1;
     qd[i] = q + diag;
   }
@@ -73,7 +77,12 @@ export function fitLinearSvm(xRows: Float32Array, y: Int32Array, classes: number
       let pgMax = -Infinity;
       let pgMin = Infinity;
       // Seeded shuffle of the active rows.
-      for (let k = active - 1; k > 0; k--) { const r = rng.interval(k); const t = index[k]; index[k] = index[r]; index[r] = t; }
+      for (let k = active - 1; k > 0; k--) {
+        const r = rng.interval(k);
+        const t = index[k];
+        index[k] = index[r];
+        index[r] = t;
+      }
       for (let s = 0; s < active; s++) {
         const i = index[s];
         const yi = y[i] === j ? 1 : -1;
@@ -84,7 +93,13 @@ export function fitLinearSvm(xRows: Float32Array, y: Int32Array, classes: number
         let pg = 0;
         if (alpha[i] === 0) {
           // Shrinking (liblinear): a row at the bound whose gradient is past the last epoch's largest leaves the active set.
-          if (g > pgMaxOld) { active--; index[s] = index[active]; index[active] = i; s--; continue; }
+          if (g > pgMaxOld) {
+            active--;
+            index[s] = index[active];
+            index[active] = i;
+            s--;
+            continue;
+          }
           if (g < 0) pg = g;
         } else pg = g;
         if (pg > pgMax) pgMax = pg;

@@ -27,7 +27,10 @@ export function parseOptions(cmd: Command, argv: string[]): Record<string, strin
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) {
-      if (cmd.positional && out[cmd.positional.name] === undefined) { out[cmd.positional.name] = arg; continue; }
+      if (cmd.positional && out[cmd.positional.name] === undefined) {
+        out[cmd.positional.name] = arg;
+        continue;
+      }
       throw new GbmError(`unexpected argument "${arg}" for \`gbm ${cmd.name}\`.`, `see \`gbm ${cmd.name} --help\`.`);
     }
     const [flag, inline] = arg.slice(2).split(/=(.*)/s, 2);
@@ -43,7 +46,10 @@ export function parseOptions(cmd: Command, argv: string[]): Record<string, strin
     else {
       const n = Number(value);
       if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) {
-        throw new GbmError(`option --${flag} must be ${spec.type === 'int' ? 'an integer' : 'a number'}, got "${value}".`, `pass e.g. --${flag} ${spec.default ?? 1}.`);
+        throw new GbmError(
+          `option --${flag} must be ${spec.type === 'int' ? 'an integer' : 'a number'}, got "${value}".`,
+          `pass e.g. --${flag} ${spec.default ?? 1}.`,
+        );
       }
       out[flag] = n;
     }

@@ -44,11 +44,20 @@ export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
 /** A short human summary of a feature set: where it came from, its size, and its caveats. */
 export function featureSummary(r: ExtractResult, seconds: number): string {
   const m = r.meta;
-  const how = r.fromCache ? `loaded from cache in ${seconds.toFixed(2)} s`
+  const how = r.fromCache
+    ? `loaded from cache in ${seconds.toFixed(2)} s`
     : `extracted in ${m.extraction.seconds.toFixed(1)} s (${m.extraction.imagesPerSecond.toFixed(0)} img/s, ${m.extraction.workers} workers on ${m.extraction.backend})` +
       (r.resumedChunks ? `, resumed ${r.resumedChunks} finished chunks` : '');
-  const zeroFrac = (f: Float32Array) => { let z = 0; for (const v of f) if (v === 0) z++; return z / Math.max(1, f.length); };
-  const mean = (f: Float32Array) => { let s = 0; for (const v of f) s += v; return s / Math.max(1, f.length); };
+  const zeroFrac = (f: Float32Array) => {
+    let z = 0;
+    for (const v of f) if (v === 0) z++;
+    return z / Math.max(1, f.length);
+  };
+  const mean = (f: Float32Array) => {
+    let s = 0;
+    for (const v of f) s += v;
+    return s / Math.max(1, f.length);
+  };
   return [
     `dataset   ${m.key.dataset.name} (sha256 ${m.key.dataset.fingerprint.slice(0, 12)}..., ${m.classNames.length} classes) from ${m.datasetPath}`,
     `backbone  ${m.key.backbone.name} at ${m.key.backbone.inputSize}x${m.key.backbone.inputSize} (weights sha256 ${m.key.backbone.fingerprint.slice(0, 12)}...) -> ${m.featureDim}-d`,
@@ -62,8 +71,9 @@ export function featureSummary(r: ExtractResult, seconds: number): string {
 /** `gbm features`: extract (or load) the features of a dataset under a frozen backbone. */
 export const featuresCommand: Command = {
   name: 'features',
-  summary: 'extract a dataset\'s embeddings under a frozen backbone into the cache (or load them)',
-  description: 'Embeds every image (all cores, progress bar) into data/cache/features/. A second run loads the cache;\n' +
+  summary: "extract a dataset's embeddings under a frozen backbone into the cache (or load them)",
+  description:
+    'Embeds every image (all cores, progress bar) into data/cache/features/. A second run loads the cache;\n' +
     'an interrupted run resumes; a cache that does not match its metadata is rebuilt.',
   options: FEATURE_OPTIONS,
   async run(o) {

@@ -13,8 +13,10 @@ import { importCommand } from './import.js';
 
 const startCommand: Command = {
   name: 'start',
-  summary: 'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, the committed clean ResNet-20 backbone, thermometer p=1, K=8, seed 1993',
-  description: 'Extracts (or loads) the features, runs GBM class-incrementally, prints a table per step and writes\n' +
+  summary:
+    'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, the committed clean ResNet-20 backbone, thermometer p=1, K=8, seed 1993',
+  description:
+    'Extracts (or loads) the features, runs GBM class-incrementally, prints a table per step and writes\n' +
     'results/<run>/{results.json, steps.csv, accuracy.png, accuracy.svg, memory/}. Same options as `gbm run`.',
   options: RUN_OPTIONS,
   run: runCommand,
@@ -92,5 +94,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

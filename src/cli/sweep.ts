@@ -17,8 +17,14 @@ const pm = (r: Record<string, string | number>, m: string) => formatMeanStd(Numb
 export function printSummary(rows: Array<Record<string, string | number>>, keys: string[]): void {
   keys = keys.filter((k) => k !== 'seed' && k !== 'method');
   const head = ['method', ...keys, 'n', 'avg inc acc (%)', 'final (%)', 'bits/class'];
-  const body = rows.map((r) => [String(r.method), ...keys.map((k) => String(r[k])), String(r.n),
-    pm(r, 'avg_inc_acc'), pm(r, 'final_acc'), String(Math.round(Number(r.memory_bits_per_class_mean)))]);
+  const body = rows.map((r) => [
+    String(r.method),
+    ...keys.map((k) => String(r[k])),
+    String(r.n),
+    pm(r, 'avg_inc_acc'),
+    pm(r, 'final_acc'),
+    String(Math.round(Number(r.memory_bits_per_class_mean))),
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   for (const line of [head, ...body]) console.log(line.map((c, i) => c.padStart(w[i])).join('  '));
 }
@@ -33,7 +39,9 @@ export const sweepCommand: Command = {
     'combination (levels for Heaviside, K for NCM, ...) are dropped and duplicates merged.',
     'Writes runs.csv (one row per run), summary.csv (mean and std over seeds) and summary.json.',
     `Grid keys: ${gridKeys().join(', ')}.`,
-    `Studies (--study): ${Object.entries(STUDIES).map(([k, s]) => `${k}: ${s.description}`).join('; ')}.`,
+    `Studies (--study): ${Object.entries(STUDIES)
+      .map(([k, s]) => `${k}: ${s.description}`)
+      .join('; ')}.`,
     'Example: gbm sweep --name kp --grid "memory.em.K=1,8 binarizer.levels=1,2 seed=1993,1994" --epochs 4 (K=1,8 levels=1,2 is the same grid)',
   ].join('\n'),
   options: [

@@ -62,7 +62,8 @@ function uint8Array(v: unknown, what: string, source: string): PickledArray {
   if (a?.kind !== 'ndarray') throw new GbmError(`${source}: "${what}" is not a numpy array.`, FIX);
   if (a.dtype !== '|u1') throw new GbmError(`${source}: "${what}" has dtype ${a.dtype}, CIFAR stores uint8 (|u1).`, FIX);
   if (a.shape.length !== 2 || a.shape[1] !== 3 * PIXELS) throw new GbmError(`${source}: "${what}" has shape [${a.shape.join(', ')}], expected [N, 3072].`, FIX);
-  if (a.data.length !== a.shape[0] * a.shape[1]) throw new GbmError(`${source}: "${what}" holds ${a.data.length} bytes for shape [${a.shape.join(', ')}]: truncated.`, FIX);
+  if (a.data.length !== a.shape[0] * a.shape[1])
+    throw new GbmError(`${source}: "${what}" holds ${a.data.length} bytes for shape [${a.shape.join(', ')}]: truncated.`, FIX);
   return a;
 }
 
@@ -70,7 +71,8 @@ function labelList(v: unknown, n: number, classes: number, what: string, source:
   if (!Array.isArray(v) || v.length !== n) throw new GbmError(`${source}: "${what}" has ${Array.isArray(v) ? v.length : 'no'} labels for ${n} images.`, FIX);
   const out = Int32Array.from(v as number[]);
   for (let i = 0; i < n; i++) {
-    if (!Number.isInteger(v[i]) || out[i] < 0 || out[i] >= classes) throw new GbmError(`${source}: "${what}"[${i}] = ${String(v[i])} is not a class index below ${classes}.`, FIX);
+    if (!Number.isInteger(v[i]) || out[i] < 0 || out[i] >= classes)
+      throw new GbmError(`${source}: "${what}"[${i}] = ${String(v[i])} is not a class index below ${classes}.`, FIX);
   }
   return out;
 }
@@ -109,7 +111,16 @@ function readBinaryVersion(files: Files, source: string): CifarData {
   const txt = (f: string, expected: number): string[] => {
     const b = files.get(f);
     if (!b) throw new GbmError(`${source} has no ${f}.`, FIX);
-    return nameList(b.toString('utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean), expected, f, `${source}:${f}`);
+    return nameList(
+      b
+        .toString('utf8')
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+      expected,
+      f,
+      `${source}:${f}`,
+    );
   };
   const names = { fine: txt('fine_label_names.txt', 100), coarse: txt('coarse_label_names.txt', 20) };
   const images = {} as CifarData['images'];
@@ -125,7 +136,8 @@ function readBinaryVersion(files: Files, source: string): CifarData {
     for (let i = 0; i < n; i++) {
       coarse[i] = b[i * rec];
       fine[i] = b[i * rec + 1];
-      if (coarse[i] >= 20 || fine[i] >= 100) throw new GbmError(`${source}:${split}.bin record ${i} has labels ${coarse[i]}/${fine[i]} (coarse/fine) out of range.`, FIX);
+      if (coarse[i] >= 20 || fine[i] >= 100)
+        throw new GbmError(`${source}:${split}.bin record ${i} has labels ${coarse[i]}/${fine[i]} (coarse/fine) out of range.`, FIX);
       img.set(b.subarray(i * rec + 2, (i + 1) * rec), i * 3 * PIXELS);
     }
     images[split] = img;
@@ -140,7 +152,10 @@ export function readCifar100(p: string): CifarData {
   const files = readMembers(p);
   if (files.has('train') && files.has('test') && files.has('meta')) return readPythonVersion(files, p);
   if (files.has('train.bin') && files.has('test.bin')) return readBinaryVersion(files, p);
-  throw new GbmError(`${p} holds neither CIFAR-100 version (python: train, test, meta; binary: train.bin, test.bin); found: ${[...files.keys()].join(', ') || 'nothing'}.`, FIX);
+  throw new GbmError(
+    `${p} holds neither CIFAR-100 version (python: train, test, meta; binary: train.bin, test.bin); found: ${[...files.keys()].join(', ') || 'nothing'}.`,
+    FIX,
+  );
 }
 
 /** CIFAR-100 from its official python or binary archive: 50,000 train and 10,000 test 32x32 RGB images. */
@@ -150,7 +165,10 @@ export class Cifar100 implements ImageDataset {
   readonly notes: string[];
   private readonly data: CifarData;
 
-  constructor(readonly spec: DatasetSpec, readonly labelSet: CifarLabels) {
+  constructor(
+    readonly spec: DatasetSpec,
+    readonly labelSet: CifarLabels,
+  ) {
     this.data = readCifar100(spec.path);
     this.classNames = this.data.names[labelSet];
     this.classTitles = this.classNames;
@@ -188,7 +206,12 @@ export class Cifar100 implements ImageDataset {
 function fingerprint(p: string): string {
   const memo = path.join(cacheDir(), 'checksums.json');
   if (!fs.statSync(p).isDirectory()) return sha256FileMemo(p, memo);
-  return sha256([...folderMembers(p)].sort(([a], [b]) => a.localeCompare(b)).map(([n, f]) => `${n}:${sha256FileMemo(f, memo)}`).join());
+  return sha256(
+    [...folderMembers(p)]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, f]) => `${n}:${sha256FileMemo(f, memo)}`)
+      .join(),
+  );
 }
 
 /**
@@ -197,15 +220,24 @@ function fingerprint(p: string): string {
  */
 export async function cifar100Spec(name: string, root?: string): Promise<DatasetSpec> {
   let p = root ? path.resolve(root) : null;
-  if (p && !fs.existsSync(p)) throw new GbmError(`--root ${root} does not exist.`, 'point it at cifar-100-python.tar.gz, cifar-100-binary.tar.gz or an extracted cifar-100-python/ folder.');
-  p ??= findOfficialFile(CIFAR100_ARCHIVES.python) ?? findOfficialFile(CIFAR100_ARCHIVES.binary)
-    ?? findDataPath('cifar-100-python') ?? findDataPath('cifar-100-binary');
+  if (p && !fs.existsSync(p))
+    throw new GbmError(
+      `--root ${root} does not exist.`,
+      'point it at cifar-100-python.tar.gz, cifar-100-binary.tar.gz or an extracted cifar-100-python/ folder.',
+    );
+  p ??=
+    findOfficialFile(CIFAR100_ARCHIVES.python) ??
+    findOfficialFile(CIFAR100_ARCHIVES.binary) ??
+    findDataPath('cifar-100-python') ??
+    findDataPath('cifar-100-binary');
   if (!p) {
     try {
       p = await locateOrDownload(CIFAR100_ARCHIVES.python);
     } catch (err) {
-      throw new GbmError(`CIFAR-100 is not in ${dataDirs().join(', ')} and could not be downloaded (${(err as Error).message.split('\n')[0]}).`,
-        `put ${CIFAR100_ARCHIVES.python.relPath} (${CIFAR100_ARCHIVES.python.url}) or ${CIFAR100_ARCHIVES.binary.relPath} in $GBM_DATA_DIR, or pass --root <archive or folder>.`);
+      throw new GbmError(
+        `CIFAR-100 is not in ${dataDirs().join(', ')} and could not be downloaded (${(err as Error).message.split('\n')[0]}).`,
+        `put ${CIFAR100_ARCHIVES.python.relPath} (${CIFAR100_ARCHIVES.python.url}) or ${CIFAR100_ARCHIVES.binary.relPath} in $GBM_DATA_DIR, or pass --root <archive or folder>.`,
+      );
     }
   }
   return { name, path: p, fingerprint: fingerprint(p) };

@@ -27,7 +27,12 @@ export type Core50Labels = 'object' | 'category';
 const FIX = `use the official ${CORE50_ZIP.relPath} (${CORE50_ZIP.url}) or its extracted core50_128x128/ folder (s1..s11/o1..o50/C_ss_oo_fff.png).`;
 const FILE = /^(?:.*\/)?s(\d+)\/o(\d+)\/C_(\d+)_(\d+)_(\d+)\.png$/;
 
-interface Frame { rel: string; session: number; object: number; frame: number }
+interface Frame {
+  rel: string;
+  session: number;
+  object: number;
+  frame: number;
+}
 
 /** Every frame of the layout, checked: a file named for another session or object than its folder is an error. */
 function parseFrames(names: Iterable<string>, source: string): Frame[] {
@@ -74,7 +79,10 @@ export class Core50 implements ImageDataset {
   private readonly files: Record<Split, string[]> = { train: [], test: [] };
   private readonly labelArrays: Record<Split, Int32Array>;
 
-  constructor(readonly spec: DatasetSpec, readonly labelSet: Core50Labels) {
+  constructor(
+    readonly spec: DatasetSpec,
+    readonly labelSet: Core50Labels,
+  ) {
     const isZip = fs.statSync(spec.path).isFile();
     this.zip = isZip ? new ZipArchive(spec.path, FIX) : null;
     this.root = isZip ? '' : sessionRoot(spec.path);
@@ -82,7 +90,8 @@ export class Core50 implements ImageDataset {
     if (frames.length === 0) throw new GbmError(`${spec.path} holds no CORe50 frames (s<k>/o<j>/C_<kk>_<jj>_<fff>.png).`, FIX);
     const sessions = new Set(frames.map((f) => f.session));
     const missing = [...CORE50_SESSIONS.train, ...CORE50_SESSIONS.test].filter((s) => !sessions.has(s));
-    if (missing.length) throw new GbmError(`${spec.path} lacks session${missing.length > 1 ? 's' : ''} ${missing.map((s) => 's' + s).join(', ')}: incomplete extraction?`, FIX);
+    if (missing.length)
+      throw new GbmError(`${spec.path} lacks session${missing.length > 1 ? 's' : ''} ${missing.map((s) => `s${s}`).join(', ')}: incomplete extraction?`, FIX);
     const objects = [...new Set(frames.map((f) => f.object))].sort((a, b) => a - b);
     const categoryOf = (o: number) => Math.floor((o - 1) / 5);
     const classOf = new Map<number, number>();
@@ -137,10 +146,15 @@ export class Core50 implements ImageDataset {
 function fingerprint(p: string): string {
   if (fs.statSync(p).isFile()) return sha256FileMemo(p, path.join(cacheDir(), 'checksums.json'));
   const root = sessionRoot(p);
-  return sha256(listFolder(root).sort().map((rel) => {
-    const st = fs.statSync(path.join(root, rel));
-    return `${rel}|${st.size}|${st.mtimeMs}`;
-  }).join('\n'));
+  return sha256(
+    listFolder(root)
+      .sort()
+      .map((rel) => {
+        const st = fs.statSync(path.join(root, rel));
+        return `${rel}|${st.size}|${st.mtimeMs}`;
+      })
+      .join('\n'),
+  );
 }
 
 /**
@@ -149,7 +163,8 @@ function fingerprint(p: string): string {
  */
 export async function core50Spec(name: string, root?: string): Promise<DatasetSpec> {
   let p = root ? path.resolve(root) : null;
-  if (p && !fs.existsSync(p)) throw new GbmError(`--root ${root} does not exist.`, `point it at ${CORE50_ZIP.relPath} or the extracted core50_128x128/ folder.`);
+  if (p && !fs.existsSync(p))
+    throw new GbmError(`--root ${root} does not exist.`, `point it at ${CORE50_ZIP.relPath} or the extracted core50_128x128/ folder.`);
   if (!p) {
     p = findOfficialFile(CORE50_ZIP) ?? findDataPath('core50_128x128') ?? (await locateOrDownload(CORE50_ZIP));
   }

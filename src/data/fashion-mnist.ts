@@ -21,7 +21,7 @@ function candidateDirs(): string[] {
 }
 
 function fileIn(dir: string, base: string): string | null {
-  for (const f of [base + '.gz', base]) if (fs.existsSync(path.join(dir, f))) return path.join(dir, f);
+  for (const f of [`${base}.gz`, base]) if (fs.existsSync(path.join(dir, f))) return path.join(dir, f);
   return null;
 }
 
@@ -37,7 +37,7 @@ export class FashionMnist implements ImageDataset {
     const images = {} as Record<Split, Uint8Array>;
     const labels = {} as Record<Split, Int32Array>;
     for (const split of ['train', 'test'] as const) {
-      const [imgFile, lblFile] = FILES[split].map((b) => fileIn(spec.path, b) ?? path.join(spec.path, b + '.gz'));
+      const [imgFile, lblFile] = FILES[split].map((b) => fileIn(spec.path, b) ?? path.join(spec.path, `${b}.gz`));
       const img = readIdx(imgFile);
       const lbl = readIdx(lblFile);
       if (img.shape.length !== 3 || img.shape[1] !== 28 || img.shape[2] !== 28) {
@@ -80,6 +80,8 @@ export function fashionMnistSpec(): DatasetSpec {
       return { name: 'fashion-mnist', path: dir, fingerprint: sha256(files.map((f) => sha256(fs.readFileSync(f))).join()) };
     }
   }
-  throw new GbmError(`Fashion-MNIST IDX files not found in ${candidateDirs().join(', ')}.`,
-    'on Debian/Ubuntu run `sudo apt-get install dataset-fashion-mnist`, or put the four official *-ubyte.gz files in $GBM_DATA_DIR/fashion-mnist/.');
+  throw new GbmError(
+    `Fashion-MNIST IDX files not found in ${candidateDirs().join(', ')}.`,
+    'on Debian/Ubuntu run `sudo apt-get install dataset-fashion-mnist`, or put the four official *-ubyte.gz files in $GBM_DATA_DIR/fashion-mnist/.',
+  );
 }

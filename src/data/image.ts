@@ -52,8 +52,10 @@ export function decodeImage(bytes: Uint8Array, source: string): RawImage {
       return { width: png.width, height: png.height, channels: 3, data: rgb };
     }
   } catch (err) {
-    throw new GbmError(`cannot decode image ${source}: ${(err as Error).message}.`,
-      'replace or delete the corrupt file (a re-download restores dataset archives).');
+    throw new GbmError(
+      `cannot decode image ${source}: ${(err as Error).message}.`,
+      'replace or delete the corrupt file (a re-download restores dataset archives).',
+    );
   }
   throw new GbmError(`cannot decode image ${source}: neither JPEG nor PNG.`, 'convert it to JPEG or PNG, or remove it.');
 }

@@ -8,22 +8,27 @@ import { decodeImage, IMAGE_EXTENSIONS, type RawImage } from './image.js';
 const LAYOUT = 'lay it out as <root>/train/<class>/*.jpg and <root>/test/<class>/*.jpg (JPEG or PNG).';
 
 function listImages(dir: string): string[] {
-  return fs.readdirSync(dir)
+  return fs
+    .readdirSync(dir)
     .filter((f) => IMAGE_EXTENSIONS.includes(path.extname(f).toLowerCase()))
     .sort();
 }
 
 /** Class folders of a split, sorted (the ImageFolder convention); a symbolic link to a folder counts as one, as torchvision's does. */
 function listClasses(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).filter((d) => {
-    if (d.isDirectory()) return true;
-    if (!d.isSymbolicLink()) return false;
-    try {
-      return fs.statSync(path.join(dir, d.name)).isDirectory();
-    } catch {
-      throw new GbmError(`${path.join(dir, d.name)} is a broken symbolic link (its target is missing).`, 'fix or remove the link.');
-    }
-  }).map((d) => d.name).sort();
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => {
+      if (d.isDirectory()) return true;
+      if (!d.isSymbolicLink()) return false;
+      try {
+        return fs.statSync(path.join(dir, d.name)).isDirectory();
+      } catch {
+        throw new GbmError(`${path.join(dir, d.name)} is a broken symbolic link (its target is missing).`, 'fix or remove the link.');
+      }
+    })
+    .map((d) => d.name)
+    .sort();
 }
 
 /** Your own images in the ImageFolder convention: root/{train,test}/<class>/<image>; classes = sorted train folders. */
@@ -88,7 +93,8 @@ function scanImageFolder(root: string): FolderScan {
       const label = index.get(c);
       if (label === undefined) throw new GbmError(`${path.join(dir, c)} is a class that train/ does not have.`, `add train/${c}/ or remove test/${c}/.`);
       const images = listImages(path.join(dir, c));
-      if (images.length === 0) throw new GbmError(`class folder ${path.join(dir, c)} has no images (${IMAGE_EXTENSIONS.join(', ')}).`, `add images to it or remove the folder.`);
+      if (images.length === 0)
+        throw new GbmError(`class folder ${path.join(dir, c)} has no images (${IMAGE_EXTENSIONS.join(', ')}).`, `add images to it or remove the folder.`);
       for (const f of images) {
         const rel = path.join(split, c, f);
         const st = fs.statSync(path.join(root, rel));

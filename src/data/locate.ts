@@ -45,8 +45,10 @@ export function findOfficialFile(file: RemoteFile): string | null {
   if (!found || !file.digest) return found;
   const got = digestFileMemo(found, file.digest.algorithm, path.join(cacheDir(), 'checksums.json'));
   if (got !== file.digest.hex) {
-    throw new GbmError(`${found} has ${file.digest.algorithm} ${got}, but the official ${path.basename(file.relPath)} has ${file.digest.hex}: truncated, corrupt, or another file.`,
-      `delete it and download it again from ${file.url} (or pass your own copy with --root, which is read without the official checksum).`);
+    throw new GbmError(
+      `${found} has ${file.digest.algorithm} ${got}, but the official ${path.basename(file.relPath)} has ${file.digest.hex}: truncated, corrupt, or another file.`,
+      `delete it and download it again from ${file.url} (or pass your own copy with --root, which is read without the official checksum).`,
+    );
   }
   return found;
 }
@@ -69,8 +71,10 @@ export async function locateOrDownload(file: RemoteFile): Promise<string> {
   if (found) return found;
   const dest = path.join(downloadDir(), file.relPath);
   if (process.env.GBM_OFFLINE === '1') {
-    throw new GbmError(`${file.what} (${file.relPath}) is not in ${dataDirs().join(', ')}, and downloads are off (GBM_OFFLINE=1).`,
-      `download ${file.url} by hand and put it at ${dest}, or set GBM_DATA_DIR to the folder that holds ${file.relPath}.`);
+    throw new GbmError(
+      `${file.what} (${file.relPath}) is not in ${dataDirs().join(', ')}, and downloads are off (GBM_OFFLINE=1).`,
+      `download ${file.url} by hand and put it at ${dest}, or set GBM_DATA_DIR to the folder that holds ${file.relPath}.`,
+    );
   }
   try {
     process.stderr.write(`${file.what} not found in ${dataDirs().join(', ')}; downloading ${file.url}\n`);
@@ -80,6 +84,7 @@ export async function locateOrDownload(file: RemoteFile): Promise<string> {
     if (err instanceof GbmError) throw err;
     throw new GbmError(
       `${file.what} (${file.relPath}) is missing and could not be downloaded from ${file.url} (${(err as Error).message}).`,
-      `download it by hand and put it at ${dest}, or set GBM_DATA_DIR to the folder that holds ${file.relPath}.`);
+      `download it by hand and put it at ${dest}, or set GBM_DATA_DIR to the folder that holds ${file.relPath}.`,
+    );
   }
 }

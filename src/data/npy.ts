@@ -42,12 +42,19 @@ export function readNpy(file: string): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw bad(`unreadable header ${header.trim()}`);
   if (fortran === 'True') throw new GbmError(`${file} is stored in Fortran order.`, 'save np.ascontiguousarray(x) instead.');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const count = shape.reduce((a, b) => a * b, 1);
   const sizes: Record<string, number> = { '<f4': 4, '<f2': 2, '|u1': 1, '<u1': 1, '|b1': 1, '<i8': 8, '<i4': 4, '<i2': 2, '|i1': 1 };
   const size = sizes[descr];
   if (size === undefined) {
-    throw new GbmError(`${file} has dtype ${descr}, which is not supported.`, 'save features as float32, float16 or uint8 bits (x.astype(np.float32)) and labels as integers, little-endian.');
+    throw new GbmError(
+      `${file} has dtype ${descr}, which is not supported.`,
+      'save features as float32, float16 or uint8 bits (x.astype(np.float32)) and labels as integers, little-endian.',
+    );
   }
   if (buf.length - start < count * size) throw bad(`truncated data: ${buf.length - start} bytes for ${count} values of ${size} bytes`, 'write the file again.');
   const raw = Uint8Array.prototype.slice.call(buf, start, start + count * size);
@@ -59,8 +66,16 @@ export function readNpy(file: string): NpyArray {
   else {
     data = new Int32Array(count);
     for (let i = 0; i < count; i++) {
-      const v = size === 8 ? Number(view.getBigInt64(8 * i, true)) : size === 4 ? view.getInt32(4 * i, true) : size === 2 ? view.getInt16(2 * i, true) : view.getInt8(i);
-      if (!Number.isSafeInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) throw new GbmError(`${file} holds ${v} at index ${i}, outside int32.`, 'labels must be small integers.');
+      const v =
+        size === 8
+          ? Number(view.getBigInt64(8 * i, true))
+          : size === 4
+            ? view.getInt32(4 * i, true)
+            : size === 2
+              ? view.getInt16(2 * i, true)
+              : view.getInt8(i);
+      if (!Number.isSafeInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
+        throw new GbmError(`${file} holds ${v} at index ${i}, outside int32.`, 'labels must be small integers.');
       data[i] = v;
     }
   }

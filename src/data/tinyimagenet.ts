@@ -44,13 +44,13 @@ export class TinyImageNet implements ImageDataset {
     }
     this.classNames = [...byClass.keys()].sort();
     if (this.classNames.length === 0) throw new GbmError(`${spec.path} has no ${ROOT}train/<wnid>/images/ folders.`, FIX);
-    const wnids = this.zip.extract(ROOT + 'wnids.txt').toString('utf8').split(/\s+/).filter(Boolean).sort();
+    const wnids = this.zip.extract(`${ROOT}wnids.txt`).toString('utf8').split(/\s+/).filter(Boolean).sort();
     if (wnids.join() !== this.classNames.join()) {
       throw new GbmError(`${spec.path}: train folders do not match wnids.txt (${this.classNames.length} vs ${wnids.length}).`, FIX);
     }
     const words = new Map<string, string>();
-    if (this.zip.entries.has(ROOT + 'words.txt')) {
-      for (const line of this.zip.extract(ROOT + 'words.txt').toString('utf8').split('\n')) {
+    if (this.zip.entries.has(`${ROOT}words.txt`)) {
+      for (const line of this.zip.extract(`${ROOT}words.txt`).toString('utf8').split('\n')) {
         const [id, text] = line.split('\t');
         if (id && text) words.set(id, text.split(',')[0].trim());
       }
@@ -66,7 +66,7 @@ export class TinyImageNet implements ImageDataset {
         trainLabels.push(index.get(c)!);
       }
     }
-    const ann = this.zip.extract(ROOT + 'val/val_annotations.txt').toString('utf8');
+    const ann = this.zip.extract(`${ROOT}val/val_annotations.txt`).toString('utf8');
     const val: [string, number][] = [];
     for (const line of ann.split('\n')) {
       if (!line.trim()) continue;

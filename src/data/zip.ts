@@ -28,7 +28,10 @@ export class ZipArchive {
   private fd: number;
   private readonly fileSize: number;
 
-  constructor(readonly file: string, private readonly fixHint = 'download the archive again.') {
+  constructor(
+    readonly file: string,
+    private readonly fixHint = 'download the archive again.',
+  ) {
     try {
       this.fd = fs.openSync(file, 'r');
     } catch {
@@ -56,7 +59,10 @@ export class ZipArchive {
     const tail = this.read(this.fileSize - tailLen, tailLen);
     let eocd = -1;
     for (let i = tailLen - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === EOCD_SIG) { eocd = i; break; }
+      if (tail.readUInt32LE(i) === EOCD_SIG) {
+        eocd = i;
+        break;
+      }
     }
     if (eocd < 0) this.fail('no end-of-central-directory record');
     let count = tail.readUInt16LE(eocd + 10);
@@ -99,12 +105,16 @@ export class ZipArchive {
 
   /** Replace 0xffffffff placeholders by the 64-bit values of the zip64 extra field, in its fixed order. */
   private applyZip64Extra(entry: ZipEntry, extra: Buffer): void {
-    for (let q = 0; q + 4 <= extra.length;) {
+    for (let q = 0; q + 4 <= extra.length; ) {
       const id = extra.readUInt16LE(q);
       const len = extra.readUInt16LE(q + 2);
       if (id === 0x0001) {
         let r = q + 4;
-        const next = (): number => { const v = Number(extra.readBigUInt64LE(r)); r += 8; return v; };
+        const next = (): number => {
+          const v = Number(extra.readBigUInt64LE(r));
+          r += 8;
+          return v;
+        };
         if (entry.size === U32_MAX) entry.size = next();
         if (entry.compressedSize === U32_MAX) entry.compressedSize = next();
         if (entry.localHeaderOffset === U32_MAX) entry.localHeaderOffset = next();

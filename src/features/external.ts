@@ -11,12 +11,18 @@ export const EXTERNAL_LAYOUTS = [
 ];
 
 function asFeatures(a: NpyArray, file: string): { x: Float32Array; n: number; d: number } {
-  if (a.shape.length !== 2) throw new GbmError(`${file} has shape (${a.shape.join(', ')}); features must be 2-D (rows, dims).`, 'reshape to (n, d) before saving.');
-  if (!['<f4', '<f2', '|u1', '<u1'].includes(a.descr)) throw new GbmError(`${file} has dtype ${a.descr}; features must be float32, float16 or uint8 bits.`, 'save x.astype(np.float32), or 0/1 bits as uint8.');
+  if (a.shape.length !== 2)
+    throw new GbmError(`${file} has shape (${a.shape.join(', ')}); features must be 2-D (rows, dims).`, 'reshape to (n, d) before saving.');
+  if (!['<f4', '<f2', '|u1', '<u1'].includes(a.descr))
+    throw new GbmError(`${file} has dtype ${a.descr}; features must be float32, float16 or uint8 bits.`, 'save x.astype(np.float32), or 0/1 bits as uint8.');
   const [n, d] = a.shape;
   if (a.data instanceof Uint8Array) {
     const i = a.data.findIndex((v) => v > 1);
-    if (i >= 0) throw new GbmError(`${file} is uint8 but holds ${a.data[i]} at row ${Math.floor(i / d)}: uint8 features must be bits (0 or 1).`, 'unpack packed bits with np.unpackbits, or save real features as float32.');
+    if (i >= 0)
+      throw new GbmError(
+        `${file} is uint8 but holds ${a.data[i]} at row ${Math.floor(i / d)}: uint8 features must be bits (0 or 1).`,
+        'unpack packed bits with np.unpackbits, or save real features as float32.',
+      );
   }
   const x = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
   const bad = x.findIndex((v) => !Number.isFinite(v));
@@ -26,7 +32,10 @@ function asFeatures(a: NpyArray, file: string): { x: Float32Array; n: number; d:
 
 function asIndices(a: NpyArray, file: string, what: string): Int32Array {
   if (a.shape.length !== 1 || !(a.data instanceof Int32Array || ['|u1', '<u1'].includes(a.descr))) {
-    throw new GbmError(`${file} must be a 1-D integer array of ${what} (got ${a.descr}, shape (${a.shape.join(', ')})).`, `save np.asarray(${what}, dtype=np.int64).`);
+    throw new GbmError(
+      `${file} must be a 1-D integer array of ${what} (got ${a.descr}, shape (${a.shape.join(', ')})).`,
+      `save np.asarray(${what}, dtype=np.int64).`,
+    );
   }
   const v = Int32Array.from(a.data);
   const neg = v.findIndex((x) => x < 0);
@@ -53,7 +62,11 @@ export function loadExternalFeatures(dir: string): FeatureSet {
     const load = (s: 'train' | 'test') => {
       const feats = asFeatures(readNpy(f(`${s}_features.npy`)), f(`${s}_features.npy`));
       const labels = asIndices(readNpy(f(`${s}_labels.npy`)), f(`${s}_labels.npy`), 'labels');
-      if (labels.length !== feats.n) throw new GbmError(`${f(`${s}_labels.npy`)} has ${labels.length} labels for ${feats.n} rows in ${f(`${s}_features.npy`)}.`, 'save one label per feature row.');
+      if (labels.length !== feats.n)
+        throw new GbmError(
+          `${f(`${s}_labels.npy`)} has ${labels.length} labels for ${feats.n} rows in ${f(`${s}_features.npy`)}.`,
+          'save one label per feature row.',
+        );
       return split(feats.x, feats.d, labels);
     };
     train = load('train');
@@ -61,7 +74,8 @@ export function loadExternalFeatures(dir: string): FeatureSet {
   } else if (fs.existsSync(f('features.npy'))) {
     const feats = asFeatures(readNpy(f('features.npy')), f('features.npy'));
     const labels = asIndices(readNpy(f('labels.npy')), f('labels.npy'), 'labels');
-    if (labels.length !== feats.n) throw new GbmError(`${f('labels.npy')} has ${labels.length} labels for ${feats.n} rows in ${f('features.npy')}.`, 'save one label per feature row.');
+    if (labels.length !== feats.n)
+      throw new GbmError(`${f('labels.npy')} has ${labels.length} labels for ${feats.n} rows in ${f('features.npy')}.`, 'save one label per feature row.');
     const idx = (s: string) => {
       const v = asIndices(readNpy(f(`${s}_idx.npy`)), f(`${s}_idx.npy`), 'row indices');
       const out = v.findIndex((r) => r >= feats.n);
@@ -73,10 +87,12 @@ export function loadExternalFeatures(dir: string): FeatureSet {
   } else {
     throw new GbmError(`${dir} holds no features in a known layout.`, `use one of: ${EXTERNAL_LAYOUTS.join('; or ')}.`);
   }
-  if (train.dim !== test.dim) throw new GbmError(`train features have ${train.dim} dims, test features ${test.dim} (${dir}).`, 'save both splits from the same backbone.');
+  if (train.dim !== test.dim)
+    throw new GbmError(`train features have ${train.dim} dims, test features ${test.dim} (${dir}).`, 'save both splits from the same backbone.');
   const classes = [...new Set(train.labels)].sort((a, b) => a - b);
   const missing = [...new Set(test.labels)].filter((c) => !classes.includes(c));
-  if (missing.length) throw new GbmError(`test labels ${missing.slice(0, 5).join(', ')} never occur in the training labels (${dir}).`, 'every test class needs training rows.');
+  if (missing.length)
+    throw new GbmError(`test labels ${missing.slice(0, 5).join(', ')} never occur in the training labels (${dir}).`, 'every test class needs training rows.');
   return {
     dir,
     train,
@@ -87,7 +103,9 @@ export function loadExternalFeatures(dir: string): FeatureSet {
       classNames: classes.map(String),
       featureDim: train.dim,
       splits: { train: { count: train.count, sha256: '', labelsSha256: '' }, test: { count: test.count, sha256: '', labelsSha256: '' } },
-      notes: [`features read from ${dir} (.npy): computed outside the kit; whether they are class-incremental-clean depends on how their backbone was trained.`],
+      notes: [
+        `features read from ${dir} (.npy): computed outside the kit; whether they are class-incremental-clean depends on how their backbone was trained.`,
+      ],
       createdAt: new Date().toISOString(),
       extraction: { backend: 'none', workers: 0, seconds: 0, imagesPerSecond: 0 },
     },

@@ -12,8 +12,17 @@ import { assertWritableDir } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import {
-  CACHE_FORMAT, entryDir, loadEntry, partsDir, readChunk, writeChunk, writeMeta, writeSplit,
-  type FeatureKey, type FeatureSet, type Subset,
+  CACHE_FORMAT,
+  entryDir,
+  loadEntry,
+  partsDir,
+  readChunk,
+  writeChunk,
+  writeMeta,
+  writeSplit,
+  type FeatureKey,
+  type FeatureSet,
+  type Subset,
 } from './cache.js';
 import { selectIndices } from './select.js';
 import { embedImages } from './embed.js';
@@ -50,7 +59,12 @@ export interface FeatureOptions {
 }
 
 /** A feature source located: dataset and backbone specs (data and weights found), the cache key and folder. */
-export interface FeatureSource { dataset: DatasetSpec; backbone: BackboneSpec; key: FeatureKey; dir: string }
+export interface FeatureSource {
+  dataset: DatasetSpec;
+  backbone: BackboneSpec;
+  key: FeatureKey;
+  dir: string;
+}
 
 /** Defaults of FeatureOptions, in one place. */
 export const FEATURE_DEFAULTS = { batchSize: 128, chunkSize: 2500, progress: true } as const;
@@ -67,7 +81,8 @@ export interface ExtractResult extends FeatureSet {
 function validateSubset(subset: Subset | undefined, numClasses: number): void {
   if (!subset) return;
   for (const c of subset.classes ?? []) {
-    if (!Number.isInteger(c) || c < 0 || c >= numClasses) throw new GbmError(`subset class ${c} is out of range 0..${numClasses - 1}.`, 'pick class indices of this dataset.');
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses)
+      throw new GbmError(`subset class ${c} is out of range 0..${numClasses - 1}.`, 'pick class indices of this dataset.');
   }
   for (const k of ['trainPerClass', 'testPerClass'] as const) {
     const v = subset[k];
@@ -89,7 +104,12 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
     await new Promise<void>((resolve, reject) => {
       let pending = jobs.length;
       let failed = false;
-      const fail = (e: Error) => { if (!failed) { failed = true; reject(e); } };
+      const fail = (e: Error) => {
+        if (!failed) {
+          failed = true;
+          reject(e);
+        }
+      };
       const count = Math.min(workers, jobs.length);
       for (let w = 0; w < count; w++) {
         const worker = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`, { eval: true, workerData: init });
@@ -103,8 +123,15 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
           }
         };
         worker.on('message', (m: WorkerReply) => {
-          if (m.type === 'ready') { give(); give(); return; } // two in flight hide the message latency
-          if (m.type === 'error') { fail(m.userError ? new GbmError(m.message) : new Error(`feature worker: ${m.message}`)); return; }
+          if (m.type === 'ready') {
+            give();
+            give();
+            return;
+          } // two in flight hide the message latency
+          if (m.type === 'error') {
+            fail(m.userError ? new GbmError(m.message) : new Error(`feature worker: ${m.message}`));
+            return;
+          }
           const job = inFlight.get(m.id)!;
           inFlight.delete(m.id);
           try {
@@ -117,8 +144,12 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
           else give();
         });
         // An error thrown inside a worker can arrive without a message (wasm traps, non-Error values): say where it came from.
-        worker.on('error', (e: unknown) => fail(e instanceof Error && e.message ? e : new Error(`feature worker ${w} failed: ${e instanceof Error ? `${e.name} ${e.stack ?? ''}` : String(e)}`)));
-        worker.on('exit', (code) => { if (code !== 0) fail(new Error(`feature worker exited with code ${code}`)); });
+        worker.on('error', (e: unknown) =>
+          fail(e instanceof Error && e.message ? e : new Error(`feature worker ${w} failed: ${e instanceof Error ? `${e.name} ${e.stack ?? ''}` : String(e)}`)),
+        );
+        worker.on('exit', (code) => {
+          if (code !== 0) fail(new Error(`feature worker exited with code ${code}`));
+        });
       }
     });
   } finally {
@@ -161,10 +192,10 @@ export async function resolveFeatureKey(opts: FeatureOptions): Promise<FeatureSo
  * finished chunks, and a data error leaves nothing behind.
  */
 export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResult> {
-  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const backendName = parseBackend(opts.backend ?? (process.env.GBM_BACKEND || 'auto'));
   const cacheRoot = opts.cacheRoot ?? cacheDir();
-  const { dataset: dspec, backbone: bspec, key, dir } = opts.resolved ?? await resolveFeatureKey({ ...opts, cacheRoot });
+  const { dataset: dspec, backbone: bspec, key, dir } = opts.resolved ?? (await resolveFeatureKey({ ...opts, cacheRoot }));
 
   const cached = loadEntry(dir, key);
   if (!('invalid' in cached)) return { ...cached, fromCache: true, resumedChunks: 0, computedChunks: 0 };
@@ -246,7 +277,14 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   const splits = {} as Record<Split, { count: number; sha256: string; labelsSha256: string }>;
   for (const split of SPLITS) splits[split] = { count: selected[split].length, ...writeSplit(dir, split, features[split], labels[split]) };
   const meta = {
-    key, datasetPath: dspec.path, classNames, featureDim: dim, splits, notes, backboneInfo, createdAt: new Date().toISOString(),
+    key,
+    datasetPath: dspec.path,
+    classNames,
+    featureDim: dim,
+    splits,
+    notes,
+    backboneInfo,
+    createdAt: new Date().toISOString(),
     extraction: { backend: backend.name, workers, seconds, imagesPerSecond: todoImages / Math.max(seconds, 1e-9) },
   };
   writeMeta(dir, meta);

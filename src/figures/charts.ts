@@ -32,13 +32,15 @@ export function imageGridFigure(rows: GridRow[], title: string, cell = 64): Figu
   const W = cols * (cell + gap) - gap;
   const H = rows.length * (cell + gap) - gap;
   const mosaic = new Uint8Array(W * H * 3).fill(255);
-  rows.forEach((row, r) => row.images.forEach((im, c) => {
-    const t = thumbnail(im, cell);
-    for (let y = 0; y < cell; y++) {
-      const dst = ((r * (cell + gap) + y) * W + c * (cell + gap)) * 3;
-      mosaic.set(t.subarray(y * cell * 3, (y + 1) * cell * 3), dst);
-    }
-  }));
+  rows.forEach((row, r) =>
+    row.images.forEach((im, c) => {
+      const t = thumbnail(im, cell);
+      for (let y = 0; y < cell; y++) {
+        const dst = ((r * (cell + gap) + y) * W + c * (cell + gap)) * 3;
+        mosaic.set(t.subarray(y * cell * 3, (y + 1) * cell * 3), dst);
+      }
+    }),
+  );
   const labelWidth = 20 + 8 * Math.max(...rows.map((r) => r.label.length));
   return {
     data: [{ type: 'image', source: rgbToPngDataUri(mosaic, W, H), x0: 0, y0: 0, dx: 1, dy: 1, hoverinfo: 'skip' } as never],
@@ -98,7 +100,10 @@ export function lineChart(title: string, x: (number | string)[], series: Series[
   const span = whole && x.length > 0 ? Math.max(...(x as number[])) - Math.min(...(x as number[])) : Infinity;
   return {
     data: series.map((s) => ({ x, y: s.y as number[], type: 'scatter', mode: 'lines+markers', name: s.name })),
-    layout: baseLayout(title, { xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined, dtick: !logX && span <= 20 ? 1 : undefined }, yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' } }),
+    layout: baseLayout(title, {
+      xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined, dtick: !logX && span <= 20 ? 1 : undefined },
+      yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' },
+    }),
   };
 }
 

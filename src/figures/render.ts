@@ -15,16 +15,26 @@ interface Browser {
   close(): Promise<void>;
 }
 
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** The Chromium executable figures are rendered with ($GBM_CHROMIUM first); a clear error when there is none. */
 export function chromiumPath(): string {
   const candidates = [process.env.GBM_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
   const found = candidates.find((p): p is string => !!p && fs.existsSync(p));
   if (!found) {
-    throw new GbmError('no Chromium found to render figures (tried $GBM_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).',
-      'run `npm run setup` (installs Debian\'s chromium) or set GBM_CHROMIUM to a Chrome/Chromium executable.');
+    throw new GbmError(
+      'no Chromium found to render figures (tried $GBM_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome).',
+      "run `npm run setup` (installs Debian's chromium) or set GBM_CHROMIUM to a Chrome/Chromium executable.",
+    );
   }
   return found;
 }
@@ -37,7 +47,7 @@ async function getPage(): Promise<Page> {
   if (idleTimer) clearTimeout(idleTimer);
   if (session) return session.page;
   starting ??= (async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // required at run time, on this path only (an optional module)
     const { chromium } = require('playwright-core') as { chromium: { launch(o: object): Promise<Browser> } };
     const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_FLAGS, headless: true });
     const page = await browser.newPage();
@@ -75,12 +85,17 @@ export async function renderFigure(fig: Figure, format: 'png' | 'svg', size: Par
   const { width, height, scale } = { ...FIGURE_DEFAULTS, ...size };
   const page = await getPage();
   try {
-    const url = await page.evaluate(async (a: { fig: Figure; format: string; width: number; height: number; scale: number }) => {
-      const P = (globalThis as any).Plotly;
-      const el = (globalThis as any).document.getElementById('fig');
-      await P.react(el, a.fig.data, { ...a.fig.layout, width: a.width, height: a.height }, { staticPlot: true });
-      return P.toImage(el, { format: a.format, width: a.width, height: a.height, scale: a.format === 'png' ? a.scale : 1 }) as Promise<string>;
-    }, { fig: JSON.parse(JSON.stringify(fig)) as Figure, format, width, height, scale });
+    const url = await page.evaluate(
+      async (a: { fig: Figure; format: string; width: number; height: number; scale: number }) => {
+        // biome-ignore lint/suspicious/noExplicitAny: runs in the page, where Plotly and document are globals
+        const P = (globalThis as any).Plotly;
+        // biome-ignore lint/suspicious/noExplicitAny: as above
+        const el = (globalThis as any).document.getElementById('fig');
+        await P.react(el, a.fig.data, { ...a.fig.layout, width: a.width, height: a.height }, { staticPlot: true });
+        return P.toImage(el, { format: a.format, width: a.width, height: a.height, scale: a.format === 'png' ? a.scale : 1 }) as Promise<string>;
+      },
+      { fig: JSON.parse(JSON.stringify(fig)) as Figure, format, width, height, scale },
+    );
     if (format === 'png') return Buffer.from(url.slice(url.indexOf(',') + 1), 'base64');
     return decodeURIComponent(url.slice(url.indexOf(',') + 1));
   } finally {
@@ -101,7 +116,7 @@ export async function saveFigure(fig: Figure, base: string, size: Partial<Render
 
 /** Open a figure in a browser with nodeplotlib (interactive; needs a desktop and its CDN). */
 export function showFigure(fig: Figure): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // required at run time, on this path only (an optional module)
   const { plot } = require('nodeplotlib') as typeof import('nodeplotlib');
   plot(fig.data, fig.layout, fig.config);
 }

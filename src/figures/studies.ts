@@ -4,10 +4,17 @@ import { baseLayout, type Figure } from './figure.js';
 const PCT = (v: unknown) => 100 * Number(v);
 
 /** Rows of a sweep summary split into named series by some columns (e.g. binarizer and levels). */
-export function seriesBy(rows: SweepRow[], keys: string[], name: (r: SweepRow) => string = (r) => keys.map((k) => `${k}=${r[k]}`).join(', ')): Map<string, SweepRow[]> {
+export function seriesBy(
+  rows: SweepRow[],
+  keys: string[],
+  name: (r: SweepRow) => string = (r) => keys.map((k) => `${k}=${r[k]}`).join(', '),
+): Map<string, SweepRow[]> {
   const out = new Map<string, SweepRow[]>();
   for (const r of rows) {
-    if (keys.length === 0) { out.set('all', [...(out.get('all') ?? []), r]); continue; }
+    if (keys.length === 0) {
+      out.set('all', [...(out.get('all') ?? []), r]);
+      continue;
+    }
     const n = name(r);
     out.set(n, [...(out.get(n) ?? []), r]);
   }
@@ -18,7 +25,12 @@ export function seriesBy(rows: SweepRow[], keys: string[], name: (r: SweepRow) =
  * A metric of a sweep summary against one swept key, one line per series, error bars = std over seeds:
  * the ablation plot (accuracy vs K, vs p, ...).
  */
-export function sweepCurveFigure(series: Map<string, SweepRow[]>, x: string, metric: string, o: { title: string; xTitle: string; yTitle: string; logX?: boolean; percent?: boolean }): Figure {
+export function sweepCurveFigure(
+  series: Map<string, SweepRow[]>,
+  x: string,
+  metric: string,
+  o: { title: string; xTitle: string; yTitle: string; logX?: boolean; percent?: boolean },
+): Figure {
   const f = o.percent === false ? Number : PCT;
   return {
     data: [...series.entries()].map(([name, rows]) => {
@@ -27,7 +39,9 @@ export function sweepCurveFigure(series: Map<string, SweepRow[]>, x: string, met
         x: sorted.map((r) => Number(r[x])),
         y: sorted.map((r) => f(r[`${metric}_mean`])),
         error_y: { type: 'data', array: sorted.map((r) => f(r[`${metric}_std`])), visible: true },
-        type: 'scatter', mode: 'lines+markers', name,
+        type: 'scatter',
+        mode: 'lines+markers',
+        name,
       } as never;
     }),
     layout: baseLayout(o.title, {
@@ -93,8 +107,28 @@ export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: 
   [...groups.entries()].forEach(([name, pts], i) => {
     const color = PALETTE[i % PALETTE.length];
     const front = paretoFrontier(pts);
-    data.push({ x: pts.map((p) => p.bits / 8 / 1024), y: pts.map((p) => 100 * p.acc), text: pts.map((p) => p.label), type: 'scatter', mode: 'markers+text', textposition: 'top center', textfont: { size: 9, color }, marker: { color, size: 7 }, name, legendgroup: name } as never);
-    data.push({ x: front.map((p) => p.bits / 8 / 1024), y: front.map((p) => 100 * p.acc), type: 'scatter', mode: 'lines', line: { color, width: 2 }, name: `${name}: frontier`, legendgroup: name, showlegend: false } as never);
+    data.push({
+      x: pts.map((p) => p.bits / 8 / 1024),
+      y: pts.map((p) => 100 * p.acc),
+      text: pts.map((p) => p.label),
+      type: 'scatter',
+      mode: 'markers+text',
+      textposition: 'top center',
+      textfont: { size: 9, color },
+      marker: { color, size: 7 },
+      name,
+      legendgroup: name,
+    } as never);
+    data.push({
+      x: front.map((p) => p.bits / 8 / 1024),
+      y: front.map((p) => 100 * p.acc),
+      type: 'scatter',
+      mode: 'lines',
+      line: { color, width: 2 },
+      name: `${name}: frontier`,
+      legendgroup: name,
+      showlegend: false,
+    } as never);
   });
   return {
     data,

@@ -74,7 +74,8 @@ export interface EmInit {
 
 /** Check EM options (K >= 1, eps, iterations) with errors that say the fix. */
 export function checkEmConfig(cfg: EmConfig): void {
-  if (!Number.isInteger(cfg.K) || cfg.K < 1) throw new GbmError(`K = ${cfg.K} components: must be an integer >= 1.`, 'use --K 8 (the paper\'s choice) or any K >= 1.');
+  if (!Number.isInteger(cfg.K) || cfg.K < 1)
+    throw new GbmError(`K = ${cfg.K} components: must be an integer >= 1.`, "use --K 8 (the paper's choice) or any K >= 1.");
   if (!(cfg.eps > 0 && cfg.eps < 0.5)) throw new GbmError(`EM eps = ${cfg.eps} must be in (0, 0.5).`, 'use e.g. 1e-3.');
   if (!Number.isInteger(cfg.maxIter) || cfg.maxIter < 1) throw new GbmError(`EM maxIter = ${cfg.maxIter} must be >= 1.`, 'use e.g. 100.');
   if (!(cfg.tol >= 0)) throw new GbmError(`EM tol = ${cfg.tol} must be >= 0.`, 'use e.g. --em-tol 1e-5 (0 runs every iteration).');

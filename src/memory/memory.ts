@@ -33,7 +33,12 @@ export class BinaryMemory {
   private readonly entries = new Map<number, Entry>();
   private table: Map<number, Uint32Array> | null = null;
 
-  constructor(readonly dim: number, readonly K: number, readonly muBits: MuBits = 32, readonly eps = 1e-3) {
+  constructor(
+    readonly dim: number,
+    readonly K: number,
+    readonly muBits: MuBits = 32,
+    readonly eps = 1e-3,
+  ) {
     checkMuBits(muBits);
   }
 
@@ -84,7 +89,11 @@ export class BinaryMemory {
   private thresholds(): Map<number, Uint32Array> {
     if (!this.table) {
       const t = new Map<number, Uint32Array>();
-      for (const c of this.classes()) t.set(c, Uint32Array.from(this.mu(c), (p) => Math.min(0xffffffff, Math.round(p * 4294967296))));
+      for (const c of this.classes())
+        t.set(
+          c,
+          Uint32Array.from(this.mu(c), (p) => Math.min(0xffffffff, Math.round(p * 4294967296))),
+        );
       this.table = t;
     }
     return this.table;
@@ -133,8 +142,14 @@ export class BinaryMemory {
     });
     writeFileAtomic(path.join(dir, 'mu.bin'), buf);
     writeJsonAtomic(path.join(dir, 'memory.json'), {
-      format: 'gbm-memory/1', dim: this.dim, K: this.K, muBits: this.muBits, eps: this.eps, sizeInBits: this.sizeInBits(),
-      classes, pi: classes.map((c) => Array.from(this.entry(c).pi)),
+      format: 'gbm-memory/1',
+      dim: this.dim,
+      K: this.K,
+      muBits: this.muBits,
+      eps: this.eps,
+      sizeInBits: this.sizeInBits(),
+      classes,
+      pi: classes.map((c) => Array.from(this.entry(c).pi)),
     });
   }
 
@@ -147,12 +162,17 @@ export class BinaryMemory {
     } catch (e) {
       throw new GbmError(`cannot read memory ${metaFile}: ${(e as Error).message}.`, 'point to a folder written by BinaryMemory.save.');
     }
-    if (meta.format !== 'gbm-memory/1') throw new GbmError(`${metaFile} has format ${meta.format}, expected gbm-memory/1.`, 'save the memory again with this version.');
+    if (meta.format !== 'gbm-memory/1')
+      throw new GbmError(`${metaFile} has format ${meta.format}, expected gbm-memory/1.`, 'save the memory again with this version.');
     const m = new BinaryMemory(meta.dim, meta.K, meta.muBits, meta.eps);
     const raw = fs.readFileSync(path.join(dir, 'mu.bin'));
     const per = m.K * m.dim;
     const bytesPer = m.muBits === 32 ? 4 * per : per;
-    if (raw.length !== meta.classes.length * bytesPer) throw new GbmError(`${path.join(dir, 'mu.bin')} has ${raw.length} bytes, expected ${meta.classes.length * bytesPer}.`, 'the memory is truncated: save it again.');
+    if (raw.length !== meta.classes.length * bytesPer)
+      throw new GbmError(
+        `${path.join(dir, 'mu.bin')} has ${raw.length} bytes, expected ${meta.classes.length * bytesPer}.`,
+        'the memory is truncated: save it again.',
+      );
     meta.classes.forEach((c, i) => {
       const bytes = raw.subarray(i * bytesPer, (i + 1) * bytesPer);
       const q = m.muBits === 32 ? new Float32Array(Uint8Array.from(bytes).buffer) : Uint8Array.from(bytes);

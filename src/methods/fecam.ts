@@ -20,7 +20,11 @@ export function covariance(x: ArrayLike<number>, n: number, dim: number): { mean
     }
   }
   const denom = Math.max(1, n - 1);
-  for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) { cov[a * dim + b] /= denom; cov[b * dim + a] = cov[a * dim + b]; }
+  for (let a = 0; a < dim; a++)
+    for (let b = a; b < dim; b++) {
+      cov[a * dim + b] /= denom;
+      cov[b * dim + a] = cov[a * dim + b];
+    }
   return { mean, cov };
 }
 
@@ -36,7 +40,10 @@ export function shrinkCovariance(cov: Float64Array, dim: number, alpha1: number,
     for (let b = 0; b < dim; b++) {
       const v = cov[a * dim + b];
       if (a === b) diag += v;
-      else if (v !== 0) { off += v; offCount++; }
+      else if (v !== 0) {
+        off += v;
+        offCount++;
+      }
     }
   }
   const v1 = diag / dim;
@@ -56,7 +63,11 @@ export function invertSpd(a: Float64Array, n: number): Float64Array {
   for (let j = 0; j < n; j++) {
     let s = a[j * n + j];
     for (let k = 0; k < j; k++) s -= L[j * n + k] ** 2;
-    if (!(s > 0)) throw new GbmError('a class covariance is not positive definite.', 'raise the FeCAM shrinkage (alpha1) or give each class more training rows than feature dimensions.');
+    if (!(s > 0))
+      throw new GbmError(
+        'a class covariance is not positive definite.',
+        'raise the FeCAM shrinkage (alpha1) or give each class more training rows than feature dimensions.',
+      );
     const d = Math.sqrt(s);
     L[j * n + j] = d;
     for (let i = j + 1; i < n; i++) {
@@ -95,7 +106,13 @@ export function tukey(x: ArrayLike<number>, beta: number): Float32Array {
 /** FeCAM's class mean: Tukey of the mean of the raw features (its code), or the mean of the Tukey-transformed ones. */
 export type FecamClassMean = 'tukey-of-mean' | 'mean-of-tukey';
 
-interface FecamOptions { beta: number; alpha1: number; alpha2: number; classMean: FecamClassMean; baseStep: 'classifier' | 'mahalanobis' }
+interface FecamOptions {
+  beta: number;
+  alpha1: number;
+  alpha2: number;
+  classMean: FecamClassMean;
+  baseStep: 'classifier' | 'mahalanobis';
+}
 
 /**
  * FeCAM (official code, dipamgoswami/FeCAM, models/base.py and utils/maha_utils.py): each class kept as the mean of
@@ -113,7 +130,13 @@ class FecamMethod implements CilMethod {
 
   constructor(private readonly ctx: MethodContext) {
     const m = ctx.config.method.options;
-    this.o = { beta: Number(m.beta), alpha1: Number(m.alpha1), alpha2: Number(m.alpha2), classMean: m['class-mean'] as FecamClassMean, baseStep: m['base-step'] as FecamOptions['baseStep'] };
+    this.o = {
+      beta: Number(m.beta),
+      alpha1: Number(m.alpha1),
+      alpha2: Number(m.alpha2),
+      classMean: m['class-mean'] as FecamClassMean,
+      baseStep: m['base-step'] as FecamOptions['baseStep'],
+    };
   }
 
   async learn(d: StepData): Promise<StepStats> {
@@ -132,7 +155,17 @@ class FecamMethod implements CilMethod {
       const raw = gatherRows(d.x, F, rows);
       const t = tukey(raw, this.o.beta);
       const { mean: meanOfTukey, cov } = covariance(t, rows.length, F);
-      const mean = this.o.classMean === 'tukey-of-mean' ? tukey(meanOfRows(raw, F, Int32Array.from(rows, (_, j) => j)), this.o.beta) : meanOfTukey;
+      const mean =
+        this.o.classMean === 'tukey-of-mean'
+          ? tukey(
+              meanOfRows(
+                raw,
+                F,
+                Int32Array.from(rows, (_, j) => j),
+              ),
+              this.o.beta,
+            )
+          : meanOfTukey;
       // Shrunk twice (once in compute_new_cov, once more before normalising), then scaled to a correlation matrix.
       const s = shrinkCovariance(shrinkCovariance(cov, F, this.o.alpha1, this.o.alpha2), F, this.o.alpha1, this.o.alpha2);
       this.means.set(d.newClasses[i], Float32Array.from(l2normalize(mean)));
@@ -189,8 +222,9 @@ class FecamMethod implements CilMethod {
 /** FeCAM baseline. */
 export const FECAM_METHOD: MethodSpec = {
   name: 'fecam',
-  description: 'FeCAM: Mahalanobis distance to class means with shrunk, normalised per-class covariances and Tukey\'s transform',
-  reference: 'Goswami et al., "FeCAM: Exploiting the Heterogeneity of Class Distributions in Exemplar-Free Continual Learning", NeurIPS 2023; as its official code runs it (beta 0.5, shrinkage 1/1 applied twice, covariance normalisation, Tukey of the raw class mean, the base step scored by the base classifier).',
+  description: "FeCAM: Mahalanobis distance to class means with shrunk, normalised per-class covariances and Tukey's transform",
+  reference:
+    'Goswami et al., "FeCAM: Exploiting the Heterogeneity of Class Distributions in Exemplar-Free Continual Learning", NeurIPS 2023; as its official code runs it (beta 0.5, shrinkage 1/1 applied twice, covariance normalisation, Tukey of the raw class mean, the base step scored by the base classifier).',
   input: 'features',
   usesClassifier: true,
   usesBmm: false,
@@ -198,8 +232,16 @@ export const FECAM_METHOD: MethodSpec = {
     beta: { default: 0.5, help: 'Tukey power transform exponent (0 = log)', min: 0 },
     alpha1: { default: 1, help: 'shrinkage of the diagonal (times the mean variance)', min: 0 },
     alpha2: { default: 1, help: 'shrinkage of the off-diagonal (times the mean covariance)', min: 0 },
-    'class-mean': { default: 'tukey-of-mean', help: 'class mean: tukey-of-mean (Tukey of the raw mean, FeCAM\'s code) | mean-of-tukey (mean of transformed features)', choices: ['tukey-of-mean', 'mean-of-tukey'] },
-    'base-step': { default: 'classifier', help: 'base step scored by: classifier (the linear G trained on the base classes, FeCAM\'s code) | mahalanobis', choices: ['classifier', 'mahalanobis'] },
+    'class-mean': {
+      default: 'tukey-of-mean',
+      help: "class mean: tukey-of-mean (Tukey of the raw mean, FeCAM's code) | mean-of-tukey (mean of transformed features)",
+      choices: ['tukey-of-mean', 'mean-of-tukey'],
+    },
+    'base-step': {
+      default: 'classifier',
+      help: "base step scored by: classifier (the linear G trained on the base classes, FeCAM's code) | mahalanobis",
+      choices: ['classifier', 'mahalanobis'],
+    },
   },
   create: (ctx) => new FecamMethod(ctx),
 };

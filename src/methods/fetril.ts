@@ -23,7 +23,10 @@ export function pairOldToNew(oldMeans: Float64Array[], newMeans: Float64Array[],
       let s = 0;
       if (pairing === 'cosine') for (let k = 0; k < v.length; k++) s -= u[k] * v[k];
       else for (let k = 0; k < v.length; k++) s += (u[k] - v[k]) ** 2;
-      if (s < bestScore) { bestScore = s; best = i; }
+      if (s < bestScore) {
+        bestScore = s;
+        best = i;
+      }
     });
     return best;
   });
@@ -39,7 +42,12 @@ class TranslationMemory implements ReplayMemory {
   async add(d: StepData, seed: number) {
     const rows = rowsByClass(d);
     const newMeans = rows.map((r) => meanOfRows(d.x, d.dim, r));
-    const pairs = pairOldToNew(d.oldClasses.map((c) => this.means.get(c)!), newMeans, this.ctx.config.method.options.pairing as FetrilPairing, new MT19937(seed));
+    const pairs = pairOldToNew(
+      d.oldClasses.map((c) => this.means.get(c)!),
+      newMeans,
+      this.ctx.config.method.options.pairing as FetrilPairing,
+      new MT19937(seed),
+    );
     const pair = new Map(d.oldClasses.map((c, i) => [c, pairs[i]] as const));
     newMeans.forEach((m, i) => this.means.set(d.newClasses[i], m));
     this.step = { d, rows, pair };
@@ -82,7 +90,10 @@ class TranslationMemory implements ReplayMemory {
       const muN = this.means.get(d.newClasses[i])!;
       for (const src of rows[i]) {
         let ss = 0;
-        for (let k = 0; k < D; k++) { row[k] = d.x[src * D + k] + muC[k] - muN[k]; ss += row[k] * row[k]; }
+        for (let k = 0; k < D; k++) {
+          row[k] = d.x[src * D + k] + muC[k] - muN[k];
+          ss += row[k] * row[k];
+        }
         const inv = ss > 0 ? 1 / Math.sqrt(ss) : 0;
         for (let k = 0; k < D; k++) x[o * D + k] = row[k] * inv;
         y[o++] = c;
@@ -134,14 +145,23 @@ class FetrilSvmMethod implements CilMethod {
 export const FETRIL_METHOD: MethodSpec = {
   name: 'fetril',
   description: 'FeTrIL: pseudo-features of old classes by translating new-class features by the difference of class means',
-  reference: 'Petit et al., "FeTrIL: Feature Translation for Exemplar-Free Class-Incremental Learning", WACV 2023; as its official code runs it (GregoirePetit/FeTrIL: Euclidean pairing of class means, a one-vs-rest LinearSVC with C = 1 on L2-normalised features). --head fc trains the kit\'s linear G on Equation-4 batches instead (the paper\'s FC variant).',
+  reference:
+    'Petit et al., "FeTrIL: Feature Translation for Exemplar-Free Class-Incremental Learning", WACV 2023; as its official code runs it (GregoirePetit/FeTrIL: Euclidean pairing of class means, a one-vs-rest LinearSVC with C = 1 on L2-normalised features). --head fc trains the kit\'s linear G on Equation-4 batches instead (the paper\'s FC variant).',
   input: 'features',
   usesClassifier: true,
   usesBmm: false,
   options: {
-    pairing: { default: 'euclidean', help: 'new class each old class is translated from: euclidean (nearest mean, FeTrIL\'s code) | cosine | random', choices: ['euclidean', 'cosine', 'random'] },
-    head: { default: 'svm', help: 'classifier: svm (LinearSVC, squared hinge, on L2-normalised features, FeTrIL\'s code) | fc (the kit\'s linear G)', choices: ['svm', 'fc'] },
-    'svm-c': { default: SVM_DEFAULTS.C, help: 'the SVM head\'s C (inverse regularisation)', min: 0 },
+    pairing: {
+      default: 'euclidean',
+      help: "new class each old class is translated from: euclidean (nearest mean, FeTrIL's code) | cosine | random",
+      choices: ['euclidean', 'cosine', 'random'],
+    },
+    head: {
+      default: 'svm',
+      help: "classifier: svm (LinearSVC, squared hinge, on L2-normalised features, FeTrIL's code) | fc (the kit's linear G)",
+      choices: ['svm', 'fc'],
+    },
+    'svm-c': { default: SVM_DEFAULTS.C, help: "the SVM head's C (inverse regularisation)", min: 0 },
   },
   create: (ctx) => (ctx.config.method.options.head === 'svm' ? new FetrilSvmMethod(ctx) : new LinearReplayMethod(ctx, new TranslationMemory(ctx))),
 };

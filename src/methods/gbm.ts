@@ -29,11 +29,16 @@ class BmmReplayMemory implements ReplayMemory {
 
   sample = (labels: Int32Array, seed: number) => this.store.sampleCodes(labels, seed);
   bits = () => this.store.sizeInBits();
-  save(dir: string) { this.store.save(dir); }
-  dispose() { this.store.dispose(); }
+  save(dir: string) {
+    this.store.save(dir);
+  }
+  dispose() {
+    this.store.dispose();
+  }
 }
 
-const GBM_REFERENCE = 'Basso-Bert et al., "Generative Binary Memory: Pseudo-Replay Class-Incremental Learning on Binarized Embeddings", arXiv 2503.10333 (2025); docs/method.md';
+const GBM_REFERENCE =
+  'Basso-Bert et al., "Generative Binary Memory: Pseudo-Replay Class-Incremental Learning on Binarized Embeddings", arXiv 2503.10333 (2025); docs/method.md';
 
 /** GBM: a BMM per class over binary codes, and a linear G retrained on real new codes + pseudo-exemplars (Equation 4). */
 export const GBM_METHOD: MethodSpec = {

@@ -29,7 +29,10 @@ export function herdingSelect(x: Float32Array, n: number, dim: number, E: number
         const diff = mean[d] - (sum[d] + v[i * dim + d]) / k;
         dist += diff * diff;
       }
-      if (dist < bestDist) { bestDist = dist; best = i; }
+      if (dist < bestDist) {
+        bestDist = dist;
+        best = i;
+      }
     }
     used[best] = 1;
     picked[k - 1] = best;

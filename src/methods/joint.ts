@@ -10,7 +10,10 @@ class JointMethod implements CilMethod {
   private readonly ys: Int32Array[] = [];
   private rows = 0;
 
-  constructor(private readonly ctx: MethodContext, private readonly bitsPerValue: number) {}
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly bitsPerValue: number,
+  ) {}
 
   async learn(d: StepData): Promise<StepStats> {
     const { config, rng } = this.ctx;
@@ -23,7 +26,11 @@ class JointMethod implements CilMethod {
     const x = new Float32Array(this.rows * d.dim);
     const y = new Int32Array(this.rows);
     let o = 0;
-    this.xs.forEach((a, i) => { x.set(a, o * d.dim); y.set(this.ys[i], o); o += this.ys[i].length; });
+    this.xs.forEach((a, i) => {
+      x.set(a, o * d.dim);
+      y.set(this.ys[i], o);
+      o += this.ys[i].length;
+    });
     const ts = Date.now();
     const xt = tf.tensor2d(x, [this.rows, d.dim]);
     try {

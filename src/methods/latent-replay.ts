@@ -10,7 +10,10 @@ class ExemplarMemory implements ReplayMemory {
   private readonly E: number;
   private readonly selection: string;
 
-  constructor(private readonly ctx: MethodContext, private readonly bitsPerValue: number) {
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly bitsPerValue: number,
+  ) {
     this.E = Number(ctx.config.method.options.exemplars);
     this.selection = String(ctx.config.method.options.selection);
   }
@@ -55,16 +58,17 @@ class ExemplarMemory implements ReplayMemory {
 }
 
 const OPTIONS: MethodSpec['options'] = {
-  exemplars: { default: 20, help: 'E: exemplars stored per class (PyCIL\'s fixed memory per class is 20)', min: 1, integer: true },
+  exemplars: { default: 20, help: "E: exemplars stored per class (PyCIL's fixed memory per class is 20)", min: 1, integer: true },
   selection: { default: 'herding', help: 'how exemplars are picked: herding (iCaRL) | random', choices: ['herding', 'random'] },
 };
 
-const REFERENCE = 'Latent replay (Pellegrini et al., IROS 2020) of stored embeddings, exemplars chosen by iCaRL herding (Rebuffi et al., CVPR 2017) or at random; G trained exactly as GBM trains it (Equation-4 batches).';
+const REFERENCE =
+  'Latent replay (Pellegrini et al., IROS 2020) of stored embeddings, exemplars chosen by iCaRL herding (Rebuffi et al., CVPR 2017) or at random; G trained exactly as GBM trains it (Equation-4 batches).';
 
 /** Latent replay of E stored binary codes per class. */
 export const REPLAY_BINARY_METHOD: MethodSpec = {
   name: 'replay-binary',
-  description: 'latent replay of E stored binary codes per class (E x D\' bits per class)',
+  description: "latent replay of E stored binary codes per class (E x D' bits per class)",
   reference: REFERENCE,
   input: 'codes',
   usesClassifier: true,

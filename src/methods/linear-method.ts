@@ -1,4 +1,4 @@
-import { tf } from '../backend/tf.js';
+import type { tf } from '../backend/tf.js';
 import { LinearClassifier } from '../classifier/linear.js';
 import type { CilMethod, MethodContext, StepData, StepStats } from '../cil/method.js';
 import { trainWithReplay, type OldRowSampler } from '../cil/replay.js';
@@ -6,7 +6,7 @@ import { trainWithReplay, type OldRowSampler } from '../cil/replay.js';
 /** A memory of past classes that can hand out training rows for them (GBM's BMMs, stored exemplars, class means). */
 export interface ReplayMemory {
   /** Take in this step's classes; may report statistics of its own (StepStats.extra). */
-  add(d: StepData, seed: number): Promise<Record<string, number> | void>;
+  add(d: StepData, seed: number): Promise<Record<string, number> | undefined>;
   /** Rows for the given old-class labels (sampled, picked or synthesised). */
   sample: OldRowSampler;
   /** Bits the memory holds. */
@@ -23,7 +23,10 @@ export interface ReplayMemory {
 export class LinearReplayMethod implements CilMethod {
   private G: LinearClassifier | null = null;
 
-  constructor(private readonly ctx: MethodContext, private readonly memory: ReplayMemory | null) {}
+  constructor(
+    private readonly ctx: MethodContext,
+    private readonly memory: ReplayMemory | null,
+  ) {}
 
   async learn(d: StepData): Promise<StepStats> {
     const { config, rng } = this.ctx;
@@ -35,8 +38,15 @@ export class LinearReplayMethod implements CilMethod {
     const tMemory = (Date.now() - ts) / 1000;
     ts = Date.now();
     const bar = this.ctx.progress(`step ${d.step} train G`, config.classifier.epochs);
-    const loss = await trainWithReplay(this.G, config.classifier, { x: d.xTensor, y: d.y, n: d.n, numClasses: d.newClasses.length },
-      d.oldClasses, this.memory ? this.memory.sample : null, rng, bar);
+    const loss = await trainWithReplay(
+      this.G,
+      config.classifier,
+      { x: d.xTensor, y: d.y, n: d.n, numClasses: d.newClasses.length },
+      d.oldClasses,
+      this.memory ? this.memory.sample : null,
+      rng,
+      bar,
+    );
     return { trainLoss: loss, extra, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
   }
 

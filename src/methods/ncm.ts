@@ -25,7 +25,16 @@ class NcmMethod implements CilMethod {
       // Mean of normalised rows, normalised again (iCaRL).
       const unit = new Float32Array(rows.length * d.dim);
       rows.forEach((r, j) => unit.set(l2normalize(d.x.subarray(r * d.dim, (r + 1) * d.dim)), j * d.dim));
-      this.means.set(d.newClasses[i], l2normalize(meanOfRows(unit, d.dim, Int32Array.from(rows, (_, j) => j))));
+      this.means.set(
+        d.newClasses[i],
+        l2normalize(
+          meanOfRows(
+            unit,
+            d.dim,
+            Int32Array.from(rows, (_, j) => j),
+          ),
+        ),
+      );
     });
     return { trainLoss: NaN, extra: {}, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
   }

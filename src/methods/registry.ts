@@ -10,9 +10,20 @@ import { REPLAY_BINARY_METHOD, REPLAY_REAL_METHOD } from './latent-replay.js';
 import { NCM_METHOD } from './ncm.js';
 
 /** Every method `gbm run --method NAME` can run, GBM first, on the same features, scenario and metrics. */
-export const METHODS: Record<string, MethodSpec> = Object.fromEntries([
-  GBM_METHOD, GBM_K1_METHOD, FINETUNE_METHOD, JOINT_METHOD, JOINT_REAL_METHOD, NCM_METHOD, REPLAY_BINARY_METHOD, REPLAY_REAL_METHOD, FETRIL_METHOD, FECAM_METHOD,
-].map((m) => [m.name, m]));
+export const METHODS: Record<string, MethodSpec> = Object.fromEntries(
+  [
+    GBM_METHOD,
+    GBM_K1_METHOD,
+    FINETUNE_METHOD,
+    JOINT_METHOD,
+    JOINT_REAL_METHOD,
+    NCM_METHOD,
+    REPLAY_BINARY_METHOD,
+    REPLAY_REAL_METHOD,
+    FETRIL_METHOD,
+    FECAM_METHOD,
+  ].map((m) => [m.name, m]),
+);
 
 /** The spec of a method, or an error listing the known ones. */
 export function methodSpec(name: string): MethodSpec {

@@ -22,12 +22,18 @@ export class Bnn implements TrainableNet {
   private readonly signs: (x: tf.Tensor4D) => tf.Tensor2D;
   private readonly head: (x: tf.Tensor2D) => tf.Tensor2D;
 
-  constructor(readonly config: NetConfig, seed: number) {
+  constructor(
+    readonly config: NetConfig,
+    seed: number,
+  ) {
     const { inputSize, width, numClasses } = config;
     const bits = config.bits ?? 256;
     const down = 2 ** STAGES.length;
     if (!Number.isInteger(inputSize) || inputSize < down || inputSize % down !== 0) {
-      throw new GbmError(`the BNN cannot take input size ${inputSize}: its ${STAGES.length} pooling stages need a multiple of ${down}.`, 'use --input-size 32 or 64.');
+      throw new GbmError(
+        `the BNN cannot take input size ${inputSize}: its ${STAGES.length} pooling stages need a multiple of ${down}.`,
+        'use --input-size 32 or 64.',
+      );
     }
     if (!Number.isInteger(bits) || bits < 8) throw new GbmError(`BNN embedding bits = ${bits} must be an integer of at least 8.`, 'use e.g. --bits 256.');
     this.params = new ParamStore(seed);

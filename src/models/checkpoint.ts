@@ -33,7 +33,11 @@ export async function encodeTensors(named: { name: string; tensor: tf.Tensor }[]
 /** Read back what encodeTensors wrote; errors name `source`. */
 export function decodeTensors(specs: tf.io.WeightsManifestEntry[], data: Buffer, source: string): Map<string, tf.Tensor> {
   const need = specs.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
-  if (data.length !== need) throw new GbmError(`${source}: weights hold ${data.length} bytes, the manifest needs ${need}: truncated or from another model.`, 'train it again, or restore the file.');
+  if (data.length !== need)
+    throw new GbmError(
+      `${source}: weights hold ${data.length} bytes, the manifest needs ${need}: truncated or from another model.`,
+      'train it again, or restore the file.',
+    );
   const ab = Uint8Array.from(data).buffer;
   return new Map(Object.entries(tf.io.decodeWeights(ab, specs)));
 }
@@ -43,21 +47,35 @@ export async function saveNet(net: TrainableNet, dir: string, training?: unknown
   const { specs, data } = await encodeTensors(net.params.params.map((p) => ({ name: p.name, tensor: p.variable })));
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(path.join(dir, 'weights.bin'), data);
-  const json: NetModelJson = { format: NET_FORMAT, modelTopology: net.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }], training, ...extra };
+  const json: NetModelJson = {
+    format: NET_FORMAT,
+    modelTopology: net.config,
+    weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    training,
+    ...extra,
+  };
   writeJsonAtomic(path.join(dir, 'model.json'), json);
 }
 
 /** Read a saved network's model.json, with clear errors for a missing or foreign file. */
 export function readNetJson(dir: string): NetModelJson {
   const file = path.join(dir, 'model.json');
-  if (!fs.existsSync(file)) throw new GbmError(`${file} does not exist: ${dir} holds no finished network.`, 'train one with `gbm train-backbone`, or point at the folder that holds its model.json.');
+  if (!fs.existsSync(file))
+    throw new GbmError(
+      `${file} does not exist: ${dir} holds no finished network.`,
+      'train one with `gbm train-backbone`, or point at the folder that holds its model.json.',
+    );
   let json: NetModelJson;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8')) as NetModelJson;
   } catch (err) {
     throw new GbmError(`cannot read ${file}: ${(err as Error).message}.`, 'restore the file or train the network again.');
   }
-  if (json.format !== NET_FORMAT) throw new GbmError(`${file} is not a network saved by this kit (format "${String(json.format)}", expected ${NET_FORMAT}).`, 'point at a folder written by `gbm train-backbone`.');
+  if (json.format !== NET_FORMAT)
+    throw new GbmError(
+      `${file} is not a network saved by this kit (format "${String(json.format)}", expected ${NET_FORMAT}).`,
+      'point at a folder written by `gbm train-backbone`.',
+    );
   return json;
 }
 
@@ -70,14 +88,20 @@ export function loadNet(dir: string, expect: Partial<NetConfig> = {}): { net: Tr
   const cfg = json.modelTopology;
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
-      throw new GbmError(`${path.join(dir, 'model.json')} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, but ${String(v)} is asked for.`,
-        `use the same ${k} it was trained with, or train a new network for ${k} = ${String(v)}.`);
+      throw new GbmError(
+        `${path.join(dir, 'model.json')} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, but ${String(v)} is asked for.`,
+        `use the same ${k} it was trained with, or train a new network for ${k} = ${String(v)}.`,
+      );
     }
   }
   const bin = weightsFile(dir, json);
   const data = fs.readFileSync(bin);
   const net = buildNet(cfg, 0);
-  const values = decodeTensors(json.weightsManifest.flatMap((g) => g.weights), data, bin);
+  const values = decodeTensors(
+    json.weightsManifest.flatMap((g) => g.weights),
+    data,
+    bin,
+  );
   try {
     net.params.assign(values, path.join(dir, 'model.json'));
   } catch (err) {

@@ -21,7 +21,15 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
   // 'symmetric' pads k // 2 on every side, as PyTorch's Conv2d(padding=k // 2) does (TF's 'same' pads a stride-2
   // 3x3 conv asymmetrically, which would shift every imported feature map by a pixel).
   const p = Math.floor(k / 2);
-  const pad: 'same' | [[number, number], [number, number], [number, number], [number, number]] = padding === 'same' ? 'same' : [[0, 0], [p, p], [p, p], [0, 0]];
+  const pad: 'same' | [[number, number], [number, number], [number, number], [number, number]] =
+    padding === 'same'
+      ? 'same'
+      : [
+          [0, 0],
+          [p, p],
+          [p, p],
+          [0, 0],
+        ];
   return (x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, stride, pad);
 }
 
@@ -30,7 +38,13 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
  * autodiff through moments() broadcasts with Tile, which cost a third of a ResNet-20 step on wasm.
  * The batch moments are handed to `onMoments` for the running averages.
  */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void): tf.Tensor4D {
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  eps: number,
+  onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
+): tf.Tensor4D {
   // On WebGPU the elementwise parts run as fused kernels (backend/kernels/webgpu-batchnorm.ts): same formulas,
   // 10 launches per layer and step instead of about 25, and no transposes of the activation.
   const fused = hasFusedBatchNorm();
@@ -45,7 +59,11 @@ export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tens
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [xs, m, v, gs] = saved;
           const [sumDy, sumDyXhat] = engine.runKernel('GbmBatchNormChannelGrads', { dy, x: xs, mean: m, variance: v }, { eps }) as tf.Tensor[];
-          const dx = engine.runKernel('GbmBatchNormDx', { dy, x: xs, mean: m, variance: v, gamma: gs, sumDy, sumDyXhat }, { eps, n: dy.size / dy.shape[3]! }) as tf.Tensor;
+          const dx = engine.runKernel(
+            'GbmBatchNormDx',
+            { dy, x: xs, mean: m, variance: v, gamma: gs, sumDy, sumDyXhat },
+            { eps, n: dy.size / dy.shape[3]! },
+          ) as tf.Tensor;
           return [dx, sumDyXhat, sumDy];
         },
       };
@@ -88,7 +106,7 @@ export function batchNorm(ps: ParamStore, name: string, channels: number) {
     return batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5, (m, v) => {
       // Running variance uses the unbiased estimate, as PyTorch does.
       pass.updates.push({ variable: mean, value: tf.keep(ema(mean, m, 0.9, 0.1)) });
-      pass.updates.push({ variable: variance, value: tf.keep(ema(variance, v, 0.9, 0.1 * n / Math.max(1, n - 1))) });
+      pass.updates.push({ variable: variance, value: tf.keep(ema(variance, v, 0.9, (0.1 * n) / Math.max(1, n - 1))) });
     });
   };
 }

@@ -35,7 +35,7 @@ export async function mobilenetSpec(inputSize: number): Promise<BackboneSpec> {
     throw new GbmError(`input size ${inputSize} is too small for MobileNet (5 stride-2 stages).`, 'use --input-size 32 or more (64 for TinyImageNet).');
   }
   let dir = findDataPath(path.join(DIR, 'model.json'));
-  if (!dir) dir = await locateOrDownload({ relPath: path.join(DIR, 'model.json'), url: MOBILENET_URL + 'model.json', what: 'MobileNet v1 0.25 weights' });
+  if (!dir) dir = await locateOrDownload({ relPath: path.join(DIR, 'model.json'), url: `${MOBILENET_URL}model.json`, what: 'MobileNet v1 0.25 weights' });
   const folder = path.dirname(dir);
   const json = readModelJson(folder);
   const parts = [fs.readFileSync(path.join(folder, 'model.json'))];

@@ -68,14 +68,18 @@ export class ParamStore {
     const missing = this.params.filter((p) => !values.has(p.name)).map((p) => p.name);
     const extra = [...values.keys()].filter((k) => !this.params.some((p) => p.name === k));
     if (missing.length || extra.length) {
-      throw new GbmError(`${source} does not match this architecture: ${missing.length ? `missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.slice(0, 4).join(', ')}${extra.length > 4 ? ', ...' : ''}` : ''}.`,
-        'load it with the architecture and options it was trained with (see its model.json), or train a new one.');
+      throw new GbmError(
+        `${source} does not match this architecture: ${missing.length ? `missing ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ', ...' : ''}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `unexpected ${extra.slice(0, 4).join(', ')}${extra.length > 4 ? ', ...' : ''}` : ''}.`,
+        'load it with the architecture and options it was trained with (see its model.json), or train a new one.',
+      );
     }
     for (const p of this.params) {
       const v = values.get(p.name)!;
       if (v.shape.join() !== p.variable.shape.join()) {
-        throw new GbmError(`${source}: ${p.name} has shape [${v.shape}], this network needs [${p.variable.shape}].`,
-          'load it with the same architecture options (width, classes, bits) it was trained with, or train a new one.');
+        throw new GbmError(
+          `${source}: ${p.name} has shape [${v.shape}], this network needs [${p.variable.shape}].`,
+          'load it with the same architecture options (width, classes, bits) it was trained with, or train a new one.',
+        );
       }
     }
     for (const p of this.params) p.variable.assign(values.get(p.name)!);

@@ -33,9 +33,14 @@ export const BACKBONES: Record<string, BackboneEntry> = {
 };
 
 function entry(name: string): BackboneEntry {
-  if (isNetPath(name)) return { description: 'trained network', locate: async (s, d) => trainedNetSpec(name, d, s), load: async (spec) => loadTrainedNet(spec) };
+  if (isNetPath(name))
+    return { description: 'trained network', locate: async (s, d) => trainedNetSpec(name, d, s), load: async (spec) => loadTrainedNet(spec) };
   const e = BACKBONES[name];
-  if (!e) throw new GbmError(`unknown backbone "${name}".`, `use one of: ${Object.keys(BACKBONES).join(', ')}, or the folder of a network trained with \`gbm train-backbone\`.`);
+  if (!e)
+    throw new GbmError(
+      `unknown backbone "${name}".`,
+      `use one of: ${Object.keys(BACKBONES).join(', ')}, or the folder of a network trained with \`gbm train-backbone\`.`,
+    );
   return e;
 }
 

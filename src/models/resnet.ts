@@ -25,14 +25,20 @@ export class ResNet implements TrainableNet {
   private readonly head: (x: tf.Tensor2D) => tf.Tensor2D;
   private readonly disposeExtra: () => void;
 
-  constructor(readonly config: NetConfig, seed: number) {
+  constructor(
+    readonly config: NetConfig,
+    seed: number,
+  ) {
     const layout = RESNET_LAYOUTS[config.arch];
     if (!layout) throw new GbmError(`unknown ResNet "${config.arch}".`, `use one of: ${Object.keys(RESNET_LAYOUTS).join(', ')}.`);
     const stemStride = config.stemStride ?? 1;
     if (![1, 2].includes(stemStride)) throw new GbmError(`stem stride ${stemStride} is not supported.`, 'use --stem-stride 1 or 2.');
     const down = stemStride * 2 ** layout.strides.filter((s) => s > 1).length;
     if (!Number.isInteger(config.inputSize) || config.inputSize < 2 * down) {
-      throw new GbmError(`${config.arch} cannot take input size ${config.inputSize}: its ${Math.log2(down)} stride-2 stages need at least ${2 * down}.`, 'use --input-size 32 or 64.');
+      throw new GbmError(
+        `${config.arch} cannot take input size ${config.inputSize}: its ${Math.log2(down)} stride-2 stages need at least ${2 * down}.`,
+        'use --input-size 32 or 64.',
+      );
     }
     if (!(config.width > 0)) throw new GbmError(`width ${config.width} must be positive.`, 'use e.g. --width 1.');
     this.params = new ParamStore(seed);
@@ -69,14 +75,17 @@ export class ResNet implements TrainableNet {
     this.head = dense(ps, 'head', cin, config.numClasses);
     const norm = config.inputNorm;
     if (norm && (norm.mean.length !== 3 || norm.std.length !== 3 || norm.std.some((v) => !(v > 0)))) {
-      throw new GbmError(`input normalisation needs 3 means and 3 positive stds, got mean [${norm.mean}] std [${norm.std}].`, 'pass e.g. --mean 0.5071,0.4865,0.4409 --std 0.2673,0.2564,0.2762.');
+      throw new GbmError(
+        `input normalisation needs 3 means and 3 positive stds, got mean [${norm.mean}] std [${norm.std}].`,
+        'pass e.g. --mean 0.5071,0.4865,0.4409 --std 0.2673,0.2564,0.2762.',
+      );
     }
     // [-1, 1] -> [0, 1] -> (x - mean) / std, folded into one scale and shift per channel.
     const scale = norm ? tf.keep(tf.tensor1d(norm.std.map((s) => 0.5 / s))) : null;
     const shift = norm ? tf.keep(tf.tensor1d(norm.mean.map((m, i) => (0.5 - m) / norm.std[i]))) : null;
     this.disposeExtra = () => tf.dispose([scale, shift].filter((t): t is tf.Tensor1D => t !== null));
     this.body = (x, pass) => {
-      const xin = scale && shift ? tf.add(tf.mul(x, scale), shift) as tf.Tensor4D : x;
+      const xin = scale && shift ? (tf.add(tf.mul(x, scale), shift) as tf.Tensor4D) : x;
       let h = tf.relu(stemBn(stem(xin), pass)) as tf.Tensor4D;
       for (const b of blocks) h = b(h, pass);
       return globalAvgPool(h);

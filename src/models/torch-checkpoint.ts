@@ -11,12 +11,22 @@ export interface TorchTensor {
   data: Float32Array | null;
 }
 
-interface Storage { kind: 'storage'; dtype: string; bytes: Buffer }
+interface Storage {
+  kind: 'storage';
+  dtype: string;
+  bytes: Buffer;
+}
 
 const STORAGE_DTYPES: Record<string, { dtype: string; size: number }> = {
-  FloatStorage: { dtype: 'float32', size: 4 }, DoubleStorage: { dtype: 'float64', size: 8 }, HalfStorage: { dtype: 'float16', size: 2 },
-  LongStorage: { dtype: 'int64', size: 8 }, IntStorage: { dtype: 'int32', size: 4 }, ShortStorage: { dtype: 'int16', size: 2 },
-  CharStorage: { dtype: 'int8', size: 1 }, ByteStorage: { dtype: 'uint8', size: 1 }, BoolStorage: { dtype: 'bool', size: 1 },
+  FloatStorage: { dtype: 'float32', size: 4 },
+  DoubleStorage: { dtype: 'float64', size: 8 },
+  HalfStorage: { dtype: 'float16', size: 2 },
+  LongStorage: { dtype: 'int64', size: 8 },
+  IntStorage: { dtype: 'int32', size: 4 },
+  ShortStorage: { dtype: 'int16', size: 2 },
+  CharStorage: { dtype: 'int8', size: 1 },
+  ByteStorage: { dtype: 'uint8', size: 1 },
+  BoolStorage: { dtype: 'bool', size: 1 },
   BFloat16Storage: { dtype: 'bfloat16', size: 2 },
 };
 
@@ -44,7 +54,10 @@ export function readTorchCheckpoint(file: string): Unpickled {
   try {
     zip = new ZipArchive(file, FIX);
   } catch (e) {
-    throw new GbmError(`${file} is not a PyTorch zip checkpoint (${(e as Error).message.replace(/ Fix: .*$/, '')}).`, `${FIX} A legacy (pre-1.6) file: load and re-save it with a current torch.`);
+    throw new GbmError(
+      `${file} is not a PyTorch zip checkpoint (${(e as Error).message.replace(/ Fix: .*$/, '')}).`,
+      `${FIX} A legacy (pre-1.6) file: load and re-save it with a current torch.`,
+    );
   }
   try {
     const pkl = zip.names().find((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -70,9 +83,13 @@ export function readTorchCheckpoint(file: string): Unpickled {
           for (let i = 0; i < n; i++) {
             let o = Number(offset);
             for (let d = 0; d < shape.length; d++) o += idx[d] * Number(stride[d]);
-            if (o >= src.length) throw new GbmError(`${file}: a tensor of shape [${shape}] reaches past its storage (${src.length} values): truncated or damaged.`, FIX);
+            if (o >= src.length)
+              throw new GbmError(`${file}: a tensor of shape [${shape}] reaches past its storage (${src.length} values): truncated or damaged.`, FIX);
             data[i] = src[o];
-            for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d] < shape[d]) break; idx[d] = 0; }
+            for (let d = shape.length - 1; d >= 0; d--) {
+              if (++idx[d] < shape[d]) break;
+              idx[d] = 0;
+            }
           }
           return { kind: 'torch-tensor', shape, dtype: st.dtype, data } satisfies TorchTensor;
         }
@@ -81,14 +98,16 @@ export function readTorchCheckpoint(file: string): Unpickled {
       persistentLoad(pid) {
         const [tag, type, key, , numel] = pid as [unknown, { module: string; name: string }, unknown, unknown, unknown];
         const t = type && STORAGE_DTYPES[type.name];
-        if (String(tag) !== 'storage' || !t || !['torch', 'torch.cuda'].includes(type.module)) throw new GbmError(`${file}: an object stored outside the pickle that is not a tensor storage.`, FIX);
+        if (String(tag) !== 'storage' || !t || !['torch', 'torch.cuda'].includes(type.module))
+          throw new GbmError(`${file}: an object stored outside the pickle that is not a tensor storage.`, FIX);
         const k = String(key);
         const cached = storages.get(k);
         if (cached) return cached;
         const entry = `${root}data/${k}`;
         if (!zip.names().includes(entry)) throw new GbmError(`${file}: storage ${k} (${entry}) is missing: truncated or damaged.`, FIX);
         const bytes = zip.extract(entry);
-        if (bytes.length < Number(numel) * t.size) throw new GbmError(`${file}: storage ${k} holds ${bytes.length} bytes, ${Number(numel) * t.size} expected: truncated or damaged.`, FIX);
+        if (bytes.length < Number(numel) * t.size)
+          throw new GbmError(`${file}: storage ${k} holds ${bytes.length} bytes, ${Number(numel) * t.size} expected: truncated or damaged.`, FIX);
         const st: Storage = { kind: 'storage', dtype: t.dtype, bytes: bytes.subarray(0, Number(numel) * t.size) };
         storages.set(k, st);
         return st;

@@ -46,7 +46,8 @@ function toKitLayout(t: TorchTensor): { shape: number[]; data: Float32Array } {
   if (t.shape.length === 4) {
     const [o, i, h, w] = t.shape;
     const out = new Float32Array(d.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = d[((a * i + b) * h + y) * w + x];
+    for (let a = 0; a < o; a++)
+      for (let b = 0; b < i; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[((y * w + x) * i + b) * o + a] = d[((a * i + b) * h + y) * w + x];
     return { shape: [h, w, i, o], data: out };
   }
   if (t.shape.length === 2) {
@@ -74,25 +75,46 @@ export async function importTorchBackbone(o: ImportBackboneOptions): Promise<{ d
   const anchor = keys.find((k) => k.endsWith('layer1.0.conv1.weight'));
   if (!anchor) {
     if (keys.some((k) => /stage_1\.0\.conv_a\.weight$/.test(k))) {
-      throw new GbmError(`${o.file} is a PyCIL-style CIFAR ResNet (stage_1.0.conv_a...) with parameter-free (option A) shortcuts, which the kit's ResNets do not have.`, 'import a ResNet with 1x1-convolution shortcuts (torchvision names, e.g. PyCIL/FeCAM resnet18), or train one with gbm train-backbone.');
+      throw new GbmError(
+        `${o.file} is a PyCIL-style CIFAR ResNet (stage_1.0.conv_a...) with parameter-free (option A) shortcuts, which the kit's ResNets do not have.`,
+        'import a ResNet with 1x1-convolution shortcuts (torchvision names, e.g. PyCIL/FeCAM resnet18), or train one with gbm train-backbone.',
+      );
     }
-    throw new GbmError(`${o.file} holds no ResNet of basic blocks: no key ends in layer1.0.conv1.weight (first keys: ${keys.slice(0, 3).join(', ')}).`, 'pass a torchvision-style ResNet state_dict (conv1, bn1, layer1.0.conv1, ...).');
+    throw new GbmError(
+      `${o.file} holds no ResNet of basic blocks: no key ends in layer1.0.conv1.weight (first keys: ${keys.slice(0, 3).join(', ')}).`,
+      'pass a torchvision-style ResNet state_dict (conv1, bn1, layer1.0.conv1, ...).',
+    );
   }
   const prefix = anchor.slice(0, -'layer1.0.conv1.weight'.length);
   const get = (k: string) => sd.get(prefix + k);
   const stem = get('conv1.weight') ? { conv: 'conv1.weight', bn: 'bn1.' } : { conv: 'conv1.0.weight', bn: 'conv1.1.' };
   const stemConv = get(stem.conv);
-  if (!stemConv) throw new GbmError(`${o.file}: no stem convolution (${prefix}conv1.weight or ${prefix}conv1.0.weight).`, 'pass a torchvision-style ResNet state_dict.');
-  if (stemConv.shape.length !== 4 || stemConv.shape[2] !== 3) throw new GbmError(`${o.file}: the stem convolution ${prefix}${stem.conv} has shape [${stemConv.shape}], not a 3x3 stem ([out, 3, 3, 3]); a 7x7 ImageNet stem is not the CIFAR ResNet the kit runs.`, 'import a ResNet with the CIFAR stem (3x3, stride 1, no max-pool).');
+  if (!stemConv)
+    throw new GbmError(`${o.file}: no stem convolution (${prefix}conv1.weight or ${prefix}conv1.0.weight).`, 'pass a torchvision-style ResNet state_dict.');
+  if (stemConv.shape.length !== 4 || stemConv.shape[2] !== 3)
+    throw new GbmError(
+      `${o.file}: the stem convolution ${prefix}${stem.conv} has shape [${stemConv.shape}], not a 3x3 stem ([out, 3, 3, 3]); a 7x7 ImageNet stem is not the CIFAR ResNet the kit runs.`,
+      'import a ResNet with the CIFAR stem (3x3, stride 1, no max-pool).',
+    );
   const width = stemConv.shape[0] / layout.stem;
-  if (o.width !== undefined && Math.abs(o.width - width) > 1e-9) throw new GbmError(`--width ${o.width} does not match the checkpoint, whose stem has ${stemConv.shape[0]} channels (width ${width} for ${o.arch}).`, `drop --width or pass --width ${width}.`);
+  if (o.width !== undefined && Math.abs(o.width - width) > 1e-9)
+    throw new GbmError(
+      `--width ${o.width} does not match the checkpoint, whose stem has ${stemConv.shape[0]} channels (width ${width} for ${o.arch}).`,
+      `drop --width or pass --width ${width}.`,
+    );
   const fc = get('fc.weight');
   const featureDim = Math.max(4, Math.round(layout.channels[layout.channels.length - 1] * width));
   const head = fc && fc.shape.length === 2 && fc.shape[1] === featureDim ? fc : null;
   // Without a head in the checkpoint (FeCAM keeps fc outside convnet.) F gets a 2-class placeholder head: a kit
   // network needs one for training, and an embedding never reads it.
-  const config: NetConfig = { arch: o.arch, inputSize: o.inputSize ?? 32, numClasses: head ? head.shape[0] : 2, width, padding: 'symmetric',
-    ...(o.mean || o.std ? { inputNorm: { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1] } } : {}) };
+  const config: NetConfig = {
+    arch: o.arch,
+    inputSize: o.inputSize ?? 32,
+    numClasses: head ? head.shape[0] : 2,
+    width,
+    padding: 'symmetric',
+    ...(o.mean || o.std ? { inputNorm: { mean: o.mean ?? [0, 0, 0], std: o.std ?? [1, 1, 1] } } : {}),
+  };
   const net = new ResNet(config, 0);
   try {
     const used = new Set<string>();
@@ -102,24 +124,41 @@ export async function importTorchBackbone(o: ImportBackboneOptions): Promise<{ d
       const t = get(k);
       if (!t) {
         const shortcut = /downsample/.test(k) && get(k.replace(/downsample\..*$/, 'conv1.weight'));
-        throw new GbmError(`${o.file}: ${prefix}${k} is missing, which ${o.arch} needs for ${p.name}${shortcut ? ' (a parameter-free shortcut? the kit\'s ResNets use 1x1-convolution shortcuts)' : ''}.`,
-          `check --arch (${Object.keys(RESNET_LAYOUTS).join(', ')}) against the checkpoint's layers.`);
+        throw new GbmError(
+          `${o.file}: ${prefix}${k} is missing, which ${o.arch} needs for ${p.name}${shortcut ? " (a parameter-free shortcut? the kit's ResNets use 1x1-convolution shortcuts)" : ''}.`,
+          `check --arch (${Object.keys(RESNET_LAYOUTS).join(', ')}) against the checkpoint's layers.`,
+        );
       }
       if (!t.data) throw new GbmError(`${o.file}: ${prefix}${k} is an integer tensor (${t.dtype}), not weights.`, 'pass a checkpoint of a float model.');
       const kit = toKitLayout(t);
       if (kit.shape.join(',') !== p.variable.shape.join(',')) {
-        throw new GbmError(`${o.file}: ${prefix}${k} has shape [${t.shape}], but ${o.arch} at width ${width} needs [${p.variable.shape}] (in PyTorch's layout [${t.shape.length === 4 ? [p.variable.shape[3], p.variable.shape[2], p.variable.shape[0], p.variable.shape[1]] : t.shape.length === 2 ? [p.variable.shape[1], p.variable.shape[0]] : p.variable.shape}]) for ${p.name}.`,
-          'check --arch and --width against the checkpoint.');
+        throw new GbmError(
+          `${o.file}: ${prefix}${k} has shape [${t.shape}], but ${o.arch} at width ${width} needs [${p.variable.shape}] (in PyTorch's layout [${t.shape.length === 4 ? [p.variable.shape[3], p.variable.shape[2], p.variable.shape[0], p.variable.shape[1]] : t.shape.length === 2 ? [p.variable.shape[1], p.variable.shape[0]] : p.variable.shape}]) for ${p.name}.`,
+          'check --arch and --width against the checkpoint.',
+        );
       }
       tf.tidy(() => p.variable.assign(tf.tensor(kit.data, kit.shape)));
       used.add(k);
     }
     // Every weight under the prefix must have found its place (batch-norm step counters and the head aside).
-    const left = keys.filter((k) => k.startsWith(prefix) && !used.has(k.slice(prefix.length)) && !k.endsWith('num_batches_tracked') && !k.slice(prefix.length).startsWith('fc.'));
-    if (left.length) throw new GbmError(`${o.file}: ${left[0]} has no place in ${o.arch} (${left.length} such keys): the checkpoint is another architecture.`, `check --arch (${Object.keys(RESNET_LAYOUTS).join(', ')}).`);
+    const left = keys.filter(
+      (k) => k.startsWith(prefix) && !used.has(k.slice(prefix.length)) && !k.endsWith('num_batches_tracked') && !k.slice(prefix.length).startsWith('fc.'),
+    );
+    if (left.length)
+      throw new GbmError(
+        `${o.file}: ${left[0]} has no place in ${o.arch} (${left.length} such keys): the checkpoint is another architecture.`,
+        `check --arch (${Object.keys(RESNET_LAYOUTS).join(', ')}).`,
+      );
     const dir = path.resolve(o.out ?? defaultNetDir(o.arch, 'imported'));
     await saveNet(net, dir, undefined, {
-      imported: { format: 'gbm-import/1', file: path.resolve(o.file), sha256: sha256(fs.readFileSync(o.file)), prefix, tensors: used.size, date: new Date().toISOString() },
+      imported: {
+        format: 'gbm-import/1',
+        file: path.resolve(o.file),
+        sha256: sha256(fs.readFileSync(o.file)),
+        prefix,
+        tensors: used.size,
+        date: new Date().toISOString(),
+      },
     });
     return { dir, config, tensors: used.size, prefix };
   } finally {

@@ -29,13 +29,18 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
   const dir = netDirFor(name, dataset);
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
     const arch = isNetPath(name) ? '<arch>' : name;
-    throw new GbmError(`no trained network in ${dir} (model.json missing).`,
-      `train it first: gbm train-backbone --arch ${arch} --dataset ${dataset}${isNetPath(name) ? ` --out ${dir}` : ''}`);
+    throw new GbmError(
+      `no trained network in ${dir} (model.json missing).`,
+      `train it first: gbm train-backbone --arch ${arch} --dataset ${dataset}${isNetPath(name) ? ` --out ${dir}` : ''}`,
+    );
   }
   const json = readNetJson(dir);
   const size = json.modelTopology.inputSize;
   if (inputSize !== undefined && inputSize !== size) {
-    throw new GbmError(`the network in ${dir} was trained at input size ${size}, not ${inputSize}.`, `pass --input-size ${size} (or leave it out), or train one at ${inputSize}.`);
+    throw new GbmError(
+      `the network in ${dir} was trained at input size ${size}, not ${inputSize}.`,
+      `pass --input-size ${size} (or leave it out), or train one at ${inputSize}.`,
+    );
   }
   return { name: isNetPath(name) ? 'trained' : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
 }
@@ -44,9 +49,10 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
 export function loadTrainedNet(spec: BackboneSpec): Backbone {
   const { net, json } = loadNet(spec.path, { inputSize: spec.inputSize });
   const rec = json.training as TrainingRecord | undefined;
-  const notes = [json.imported
-    ? `${json.modelTopology.arch} imported from a PyTorch checkpoint (${path.basename(json.imported.file)}, sha256 ${json.imported.sha256.slice(0, 12)}): the classes it was trained on are unknown to the kit, so make sure it saw only the base classes`
-    : `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
+  const notes = [
+    json.imported
+      ? `${json.modelTopology.arch} imported from a PyTorch checkpoint (${path.basename(json.imported.file)}, sha256 ${json.imported.sha256.slice(0, 12)}): the classes it was trained on are unknown to the kit, so make sure it saw only the base classes`
+      : `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
   ];
   return {
     spec,

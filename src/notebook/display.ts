@@ -18,10 +18,10 @@ interface TslabDisplay {
 /** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */
 function tslabDisplay(): TslabDisplay | null {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // required at run time, on this path only (an optional module)
     const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: unknown };
     if (jupyter.lastWriteDisplayData == null) return null;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // required at run time, on this path only (an optional module)
     return (require('tslab') as { display: TslabDisplay }).display;
   } catch {
     return null;

@@ -27,7 +27,10 @@ export const RUN_DEFAULTS: RunConfig = {
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 /** A partial config; `replay: 'none'` is still read as `method: finetune` (results files from before methods existed). */
-export type RunConfigInput = DeepPartial<Omit<RunConfig, 'method'>> & { method?: { name?: string; options?: Record<string, unknown> }; replay?: 'pseudo' | 'none' };
+export type RunConfigInput = DeepPartial<Omit<RunConfig, 'method'>> & {
+  method?: { name?: string; options?: Record<string, unknown> };
+  replay?: 'pseudo' | 'none';
+};
 
 function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' | 'tasks'> {
   const p = datasetProtocol(dataset);
@@ -36,8 +39,18 @@ function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' |
 
 /** A binarizer's config from its spec: every default field, the given values over them (declared options typed). */
 function resolveBinarizer(spec: BinarizerSpec, given: Record<string, unknown> = {}): BinarizerConfig {
-  const declared = resolveDeclared(spec.kind, spec.options, Object.fromEntries(Object.keys(spec.options).filter((k) => given[k] !== undefined).map((k) => [k, given[k]])));
-  return Object.fromEntries(Object.keys(spec.defaults).map((k) => [k, k === 'kind' ? spec.kind : k in declared ? declared[k] : given[k] ?? spec.defaults[k]])) as BinarizerConfig;
+  const declared = resolveDeclared(
+    spec.kind,
+    spec.options,
+    Object.fromEntries(
+      Object.keys(spec.options)
+        .filter((k) => given[k] !== undefined)
+        .map((k) => [k, given[k]]),
+    ),
+  );
+  return Object.fromEntries(
+    Object.keys(spec.defaults).map((k) => [k, k === 'kind' ? spec.kind : k in declared ? declared[k] : (given[k] ?? spec.defaults[k])]),
+  ) as BinarizerConfig;
 }
 
 /** Defaults filled in, and every option checked, before any long work starts. */
@@ -48,7 +61,8 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   const binaryBackbone = !input.features?.path && backboneIsBinary(backbone, dataset);
   const kind = input.binarizer?.kind ?? (binaryBackbone ? 'none' : RUN_DEFAULTS.binarizer.kind);
   const bspec = binarizerSpec(kind);
-  if (input.features?.path && input.features.subset) throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
+  if (input.features?.path && input.features.subset)
+    throw new GbmError('--classes / --train-per-class / --test-per-class do not apply to --features.', 'save the rows you want in the .npy files instead.');
   const cfg: RunConfig = {
     features: (input.features?.path
       ? { dataset: 'npy', backbone: 'external', path: input.features.path }
@@ -63,23 +77,36 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
     seed: input.seed ?? RUN_DEFAULTS.seed,
   };
   const spec = methodSpec(input.method?.name ?? (input.replay === 'none' ? 'finetune' : RUN_DEFAULTS.method.name));
-  if (input.replay !== undefined && input.replay !== 'pseudo' && input.replay !== 'none') throw new GbmError(`replay "${input.replay}" is not known.`, 'use --method finetune for no replay.');
+  if (input.replay !== undefined && input.replay !== 'pseudo' && input.replay !== 'none')
+    throw new GbmError(`replay "${input.replay}" is not known.`, 'use --method finetune for no replay.');
   cfg.method = { name: spec.name, options: resolveMethodOptions(spec, input.method?.options) };
   for (const [p, v] of Object.entries(spec.pins ?? {})) {
     const asked = getPath(input, p);
-    if (asked !== undefined && asked !== v) throw new GbmError(`method ${spec.name} fixes ${p} = ${v}, but ${asked} was asked for.`, `drop that option, or use another method (e.g. --method gbm for any K).`);
+    if (asked !== undefined && asked !== v)
+      throw new GbmError(
+        `method ${spec.name} fixes ${p} = ${v}, but ${asked} was asked for.`,
+        `drop that option, or use another method (e.g. --method gbm for any K).`,
+      );
     setPath(cfg as unknown as Record<string, unknown>, p, v);
   }
   // G learns the base task from the base classes alone: one class is nothing to discriminate (tfjs would fail deep
   // inside with "oneHot: depth must be >= 2").
   const baseG = spec.usesClassifier && !(spec.name === 'fecam' && cfg.method.options['base-step'] === 'mahalanobis');
-  if (baseG && cfg.scenario.baseClasses < 2) throw new GbmError(`--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`, 'pass --base-classes 2 or more.');
+  if (baseG && cfg.scenario.baseClasses < 2)
+    throw new GbmError(
+      `--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`,
+      'pass --base-classes 2 or more.',
+    );
   checkEmConfig(cfg.memory.em);
   bspec.check(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);
-  if (!['continue', 'reinit'].includes(cfg.classifier.perTask)) throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
+  if (!['continue', 'reinit'].includes(cfg.classifier.perTask))
+    throw new GbmError(`classifier per-task mode "${cfg.classifier.perTask}" is not known.`, 'use continue or reinit.');
   if (!['adam', 'sgd'].includes(cfg.classifier.optimizer)) throw new GbmError(`optimizer "${cfg.classifier.optimizer}" is not known.`, 'use adam or sgd.');
-  for (const [k, v] of [['epochs', cfg.classifier.epochs], ['batch size', cfg.classifier.batchSize]] as const) {
+  for (const [k, v] of [
+    ['epochs', cfg.classifier.epochs],
+    ['batch size', cfg.classifier.batchSize],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new GbmError(`classifier ${k} = ${v} must be a positive integer.`, `set it to 1 or more.`);
   }
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new GbmError(`seed ${cfg.seed} must be a non-negative integer.`, 'use e.g. --seed 1993.');

@@ -46,7 +46,8 @@ const usesClassifier = (c: RunConfig) => methodSpec(c.method.name).usesClassifie
 /** A subset size flag: at least 1, or a one-line error naming it. */
 function subsetCount(flag: string, what: string, fix: string) {
   return (v: OptionValue): number => {
-    if (!(Number.isInteger(v) && (v as number) >= 1)) throw new GbmError(`--${flag} ${String(v)} leaves nothing to ${what}.`, `pass --${flag} 1 or more (${fix}).`);
+    if (!(Number.isInteger(v) && (v as number) >= 1))
+      throw new GbmError(`--${flag} ${String(v)} leaves nothing to ${what}.`, `pass --${flag} 1 or more (${fix}).`);
     return v as number;
   };
 }
@@ -60,12 +61,57 @@ function sourceOptions(): RunOption[] {
   const classes = subsetCount('classes', 'run', '2 or more for a scenario');
   return [
     core({ name: 'dataset', path: 'features.dataset', type: 'string', owner: 'features', help: `dataset: ${Object.keys(DATASETS).join(', ')}` }),
-    core({ name: 'root', path: 'features.root', type: 'string', owner: 'features', sweepable: false, help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)' }),
-    core({ name: 'backbone', path: 'features.backbone', type: 'string', owner: 'features', help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')}`, defaultText: `${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others` }),
-    core({ name: 'input-size', path: 'features.inputSize', type: 'int', owner: 'features', help: 'square input size of the backbone', defaultText: 'the size a trained network was trained at; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST' }),
-    core({ name: 'classes', path: 'features.subset.classes', type: 'int', owner: 'features', help: 'only the first N classes (quick runs)', defaultText: 'all', toConfig: (v) => Array.from({ length: classes(v) }, (_, i) => i) }),
-    core({ name: 'train-per-class', path: 'features.subset.trainPerClass', type: 'int', owner: 'features', help: 'only the first N training images of each class', defaultText: 'all', toConfig: subsetCount('train-per-class', 'train on', 'or leave it out for all images') }),
-    core({ name: 'test-per-class', path: 'features.subset.testPerClass', type: 'int', owner: 'features', help: 'only the first N test images of each class', defaultText: 'all', toConfig: subsetCount('test-per-class', 'test on', 'or leave it out for all images') }),
+    core({
+      name: 'root',
+      path: 'features.root',
+      type: 'string',
+      owner: 'features',
+      sweepable: false,
+      help: 'where the dataset is, if not in the data folders: an archive or extracted folder (cifar100, core50), or an imagefolder root (<root>/train/<class>/...)',
+    }),
+    core({
+      name: 'backbone',
+      path: 'features.backbone',
+      type: 'string',
+      owner: 'features',
+      help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')}`,
+      defaultText: `${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others`,
+    }),
+    core({
+      name: 'input-size',
+      path: 'features.inputSize',
+      type: 'int',
+      owner: 'features',
+      help: 'square input size of the backbone',
+      defaultText: 'the size a trained network was trained at; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST',
+    }),
+    core({
+      name: 'classes',
+      path: 'features.subset.classes',
+      type: 'int',
+      owner: 'features',
+      help: 'only the first N classes (quick runs)',
+      defaultText: 'all',
+      toConfig: (v) => Array.from({ length: classes(v) }, (_, i) => i),
+    }),
+    core({
+      name: 'train-per-class',
+      path: 'features.subset.trainPerClass',
+      type: 'int',
+      owner: 'features',
+      help: 'only the first N training images of each class',
+      defaultText: 'all',
+      toConfig: subsetCount('train-per-class', 'train on', 'or leave it out for all images'),
+    }),
+    core({
+      name: 'test-per-class',
+      path: 'features.subset.testPerClass',
+      type: 'int',
+      owner: 'features',
+      help: 'only the first N test images of each class',
+      defaultText: 'all',
+      toConfig: subsetCount('test-per-class', 'test on', 'or leave it out for all images'),
+    }),
   ];
 }
 
@@ -75,10 +121,18 @@ function binarizerOptions(): RunOption[] {
   for (const b of Object.values(BINARIZERS)) {
     for (const [k, d] of Object.entries(b.options)) {
       const prev = out.get(k);
-      if (prev) { prev.owner += `|binarizer:${b.kind}`; continue; }
+      if (prev) {
+        prev.owner += `|binarizer:${b.kind}`;
+        continue;
+      }
       out.set(k, {
-        name: k, path: `binarizer.${k}`, type: typeof d.default === 'number' ? (d.integer ? 'int' : 'number') : 'string',
-        owner: `binarizer:${b.kind}`, help: d.help, defaultText: String(d.default), sweepable: true,
+        name: k,
+        path: `binarizer.${k}`,
+        type: typeof d.default === 'number' ? (d.integer ? 'int' : 'number') : 'string',
+        owner: `binarizer:${b.kind}`,
+        help: d.help,
+        defaultText: String(d.default),
+        sweepable: true,
         applies: (c) => readsCodes(c) && k in binarizerSpec(c.binarizer.kind).options,
       });
     }
@@ -92,10 +146,19 @@ function methodOptions(): RunOption[] {
   for (const m of Object.values(METHODS)) {
     for (const [k, d] of Object.entries(m.options)) {
       const prev = out.get(k);
-      if (prev) { prev.owner += `|method:${m.name}`; prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`); continue; }
+      if (prev) {
+        prev.owner += `|method:${m.name}`;
+        prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`);
+        continue;
+      }
       out.set(k, {
-        name: k, path: `method.options.${k}`, type: typeof d.default === 'number' ? 'number' : 'string', owner: `method:${m.name}`,
-        help: `${d.help} (default: ${d.default}) [${m.name}]`, defaultText: '', sweepable: true,
+        name: k,
+        path: `method.options.${k}`,
+        type: typeof d.default === 'number' ? 'number' : 'string',
+        owner: `method:${m.name}`,
+        help: `${d.help} (default: ${d.default}) [${m.name}]`,
+        defaultText: '',
+        sweepable: true,
         applies: (c) => k in methodSpec(c.method.name).options,
       });
     }
@@ -111,28 +174,98 @@ export function runOptions(): RunOption[] {
   return [
     core({ name: 'config', type: 'string', owner: 'run', help: 'JSON file with a (partial) RunConfig, or a results.json to redo; flags below override it' }),
     ...sourceOptions(),
-    core({ name: 'features', path: 'features.path', type: 'string', owner: 'features', sweepable: false, help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")', defaultText: '', toConfig: (v) => path.resolve(String(v)) }),
-    core({ name: 'base-classes', path: 'scenario.baseClasses', type: 'int', owner: 'scenario', help: 'classes of the base task', defaultText: "the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10" }),
-    core({ name: 'tasks', path: 'scenario.tasks', type: 'int', owner: 'scenario', help: 'incremental tasks after the base task', defaultText: `${RUN_DEFAULTS.scenario.tasks}; CORe50 8` }),
+    core({
+      name: 'features',
+      path: 'features.path',
+      type: 'string',
+      owner: 'features',
+      sweepable: false,
+      help: 'folder of .npy features computed elsewhere, instead of --dataset/--backbone (layouts: README, "Bring your own features")',
+      defaultText: '',
+      toConfig: (v) => path.resolve(String(v)),
+    }),
+    core({
+      name: 'base-classes',
+      path: 'scenario.baseClasses',
+      type: 'int',
+      owner: 'scenario',
+      help: 'classes of the base task',
+      defaultText: "the dataset's protocol: TinyImageNet 100, CIFAR-100 50, CORe50 10",
+    }),
+    core({
+      name: 'tasks',
+      path: 'scenario.tasks',
+      type: 'int',
+      owner: 'scenario',
+      help: 'incremental tasks after the base task',
+      defaultText: `${RUN_DEFAULTS.scenario.tasks}; CORe50 8`,
+    }),
     core({ name: 'order-seed', path: 'scenario.orderSeed', type: 'int', owner: 'scenario', help: 'class-order seed, numpy permutation' }),
-    core({ name: 'allow-backbone-overlap', path: 'scenario.allowBackboneOverlap', type: 'boolean', owner: 'scenario', sweepable: false, help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)', defaultText: '' }),
-    core({ name: 'binarizer', path: 'binarizer.kind', type: 'string', owner: 'binarizer', help: `${Object.keys(BINARIZERS).join(' | ')} (none: features already 0/1 bits)`, applies: readsCodes }),
+    core({
+      name: 'allow-backbone-overlap',
+      path: 'scenario.allowBackboneOverlap',
+      type: 'boolean',
+      owner: 'scenario',
+      sweepable: false,
+      help: 'run even when a trained backbone saw some incremental classes (refused by default; results.json records them)',
+      defaultText: '',
+    }),
+    core({
+      name: 'binarizer',
+      path: 'binarizer.kind',
+      type: 'string',
+      owner: 'binarizer',
+      help: `${Object.keys(BINARIZERS).join(' | ')} (none: features already 0/1 bits)`,
+      applies: readsCodes,
+    }),
     ...binarizerOptions(),
     core({ name: 'K', path: 'memory.em.K', type: 'int', owner: 'memory', help: 'BMM components per class', applies: usesBmm }),
     core({ name: 'mu-bits', path: 'memory.muBits', type: 'int', owner: 'memory', help: 'stored precision of mu: 32, 8, 6, 4, 3, 2, 1', applies: usesBmm }),
     core({ name: 'em-iters', path: 'memory.em.maxIter', type: 'int', owner: 'memory', help: 'EM iterations at most', applies: usesBmm }),
-    core({ name: 'em-tol', path: 'memory.em.tol', type: 'number', owner: 'memory', help: "EM stops when every class's mean log-likelihood changes by less than this fraction of itself (0 = always em-iters)", applies: usesBmm }),
-    core({ name: 'em-reseed', path: 'memory.em.reseed', type: 'string', owner: 'memory', help: `a collapsed BMM component: ${EM_RESEEDS.join(' | ')} (README, "EM")`, applies: usesBmm }),
+    core({
+      name: 'em-tol',
+      path: 'memory.em.tol',
+      type: 'number',
+      owner: 'memory',
+      help: "EM stops when every class's mean log-likelihood changes by less than this fraction of itself (0 = always em-iters)",
+      applies: usesBmm,
+    }),
+    core({
+      name: 'em-reseed',
+      path: 'memory.em.reseed',
+      type: 'string',
+      owner: 'memory',
+      help: `a collapsed BMM component: ${EM_RESEEDS.join(' | ')} (README, "EM")`,
+      applies: usesBmm,
+    }),
     core({ name: 'epochs', path: 'classifier.epochs', type: 'int', owner: 'classifier', help: 'classifier epochs per task', applies: usesClassifier }),
     core({ name: 'batch-size', path: 'classifier.batchSize', type: 'int', owner: 'classifier', help: 'classifier mini-batch size', applies: usesClassifier }),
     core({ name: 'lr', path: 'classifier.learningRate', type: 'number', owner: 'classifier', help: 'classifier learning rate', applies: usesClassifier }),
     core({ name: 'optimizer', path: 'classifier.optimizer', type: 'string', owner: 'classifier', help: 'adam | sgd', applies: usesClassifier }),
-    core({ name: 'per-task', path: 'classifier.perTask', type: 'string', owner: 'classifier', help: 'continue | reinit the classifier each task', applies: usesClassifier }),
+    core({
+      name: 'per-task',
+      path: 'classifier.perTask',
+      type: 'string',
+      owner: 'classifier',
+      help: 'continue | reinit the classifier each task',
+      applies: usesClassifier,
+    }),
     core({ name: 'method', path: 'method.name', type: 'string', owner: 'method', help: `method: ${Object.keys(METHODS).join(' | ')}` }),
     ...methodOptions(),
     core({ name: 'seed', path: 'seed', type: 'int', owner: 'run', help: 'seed of everything random in the run: classifier init, sampling, EM init' }),
-    core({ name: 'seeds', type: 'string', owner: 'run', help: "several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed's), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}" }),
-    core({ name: 'results', type: 'string', owner: 'run', default: 'results', help: 'results folder; the run writes <results>/<run name>-<hash of its config>/' }),
+    core({
+      name: 'seeds',
+      type: 'string',
+      owner: 'run',
+      help: "several seeds, e.g. 1993,1994,1995: one run each (the class order stays --order-seed's), then mean ± sample std in <results>/<name>-seeds<...>/seeds.{json,csv}",
+    }),
+    core({
+      name: 'results',
+      type: 'string',
+      owner: 'run',
+      default: 'results',
+      help: 'results folder; the run writes <results>/<run name>-<hash of its config>/',
+    }),
     core({ name: 'no-figure', type: 'boolean', owner: 'run', help: 'skip the accuracy figure (no Chromium needed)' }),
   ];
 }
@@ -174,7 +307,14 @@ export function configFromOptions(given: Opts): RunConfigInput {
   for (const [k, v] of Object.entries(given)) {
     if (v === undefined) continue;
     const opt = findOption(k, options);
-    if (!opt) throw new GbmError(`unknown run option "${k}".`, `use a flag of gbm run or a config path: ${options.filter((x) => x.path).map((x) => `${x.name} (${x.path})`).join(', ')}.`);
+    if (!opt)
+      throw new GbmError(
+        `unknown run option "${k}".`,
+        `use a flag of gbm run or a config path: ${options
+          .filter((x) => x.path)
+          .map((x) => `${x.name} (${x.path})`)
+          .join(', ')}.`,
+      );
     o[opt.name] = v;
   }
   const c = (o['config'] ? readConfigFile(String(o['config'])) : {}) as Record<string, unknown>;

@@ -31,6 +31,8 @@ export function checkBackboneOverlap(c: RunConfig, order: readonly number[]): nu
     c.scenario.orderSeed !== trained.rec.orderSeed ? `--order-seed ${c.scenario.orderSeed} (the backbone's: ${trained.rec.orderSeed})` : '',
     c.features.subset?.classes ? '--classes (a class subset renumbers the order)' : '',
   ].filter(Boolean);
-  throw new GbmError(`the backbone in ${trained.dir} was trained on ${overlap.length} of this scenario's incremental classes (class ids ${overlap.slice(0, 5).join(', ')}${overlap.length > 5 ? ', ...' : ''}), so it has already seen them; the class order moved with ${moved.length ? moved.join(' and ') : 'the scenario'}.`,
-    `keep the backbone's --base-classes ${trained.rec.baseClasses} and --order-seed ${trained.rec.orderSeed}, train a backbone for this scenario (gbm train-backbone), or pass --allow-backbone-overlap to run anyway (the results then record the overlap).`);
+  throw new GbmError(
+    `the backbone in ${trained.dir} was trained on ${overlap.length} of this scenario's incremental classes (class ids ${overlap.slice(0, 5).join(', ')}${overlap.length > 5 ? ', ...' : ''}), so it has already seen them; the class order moved with ${moved.length ? moved.join(' and ') : 'the scenario'}.`,
+    `keep the backbone's --base-classes ${trained.rec.baseClasses} and --order-seed ${trained.rec.orderSeed}, train a backbone for this scenario (gbm train-backbone), or pass --allow-backbone-overlap to run anyway (the results then record the overlap).`,
+  );
 }

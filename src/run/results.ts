@@ -17,28 +17,30 @@ export function stepsFrame(r: RunResult): dfd.DataFrame {
   const b = c.binarizer;
   // The method's own statistics (StepStats.extra) as columns, emIterations -> em_iterations; empty where a step has none.
   const extraKeys = [...new Set(r.steps.flatMap((s) => Object.keys(stepExtra(s))))];
-  return new dfd.DataFrame(r.steps.map((s) => ({
-    run: r.name,
-    dataset: c.features.dataset,
-    backbone: c.features.backbone,
-    binarizer: b.kind,
-    levels: b.kind === 'thermometer' ? b.levels : 0,
-    code_bits: r.codeLength,
-    method: c.method.name,
-    method_options: JSON.stringify(c.method.options),
-    K: c.memory.em.K,
-    mu_bits: c.memory.muBits,
-    seed: c.seed,
-    step: s.step,
-    seen_classes: s.seenClasses,
-    accuracy: s.accuracy,
-    old_accuracy: Number.isNaN(s.oldAccuracy) ? '' : s.oldAccuracy,
-    new_accuracy: s.newAccuracy,
-    memory_bits: s.memoryBits,
-    ...Object.fromEntries(extraKeys.map((k) => [snakeCase(k), stepExtra(s)[k] ?? ''])),
-    train_loss: s.trainLoss,
-    seconds: s.seconds.binarize + s.seconds.memory + s.seconds.train + s.seconds.eval,
-  })));
+  return new dfd.DataFrame(
+    r.steps.map((s) => ({
+      run: r.name,
+      dataset: c.features.dataset,
+      backbone: c.features.backbone,
+      binarizer: b.kind,
+      levels: b.kind === 'thermometer' ? b.levels : 0,
+      code_bits: r.codeLength,
+      method: c.method.name,
+      method_options: JSON.stringify(c.method.options),
+      K: c.memory.em.K,
+      mu_bits: c.memory.muBits,
+      seed: c.seed,
+      step: s.step,
+      seen_classes: s.seenClasses,
+      accuracy: s.accuracy,
+      old_accuracy: Number.isNaN(s.oldAccuracy) ? '' : s.oldAccuracy,
+      new_accuracy: s.newAccuracy,
+      memory_bits: s.memoryBits,
+      ...Object.fromEntries(extraKeys.map((k) => [snakeCase(k), stepExtra(s)[k] ?? ''])),
+      train_loss: s.trainLoss,
+      seconds: s.seconds.binarize + s.seconds.memory + s.seconds.train + s.seconds.eval,
+    })),
+  );
 }
 
 /** A_t after every step, with the old/new split: the paper's accuracy-per-step plot. */
@@ -48,10 +50,31 @@ export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all class
   runs.forEach((r) => {
     const x = r.steps.map((s) => s.seenClasses);
     const label = runs.length > 1 ? `${r.name}: ` : '';
-    data.push({ x, y: r.steps.map((s) => pct(s.accuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: `${label}A_t (all seen)`, line: { width: 3 } });
+    data.push({
+      x,
+      y: r.steps.map((s) => pct(s.accuracy)) as number[],
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: `${label}A_t (all seen)`,
+      line: { width: 3 },
+    });
     if (runs.length === 1) {
-      data.push({ x, y: r.steps.map((s) => pct(s.oldAccuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: 'old classes', line: { dash: 'dash' } });
-      data.push({ x, y: r.steps.map((s) => pct(s.newAccuracy)) as number[], type: 'scatter', mode: 'lines+markers', name: 'new classes', line: { dash: 'dot' } });
+      data.push({
+        x,
+        y: r.steps.map((s) => pct(s.oldAccuracy)) as number[],
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: 'old classes',
+        line: { dash: 'dash' },
+      });
+      data.push({
+        x,
+        y: r.steps.map((s) => pct(s.newAccuracy)) as number[],
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: 'new classes',
+        line: { dash: 'dot' },
+      });
     }
   });
   const r0 = runs[0];
@@ -87,7 +110,9 @@ export async function writeRunResults(dir: string, r: RunResult, figure = true):
       files.push(f.png, f.svg);
     } catch (err) {
       const why = (err as Error).message.split('\n')[0];
-      warnings.push(`the accuracy figure was not drawn (${why}); results.json and the CSV files are complete. Fix: run \`npm run setup\` (installs Chromium) or set GBM_CHROMIUM, and run again for the figure; --no-figure skips it.`);
+      warnings.push(
+        `the accuracy figure was not drawn (${why}); results.json and the CSV files are complete. Fix: run \`npm run setup\` (installs Chromium) or set GBM_CHROMIUM, and run again for the figure; --no-figure skips it.`,
+      );
     }
   }
   return { files, warnings };

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { environment, type Environment } from '../backend/environment.js';
 import { initBackend } from '../backend/index.js';
 import { tf } from '../backend/tf.js';
 import { binarizerSpec, type Binarizer } from '../binarize/index.js';
 import { cacheDir } from '../data/locate.js';
-import { PROJECT_ROOT } from '../util/project.js';
 import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { loadExternalFeatures } from '../features/external.js';
@@ -117,7 +115,14 @@ export function runName(c: RunConfig): string {
   const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
   // EM settings away from the defaults name themselves, so such a run never shares a folder with a default one.
   const em = c.memory.em;
-  const emTag = [em.maxIter !== EM_DEFAULTS.maxIter ? `it${em.maxIter}` : '', em.tol !== EM_DEFAULTS.tol ? `tol${em.tol}` : '', em.reseed !== EM_DEFAULTS.reseed ? `rs-${em.reseed}` : ''].filter(Boolean).map((t) => `-${t}`).join('');
+  const emTag = [
+    em.maxIter !== EM_DEFAULTS.maxIter ? `it${em.maxIter}` : '',
+    em.tol !== EM_DEFAULTS.tol ? `tol${em.tol}` : '',
+    em.reseed !== EM_DEFAULTS.reseed ? `rs-${em.reseed}` : '',
+  ]
+    .filter(Boolean)
+    .map((t) => `-${t}`)
+    .join('');
   if (c.method.name === 'gbm') return `${head}-K${em.K}-mu${c.memory.muBits}${emTag}-pseudo-s${c.seed}`;
   const opts = Object.values(c.method.options).map(String);
   const mu = spec.usesBmm ? [`mu${c.memory.muBits}${emTag}`] : [];
@@ -145,7 +150,10 @@ function assertFinite(split: SplitFeatures, name: string, dir: string): void {
   const f = split.features;
   for (let i = 0; i < f.length; i++) {
     if (!Number.isFinite(f[i])) {
-      throw new GbmError(`${name} features contain ${f[i]} at row ${Math.floor(i / split.dim)}, column ${i % split.dim} (${dir}).`, 'delete that cache folder to re-extract, or fix the features you supplied.');
+      throw new GbmError(
+        `${name} features contain ${f[i]} at row ${Math.floor(i / split.dim)}, column ${i % split.dim} (${dir}).`,
+        'delete that cache folder to re-extract, or fix the features you supplied.',
+      );
     }
   }
 }
@@ -183,16 +191,25 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
       ds.close();
     }
     const s = buildScenario(ids.length, config.scenario);
-    checkBackboneOverlap(config, s.order.map((i) => ids![i]));
+    checkBackboneOverlap(
+      config,
+      s.order.map((i) => ids![i]),
+    );
   }
-  if (!opts.features && !run.source && !config.features.path) throw new Error('runExperiment: a run resolved without locating its features needs opts.features');
-  const feats = opts.features ?? (run.source
-    ? await extractFeatures({ ...config.features, resolved: run.source, progress: opts.progress !== false })
-    : loadExternalFeatures(config.features.path!));
+  if (!opts.features && !run.source && !config.features.path)
+    throw new Error('runExperiment: a run resolved without locating its features needs opts.features');
+  const feats =
+    opts.features ??
+    (run.source
+      ? await extractFeatures({ ...config.features, resolved: run.source, progress: opts.progress !== false })
+      : loadExternalFeatures(config.features.path!));
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
   if (feats.test.count === 0) {
-    throw new GbmError(`no test images in ${feats.dir}: accuracy cannot be measured.`, 'give the dataset a test split (an image folder needs test/<class>/...; .npy features need test_features.npy) with images of every class.');
+    throw new GbmError(
+      `no test images in ${feats.dir}: accuracy cannot be measured.`,
+      'give the dataset a test split (an image folder needs test/<class>/...; .npy features need test_features.npy) with images of every class.',
+    );
   }
 
   // Scenario over the classes present (a subset keeps its own ids); labels become positions in the order.
@@ -201,7 +218,9 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
   const order = scenario.order.map((i) => classIds[i]);
   const backboneOverlap = checkBackboneOverlap(config, order);
   const posOf = new Int32Array(Math.max(...classIds) + 1).fill(-1);
-  order.forEach((c, i) => { posOf[c] = i; });
+  order.forEach((c, i) => {
+    posOf[c] = i;
+  });
   const testPos = feats.test.labels.map((l) => posOf[l]);
 
   const rng = new MT19937(config.seed);
@@ -219,15 +238,26 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
       const newSet = new Set(newPos);
       const seen = scenario.steps.slice(0, t + 1).flat();
       const oldPos = scenario.steps.slice(0, t).flat();
-      const sel = selectClasses(feats.train, newPos.map((p) => order[p]));
+      const sel = selectClasses(
+        feats.train,
+        newPos.map((p) => order[p]),
+      );
       const y = sel.y.map((i) => newPos[i]);
 
       // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
       let ts = Date.now();
       if (t === 0) {
         if (run.binarizer) {
-          const cache = opts.binarizerCache === null ? undefined : opts.binarizerCache ?? path.join(cacheDir(), 'binarizers');
-          binarizer = await run.binarizer.fit(config.binarizer, { features: sel.x, labels: y, n: sel.n, dim: F, numClasses: newPos.length, seed: rng.childSeed(), cacheDir: cache });
+          const cache = opts.binarizerCache === null ? undefined : (opts.binarizerCache ?? path.join(cacheDir(), 'binarizers'));
+          binarizer = await run.binarizer.fit(config.binarizer, {
+            features: sel.x,
+            labels: y,
+            n: sel.n,
+            dim: F,
+            numClasses: newPos.length,
+            seed: rng.childSeed(),
+            cacheDir: cache,
+          });
         }
         const bz = binarizer;
         testX = tf.tidy(() => {
@@ -241,7 +271,7 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
         const f = tf.tensor2d(sel.x, [sel.n, F]);
         return bin ? bin.encode(f) : f;
       });
-      const x = bin ? (await xTensor.data()) as Float32Array : sel.x;
+      const x = bin ? ((await xTensor.data()) as Float32Array) : sel.x;
       if (t === 0 && bin) {
         const w = constantCodeWarning(x, sel.n, bin.codeLength, config);
         if (w) warnings.push(w);
@@ -278,14 +308,23 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
     }
     if (opts.memoryDir) method!.save?.(opts.memoryDir);
     const last = steps[steps.length - 1];
-    const testImagesPerStep = scenario.steps.map((grp) => { const g = new Set(grp); return testPos.reduce((n, p) => n + (g.has(p) ? 1 : 0), 0); });
+    const testImagesPerStep = scenario.steps.map((grp) => {
+      const g = new Set(grp);
+      return testPos.reduce((n, p) => n + (g.has(p) ? 1 : 0), 0);
+    });
     const m = matrixMetrics(groupAccHistory, testImagesPerStep);
     return {
       format: 'gbm-run/1',
       name: runName(config),
       config,
       environment: environment(backend),
-      features: { dir: feats.dir, featureDim: F, notes: feats.meta.notes, backboneBits: feats.meta.backboneInfo?.deployedBits, ...(config.scenario.allowBackboneOverlap ? { backboneOverlap } : {}) },
+      features: {
+        dir: feats.dir,
+        featureDim: F,
+        notes: feats.meta.notes,
+        backboneBits: feats.meta.backboneInfo?.deployedBits,
+        ...(config.scenario.allowBackboneOverlap ? { backboneOverlap } : {}),
+      },
       codeLength: binarizer?.codeLength ?? 0,
       inputDim: binarizer?.codeLength ?? F,
       classOrder: order,

@@ -50,7 +50,9 @@ export class ProcessPoolExecutor implements SweepExecutor {
           const child = spawn(process.execPath, ['-r', tsx, worker, jobFile], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
           this.children.add(child);
           let err = '';
-          child.stderr!.on('data', (b: Buffer) => { err = (err + b.toString()).slice(-4000); });
+          child.stderr!.on('data', (b: Buffer) => {
+            err = (err + b.toString()).slice(-4000);
+          });
           child.on('close', (code, signal) => {
             this.children.delete(child);
             const line = err.trim().split('\n').filter(Boolean).pop() ?? '';

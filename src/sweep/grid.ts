@@ -16,7 +16,9 @@ export type Grid = Record<string, Array<string | number>>;
 
 /** The keys a grid may use: every `gbm run` option that changes the experiment, by flag name and config path. */
 export function gridKeys(): string[] {
-  return runOptions().filter((o) => o.sweepable).map((o) => (o.path && o.path !== o.name ? `${o.name} (${o.path})` : o.name));
+  return runOptions()
+    .filter((o) => o.sweepable)
+    .map((o) => (o.path && o.path !== o.name ? `${o.name} (${o.path})` : o.name));
 }
 
 /** Parse "K=1,2,4 levels=1,2 binarizer=thermometer,heaviside" (spaces or ';' between keys) into a Grid. */
@@ -37,14 +39,16 @@ export function checkGrid(grid: Grid): Grid {
   const out: Grid = {};
   for (const k of keys) {
     const spec = findOption(k);
-    if (!spec || !spec.sweepable) throw new GbmError(`unknown grid key "${k}".`, `grid keys are the options of gbm run (flag or config path): ${gridKeys().join(', ')}.`);
+    if (!spec?.sweepable)
+      throw new GbmError(`unknown grid key "${k}".`, `grid keys are the options of gbm run (flag or config path): ${gridKeys().join(', ')}.`);
     if (spec.name in out) throw new GbmError(`grid keys "${k}" and "${spec.name}" name the same option.`, 'give it once.');
     const values = grid[k];
     if (!Array.isArray(values) || values.length === 0) throw new GbmError(`grid key "${k}" has no values.`, `give one or more, e.g. ${k}=1.`);
     out[spec.name] = values.map((v) => {
       if (spec.type === 'string') return String(v);
       const n = Number(v);
-      if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) throw new GbmError(`grid value ${k}=${v} must be ${spec.type === 'int' ? 'an integer' : 'a number'}.`, `fix the grid entry ${k}.`);
+      if (!Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n)))
+        throw new GbmError(`grid value ${k}=${v} must be ${spec.type === 'int' ? 'an integer' : 'a number'}.`, `fix the grid entry ${k}.`);
       return n;
     });
     if (new Set(out[spec.name].map(String)).size !== out[spec.name].length) throw new GbmError(`grid key "${k}" repeats a value.`, 'list each value once.');
@@ -91,7 +95,9 @@ export function expandGrid(base: Record<string, string | number | boolean | unde
         const method = methodSpec(input.method?.name ?? resolveConfig(input).method.name).name;
         // ... and options the method pins (gbm-k1's K) are its own to set.
         const pins = methodSpec(method).pins ?? {};
-        const own = Object.fromEntries(Object.entries(point).filter(([k]) => (!foreign(k) || k in methodSpec(method).options) && !(findOption(k)?.path! in pins)));
+        const own = Object.fromEntries(
+          Object.entries(point).filter(([k]) => (!foreign(k) || k in methodSpec(method).options) && !(String(findOption(k)?.path) in pins)),
+        );
         const full = resolveConfig(configFromOptions({ ...base, ...own }));
         const applied = Object.fromEntries(Object.entries(own).filter(([k]) => optionApplies(k, full)));
         // Resolved again only when a key was dropped (the config then differs).

@@ -16,7 +16,7 @@ export const STUDIES: Record<string, SweepSpec & { description: string }> = {
   },
   'ablation-p8': {
     name: 'ablation-p8',
-    description: 'thermometer p = 8 (D\' = 8 F) for every K, 3 seeds, same classifier budget (notebook 05)',
+    description: "thermometer p = 8 (D' = 8 F) for every K, 3 seeds, same classifier budget (notebook 05)",
     base: { 'classifier.epochs': 2, 'classifier.learningRate': 0.004, 'binarizer.levels': 8 },
     grid: { 'memory.em.K': [1, 2, 4, 8, 16, 32], seed: [1993, 1994, 1995] },
   },
@@ -24,7 +24,13 @@ export const STUDIES: Record<string, SweepSpec & { description: string }> = {
     name: 'memory-accuracy',
     description: 'GBM (K, mu precision) against binary and real latent replay (E) on one memory axis, 3 seeds (notebook 06)',
     base: {},
-    grid: { 'method.name': ['gbm', 'replay-binary', 'replay-real'], 'memory.em.K': [1, 2, 4, 8, 16], 'memory.muBits': [32, 8, 4], 'method.options.exemplars': [1, 2, 5, 10, 20, 50], seed: [1993, 1994, 1995] },
+    grid: {
+      'method.name': ['gbm', 'replay-binary', 'replay-real'],
+      'memory.em.K': [1, 2, 4, 8, 16],
+      'memory.muBits': [32, 8, 4],
+      'method.options.exemplars': [1, 2, 5, 10, 20, 50],
+      seed: [1993, 1994, 1995],
+    },
   },
   baselines: {
     name: 'baselines',

@@ -99,10 +99,16 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
     try {
       old = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as typeof record;
     } catch (e) {
-      throw new GbmError(`cannot read ${recordFile}: ${(e as Error).message}.`, 'delete that sweep folder to start it over, or give this sweep another --name.');
+      throw new GbmError(
+        `cannot read ${recordFile}: ${(e as Error).message}.`,
+        'delete that sweep folder to start it over, or give this sweep another --name.',
+      );
     }
     if (JSON.stringify({ base: old.base, grid: old.grid }) !== JSON.stringify({ base, grid })) {
-      throw new GbmError(`${dir} holds a sweep written by a different config (base options or grid differ).`, 'give this sweep another --name, or delete that folder to start it over.');
+      throw new GbmError(
+        `${dir} holds a sweep written by a different config (base options or grid differ).`,
+        'give this sweep another --name, or delete that folder to start it over.',
+      );
     }
   } else writeJsonAtomic(recordFile, record);
 
@@ -117,23 +123,42 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
     return false;
   };
   const todo = jobs.filter((j) => !done(j));
-  const bar = new Progress({ label: `sweep ${spec.name}`, total: jobs.length, initial: jobs.length - todo.length, unit: 'run', stream: opts.progress === false ? null : process.stderr });
+  const bar = new Progress({
+    label: `sweep ${spec.name}`,
+    total: jobs.length,
+    initial: jobs.length - todo.length,
+    unit: 'run',
+    stream: opts.progress === false ? null : process.stderr,
+  });
   const failed: SweepResult['failed'] = [];
   for (const j of todo) fs.mkdirSync(runDir(j), { recursive: true });
   // Extract (or check) every feature set once here, so parallel runs never extract the same one side by side.
   const featureSets = new Map(todo.map((j) => [JSON.stringify(j.config.features), j.config.features] as const));
-  for (const f of featureSets.values()) if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
-  await (opts.executor ?? new ProcessPoolExecutor()).run(todo.map((job) => ({ job, dir: runDir(job) })), (t, error) => {
-    if (error) {
-      failed.push({ id: t.job.id, error });
-      log(`run ${t.job.id} (${JSON.stringify(t.job.point)}) failed: ${error}`);
-    }
-    bar.tick();
-  });
+  for (const f of featureSets.values())
+    if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
+  await (opts.executor ?? new ProcessPoolExecutor()).run(
+    todo.map((job) => ({ job, dir: runDir(job) })),
+    (t, error) => {
+      if (error) {
+        failed.push({ id: t.job.id, error });
+        log(`run ${t.job.id} (${JSON.stringify(t.job.point)}) failed: ${error}`);
+      }
+      bar.tick();
+    },
+  );
   bar.finish();
 
   const c = collectRuns(dir, jobs, gridColumns(grids), record, failed);
-  return { dir, jobs: jobs.length, ran: todo.length - failed.length, skipped: jobs.length - todo.length, failed, runs: c.runs, summary: c.summary, seconds: (Date.now() - t0) / 1000 };
+  return {
+    dir,
+    jobs: jobs.length,
+    ran: todo.length - failed.length,
+    skipped: jobs.length - todo.length,
+    failed,
+    runs: c.runs,
+    summary: c.summary,
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 /** Rows of the finished runs among `jobs`, their summary over seeds, written to runs.csv, summary.csv and summary.json. */
@@ -152,7 +177,11 @@ function collectRuns(dir: string, jobs: SweepJob[], keys: string[], record: obje
   const fixed = new Set(['run', 'method', ...keys, ...METRICS.map(([m]) => m)]);
   const extra = [...new Set(runs.flatMap((r) => Object.keys(r)))].filter((k) => !fixed.has(k));
   for (const r of runs) for (const k of extra) r[k] ??= NaN;
-  const summary = summarize(runs, keys.filter((k) => k !== 'seed'), [...METRICS.map(([m]) => m), ...extra]);
+  const summary = summarize(
+    runs,
+    keys.filter((k) => k !== 'seed'),
+    [...METRICS.map(([m]) => m), ...extra],
+  );
   if (runs.length) {
     writeFileAtomic(path.join(dir, 'runs.csv'), dfd.toCSV(new dfd.DataFrame(runs), {}) as string);
     writeFileAtomic(path.join(dir, 'summary.csv'), dfd.toCSV(new dfd.DataFrame(summary), {}) as string);

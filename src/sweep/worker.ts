@@ -10,7 +10,10 @@ async function main(jobFile: string): Promise<void> {
   await writeRunResults(job.dir, r, false);
 }
 
-main(process.argv[2]).then(() => process.exit(0), (e) => {
-  console.error(errorLine(e));
-  process.exit(1);
-});
+main(process.argv[2]).then(
+  () => process.exit(0),
+  (e) => {
+    console.error(errorLine(e));
+    process.exit(1);
+  },
+);

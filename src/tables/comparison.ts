@@ -13,10 +13,28 @@ export interface Reported {
 
 /** Reported numbers (docs/method.md), each with its source. None of them used the kit's backbone. */
 export const REPORTED: Reported[] = [
-  { method: 'gbm', text: '+1.5 avg. inc. acc. over the state of the art on TinyImageNet; +2.9 on CIFAR-100', source: 'GBM paper abstract (arXiv 2503.10333), ResNet-18 trained on the base classes with its binarizer' },
-  { method: 'fetril', variant: { head: 'svm' }, text: 'avg. inc. acc. TinyImageNet B100 54.8 / 53.1 / 52.2, CIFAR-100 B50 66.3 / 65.2 / 61.5 (T = 5 / 10 / 20)', source: 'FeTrIL official README (GregoirePetit/FeTrIL), LinearSVC head, ResNet-18' },
-  { method: 'fetril', variant: { head: 'fc' }, text: 'avg. inc. acc. TinyImageNet B100 52.9 / 51.7 / 49.7, CIFAR-100 B50 64.7 / 63.4 / 57.4 (T = 5 / 10 / 20)', source: 'FeTrIL official README, FC head, ResNet-18' },
-  { method: 'fecam', text: 'avg. inc. acc. about 70 on CIFAR-100 B50', source: 'FeCAM paper, Table 1, as its author confirms in dipamgoswami/FeCAM issue #1; ResNet-18' },
+  {
+    method: 'gbm',
+    text: '+1.5 avg. inc. acc. over the state of the art on TinyImageNet; +2.9 on CIFAR-100',
+    source: 'GBM paper abstract (arXiv 2503.10333), ResNet-18 trained on the base classes with its binarizer',
+  },
+  {
+    method: 'fetril',
+    variant: { head: 'svm' },
+    text: 'avg. inc. acc. TinyImageNet B100 54.8 / 53.1 / 52.2, CIFAR-100 B50 66.3 / 65.2 / 61.5 (T = 5 / 10 / 20)',
+    source: 'FeTrIL official README (GregoirePetit/FeTrIL), LinearSVC head, ResNet-18',
+  },
+  {
+    method: 'fetril',
+    variant: { head: 'fc' },
+    text: 'avg. inc. acc. TinyImageNet B100 52.9 / 51.7 / 49.7, CIFAR-100 B50 64.7 / 63.4 / 57.4 (T = 5 / 10 / 20)',
+    source: 'FeTrIL official README, FC head, ResNet-18',
+  },
+  {
+    method: 'fecam',
+    text: 'avg. inc. acc. about 70 on CIFAR-100 B50',
+    source: 'FeCAM paper, Table 1, as its author confirms in dipamgoswami/FeCAM issue #1; ResNet-18',
+  },
 ];
 
 /** The reported numbers that belong to a method (and variant), as one cell, labelled as not comparable with the kit's backbone. */
@@ -47,7 +65,10 @@ export function comparisonTable(runs: SweepRow[], tasks: number[], variants: str
   };
   const order = Object.keys(METHODS);
   const labels = [...new Set(runs.map(labelOf))].sort((a, b) => order.indexOf(a.split(' ')[0]) - order.indexOf(b.split(' ')[0]) || (a < b ? -1 : 1));
-  const pct = (m: string, rows: SweepRow[]) => { const s = meanStd(rows.map((r) => Number(r[m]))); return formatMeanStd(s.mean, s.std, s.n, 2, 100); };
+  const pct = (m: string, rows: SweepRow[]) => {
+    const s = meanStd(rows.map((r) => Number(r[m])));
+    return formatMeanStd(s.mean, s.std, s.n, 2, 100);
+  };
   return labels.map((label) => {
     const first = runs.find((r) => labelOf(r) === label)!;
     const row: Record<string, string> = { method: label };
@@ -58,8 +79,14 @@ export function comparisonTable(runs: SweepRow[], tasks: number[], variants: str
       row[`avg (T=${T})`] = pct('avg_inc_acc', [...mine.values()]);
       const ref = bySeed(runs, reference, T, labelOf);
       const seeds = [...mine.keys()].filter((s) => ref.has(s));
-      if (label === reference || seeds.length === 0) { gaps.push(label === reference ? '' : '-'); continue; }
-      const g = pairedGap(seeds.map((s) => Number(mine.get(s)!.avg_inc_acc)), seeds.map((s) => Number(ref.get(s)!.avg_inc_acc)));
+      if (label === reference || seeds.length === 0) {
+        gaps.push(label === reference ? '' : '-');
+        continue;
+      }
+      const g = pairedGap(
+        seeds.map((s) => Number(mine.get(s)!.avg_inc_acc)),
+        seeds.map((s) => Number(ref.get(s)!.avg_inc_acc)),
+      );
       const d = `${g.diff >= 0 ? '+' : ''}${(100 * g.diff).toFixed(2)}`;
       gaps.push(g.n < 2 ? `${d} (1 seed)` : g.real ? d : `${d} (tie)`);
     }

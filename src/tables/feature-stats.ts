@@ -18,7 +18,10 @@ export function classFeatureStats(split: SplitFeatures, classNames: readonly str
   for (let i = 0; i < split.count; i++) {
     const c = labels[i];
     let a = acc.get(c);
-    if (!a) acc.set(c, (a = { n: 0, sum: 0, zeros: 0, norm: 0, values: [] }));
+    if (!a) {
+      a = { n: 0, sum: 0, zeros: 0, norm: 0, values: [] };
+      acc.set(c, a);
+    }
     let sq = 0;
     for (let d = 0; d < dim; d++) {
       const v = features[i * dim + d];
@@ -30,17 +33,19 @@ export function classFeatureStats(split: SplitFeatures, classNames: readonly str
     a.norm += Math.sqrt(sq);
     a.n++;
   }
-  return [...acc.entries()].sort((x, y) => x[0] - y[0]).map(([c, a]) => {
-    a.values.sort((x, y) => x - y);
-    return {
-      class: classNames[c] ?? String(c),
-      count: a.n,
-      mean: a.sum / (a.n * dim),
-      zeroFraction: a.zeros / (a.n * dim),
-      meanNorm: a.norm / a.n,
-      p99: a.values[Math.min(a.values.length - 1, Math.floor(0.99 * a.values.length))] ?? 0,
-    };
-  });
+  return [...acc.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([c, a]) => {
+      a.values.sort((x, y) => x - y);
+      return {
+        class: classNames[c] ?? String(c),
+        count: a.n,
+        mean: a.sum / (a.n * dim),
+        zeroFraction: a.zeros / (a.n * dim),
+        meanNorm: a.norm / a.n,
+        p99: a.values[Math.min(a.values.length - 1, Math.floor(0.99 * a.values.length))] ?? 0,
+      };
+    });
 }
 
 /** ClassStats as a danfo DataFrame (for notebooks and CSV export). */

@@ -20,7 +20,16 @@ export function randomCropFlip(x: tf.Tensor4D, pad: number, rng: MT19937): tf.Te
     boxes.set([top / (hp - 1), flip ? x2 : x1, (top + h - 1) / (hp - 1), flip ? x1 : x2], 4 * i);
   }
   return tf.tidy(() => {
-    const padded = tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]], -1);
+    const padded = tf.pad(
+      x,
+      [
+        [0, 0],
+        [pad, pad],
+        [pad, pad],
+        [0, 0],
+      ],
+      -1,
+    );
     return tf.image.cropAndResize(padded, tf.tensor2d(boxes, [n, 4]), tf.range(0, n, 1, 'int32'), [h, w], 'bilinear');
   });
 }

@@ -6,9 +6,19 @@ import { GbmError } from '../util/errors.js';
 import type { ShardResult } from './shards.js';
 
 /** What a training worker is started with. */
-export interface ShardWorkerInit { backend: string; config: NetConfig; seed: number }
+export interface ShardWorkerInit {
+  backend: string;
+  config: NetConfig;
+  seed: number;
+}
 /** One shard to compute: the weights to compute it at, its images (NHWC, float) and labels. */
-export interface ShardJob { id: number; weights: Float32Array[]; x: Float32Array; shape: [number, number, number, number]; y: Int32Array }
+export interface ShardJob {
+  id: number;
+  weights: Float32Array[];
+  x: Float32Array;
+  shape: [number, number, number, number];
+  y: Int32Array;
+}
 export type ShardReply = { type: 'ready' } | { type: 'done'; id: number; result: ShardResult } | { type: 'error'; id: number; message: string };
 
 /** Threads for data-parallel training by default: one per core (the main thread is one of them). */
@@ -33,20 +43,34 @@ export class ShardWorkers {
     const tsx = require.resolve('tsx/cjs');
     const script = path.join(__dirname, 'train-worker.ts');
     try {
-      await Promise.all(Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-        const w = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`, { eval: true, workerData: init });
-        pool.workers.push(w);
-        w.on('error', (e) => { reject(e); pool.failAll(e); });
-        w.on('message', (m: ShardReply) => {
-          if (m.type === 'ready') return resolve();
-          if (m.type === 'error' && m.id === -1) { const e = new GbmError(`a training worker could not start: ${m.message}`, 'train with --workers 1.'); reject(e); pool.failAll(e); return; }
-          const p = pool.pending.get(m.id);
-          if (!p) return;
-          pool.pending.delete(m.id);
-          if (m.type === 'done') p.resolve(m.result);
-          else p.reject(new Error(`training worker: ${m.message}`));
-        });
-      })));
+      await Promise.all(
+        Array.from(
+          { length: count },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const w = new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`, { eval: true, workerData: init });
+              pool.workers.push(w);
+              w.on('error', (e) => {
+                reject(e);
+                pool.failAll(e);
+              });
+              w.on('message', (m: ShardReply) => {
+                if (m.type === 'ready') return resolve();
+                if (m.type === 'error' && m.id === -1) {
+                  const e = new GbmError(`a training worker could not start: ${m.message}`, 'train with --workers 1.');
+                  reject(e);
+                  pool.failAll(e);
+                  return;
+                }
+                const p = pool.pending.get(m.id);
+                if (!p) return;
+                pool.pending.delete(m.id);
+                if (m.type === 'done') p.resolve(m.result);
+                else p.reject(new Error(`training worker: ${m.message}`));
+              });
+            }),
+        ),
+      );
     } catch (e) {
       await pool.close();
       throw e;

@@ -21,7 +21,13 @@ export interface ImageSet {
  * Decode the images of some classes of a split, resized to `size` (gray repeated to RGB), as bytes: a TinyImageNet
  * base task (50,000 images at 64x64) takes 614 MB, where float32 would take four times that.
  */
-export async function loadImageSet(ds: ImageDataset, split: Split, classIds: number[], size: number, opts: { perClass?: number; progress?: boolean } = {}): Promise<ImageSet> {
+export async function loadImageSet(
+  ds: ImageDataset,
+  split: Split,
+  classIds: number[],
+  size: number,
+  opts: { perClass?: number; progress?: boolean } = {},
+): Promise<ImageSet> {
   const position = new Map(classIds.map((c, i) => [c, i] as const));
   const all = ds.labels(split);
   const idx = selectIndices(all, { classes: classIds }, opts.perClass);
@@ -38,7 +44,9 @@ export async function loadImageSet(ds: ImageDataset, split: Split, classIds: num
     const bytes = await batch.data(); // async: WebGPU in Node cannot read back synchronously
     batch.dispose();
     images.set(Uint8Array.from(bytes), s * per);
-    ids.forEach((i, k) => { labels[s + k] = position.get(all[i])!; });
+    ids.forEach((i, k) => {
+      labels[s + k] = position.get(all[i])!;
+    });
     bar?.tick(ids.length);
   }
   bar?.finish();

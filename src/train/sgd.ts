@@ -16,7 +16,11 @@ export class SgdMomentum extends tf.Optimizer {
 
   private accumulations: { originalName: string; variable: tf.Variable }[] = [];
 
-  constructor(public learningRate: number, public momentum: number, public weightDecay: number) {
+  constructor(
+    public learningRate: number,
+    public momentum: number,
+    public weightDecay: number,
+  ) {
     super();
   }
 

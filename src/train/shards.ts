@@ -65,7 +65,11 @@ export function combineShards(parts: Float32Array[][], rows: number[]): Float32A
   const total = rows.reduce((a, b) => a + b, 0);
   return parts[0].map((_, k) => {
     const acc = new Float64Array(parts[0][k].length);
-    parts.forEach((p, s) => { const w = rows[s] / total; const a = p[k]; for (let i = 0; i < a.length; i++) acc[i] += w * a[i]; });
+    parts.forEach((p, s) => {
+      const w = rows[s] / total;
+      const a = p[k];
+      for (let i = 0; i < a.length; i++) acc[i] += w * a[i];
+    });
     return Float32Array.from(acc);
   });
 }

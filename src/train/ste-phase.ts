@@ -51,8 +51,20 @@ export async function featureRange(net: TrainableNet, set: ImageSet, percentile:
  * where a real-valued head left them. Batch norm keeps its running moments (inference mode) throughout.
  * Returns the per-epoch records (validation = accuracy through the bits).
  */
-export async function steFinetune(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: SteConfig, opts: { checkpointDir?: string; progress?: boolean; seed: number; /** false = F frozen, only the head on the bits learns (the control without STE). */ trainFeatures?: boolean }): Promise<{ records: EpochRecord[]; range: Float32Array }> {
-  if (net.binaryEmbedding) throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
+export async function steFinetune(
+  net: TrainableNet,
+  train: ImageSet,
+  val: ImageSet | null,
+  cfg: SteConfig,
+  opts: {
+    checkpointDir?: string;
+    progress?: boolean;
+    seed: number /** false = F frozen, only the head on the bits learns (the control without STE). */;
+    trainFeatures?: boolean;
+  },
+): Promise<{ records: EpochRecord[]; range: Float32Array }> {
+  if (net.binaryEmbedding)
+    throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
   const range = await featureRange(net, train, cfg.percentile);
   const c = tf.tensor1d(range);
@@ -66,7 +78,14 @@ export async function steFinetune(net: TrainableNet, train: ImageSet, val: Image
     const own = opts.trainFeatures === false ? [] : net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable);
     const variables = [...own, ...headParams.trainable()];
     const validate = (n: TrainableNet, set: ImageSet) => evaluate(n, set, 256, (x) => logits(n, x, INFERENCE));
-    const { records } = await trainNet(net, train, val, trainCfg, { checkpointDir: opts.checkpointDir, progress: opts.progress, logits, variables, extraParams: headParams, validate });
+    const { records } = await trainNet(net, train, val, trainCfg, {
+      checkpointDir: opts.checkpointDir,
+      progress: opts.progress,
+      logits,
+      variables,
+      extraParams: headParams,
+      validate,
+    });
     return { records, range };
   } finally {
     c.dispose();

@@ -60,8 +60,17 @@ export function archDefaults(arch: string): Partial<TrainConfig> {
 
 /** TrainBackboneOptions with every default filled in. */
 export interface ResolvedTrainBackbone extends Omit<TrainBackboneOptions, 'train' | 'ste'> {
-  inputSize: number; width: number; bits: number; baseClasses: number; orderSeed: number;
-  train: TrainConfig; ste: SteConfig; seed: number; out: string; fresh: boolean; progress: boolean;
+  inputSize: number;
+  width: number;
+  bits: number;
+  baseClasses: number;
+  orderSeed: number;
+  train: TrainConfig;
+  ste: SteConfig;
+  seed: number;
+  out: string;
+  fresh: boolean;
+  progress: boolean;
 }
 
 /** The options with every default filled in. */
@@ -92,7 +101,10 @@ function assertWritable(dir: string): void {
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
   } catch (err) {
-    throw new GbmError(`cannot write to the output folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`, 'pass --out <a folder you can write to>.');
+    throw new GbmError(
+      `cannot write to the output folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+      'pass --out <a folder you can write to>.',
+    );
   }
 }
 
@@ -106,15 +118,28 @@ const FINAL_FILES = ['model.json', 'weights.bin', 'training.json'];
 export async function trainBackbone(input: TrainBackboneOptions): Promise<TrainingRecord> {
   const o = resolveTrainBackbone(input);
   checkTrainConfig(o.train); // bad options fail before any folder is touched
-  if (!Number.isInteger(o.ste.epochs) || o.ste.epochs < 0) throw new GbmError(`--ste-epochs ${o.ste.epochs} must be 0 or a positive integer.`, 'pass e.g. --ste-epochs 3.');
-  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  if (!Number.isInteger(o.ste.epochs) || o.ste.epochs < 0)
+    throw new GbmError(`--ste-epochs ${o.ste.epochs} must be 0 or a positive integer.`, 'pass e.g. --ste-epochs 3.');
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const out = o.out;
   assertWritable(out);
   if (o.fresh) for (const f of [...FINAL_FILES, 'checkpoint', 'checkpoint-ste']) fs.rmSync(path.join(out, f), { recursive: true, force: true });
-  const netConfigOf = (numClasses: number): NetConfig => ({ arch: o.arch, inputSize: o.inputSize, numClasses, width: o.width, ...(o.arch === 'bnn' ? { bits: o.bits } : {}), ...(o.stemStride && o.stemStride !== 1 ? { stemStride: o.stemStride } : {}) });
+  const netConfigOf = (numClasses: number): NetConfig => ({
+    arch: o.arch,
+    inputSize: o.inputSize,
+    numClasses,
+    width: o.width,
+    ...(o.arch === 'bnn' ? { bits: o.bits } : {}),
+    ...(o.stemStride && o.stemStride !== 1 ? { stemStride: o.stemStride } : {}),
+  });
   if (fs.existsSync(path.join(out, 'model.json'))) {
     const rec = readNetJson(out).training as TrainingRecord | undefined;
-    if (rec && JSON.stringify(rec.train) === JSON.stringify(o.train) && JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) && rec.data.dataset === o.dataset) {
+    if (
+      rec &&
+      JSON.stringify(rec.train) === JSON.stringify(o.train) &&
+      JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) &&
+      rec.data.dataset === o.dataset
+    ) {
       log(`${out} already holds this network (trained ${rec.environment.date}); pass --fresh to train it again.`);
       return rec;
     }
@@ -139,10 +164,15 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   try {
     const n = ds.classNames.length;
     if (!Number.isInteger(o.baseClasses) || o.baseClasses < 2 || o.baseClasses > n) {
-      throw new GbmError(`--base-classes ${o.baseClasses} must be between 2 and the ${n} classes of ${o.dataset}.`, `pass e.g. --base-classes ${datasetProtocol(o.dataset).baseClasses}.`);
+      throw new GbmError(
+        `--base-classes ${o.baseClasses} must be between 2 and the ${n} classes of ${o.dataset}.`,
+        `pass e.g. --base-classes ${datasetProtocol(o.dataset).baseClasses}.`,
+      );
     }
     classIds = numpyPermutation(n, o.orderSeed).slice(0, o.baseClasses);
-    log(`training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`);
+    log(
+      `training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`,
+    );
     train = await loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
     val = await loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
   } catch (err) {
@@ -153,7 +183,13 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   }
   const t0 = Date.now();
   try {
-    const { records, resumedFrom } = await trainNet(net, train, val, o.train, { checkpointDir: path.join(out, 'checkpoint'), progress: o.progress, stopAfter: o.stopAfter, workers: o.workers, netSeed: o.seed });
+    const { records, resumedFrom } = await trainNet(net, train, val, o.train, {
+      checkpointDir: path.join(out, 'checkpoint'),
+      progress: o.progress,
+      stopAfter: o.stopAfter,
+      workers: o.workers,
+      netSeed: o.seed,
+    });
     if (resumedFrom > 0) log(`resumed from the checkpoint after epoch ${resumedFrom}`);
     if (records.length < o.train.epochs) {
       log(`stopped after epoch ${records.length} of ${o.train.epochs}; run the same command again to resume.`);
@@ -184,7 +220,16 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       initSeed: o.seed,
       train: o.train,
       ste,
-      data: { dataset: o.dataset, fingerprint: ds.spec.fingerprint, classIds, orderSeed: o.orderSeed, baseClasses: o.baseClasses, trainImages: train.count, valImages: val.count, trainChecksum: train.checksum },
+      data: {
+        dataset: o.dataset,
+        fingerprint: ds.spec.fingerprint,
+        classIds,
+        orderSeed: o.orderSeed,
+        baseClasses: o.baseClasses,
+        trainImages: train.count,
+        valImages: val.count,
+        trainChecksum: train.checksum,
+      },
       epochs: records,
       final: { valAcc: last?.valAcc ?? null, valLoss: last?.valLoss ?? null, trainAcc: last?.trainAcc ?? NaN },
       deployedBits: net.deployedBits(),

@@ -17,11 +17,16 @@ async function main(): Promise<void> {
     port.on('message', async (job: ShardJob) => {
       try {
         // The main thread's current weights (every parameter, batch-norm statistics included), then the shard.
-        net.params.params.forEach((p, i) => { tf.tidy(() => p.variable.assign(tf.tensor(job.weights[i], p.variable.shape))); });
+        net.params.params.forEach((p, i) => {
+          tf.tidy(() => p.variable.assign(tf.tensor(job.weights[i], p.variable.shape)));
+        });
         const x = tf.tensor4d(job.x, job.shape);
         const r = await computeShard(net, x, job.y);
         x.dispose();
-        send({ type: 'done', id: job.id, result: r }, [...r.grads, ...r.updates].map((a) => a.buffer as ArrayBuffer));
+        send(
+          { type: 'done', id: job.id, result: r },
+          [...r.grads, ...r.updates].map((a) => a.buffer as ArrayBuffer),
+        );
       } catch (err) {
         send({ type: 'error', id: job.id, message: (err as Error).message });
       }

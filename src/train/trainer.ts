@@ -42,8 +42,17 @@ export interface TrainConfig {
 
 /** Defaults of TrainConfig: FeCAM's recipe (SGD 0.1, momentum 0.9, weight decay 5e-4, batch 128), cosine schedule. */
 export const TRAIN_DEFAULTS: TrainConfig = {
-  epochs: 30, batchSize: 128, optimizer: 'sgd', lr: 0.1, momentum: 0.9, weightDecay: 5e-4,
-  schedule: 'cosine', warmupEpochs: 1, augment: true, cropPad: 4, seed: 1993,
+  epochs: 30,
+  batchSize: 128,
+  optimizer: 'sgd',
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  schedule: 'cosine',
+  warmupEpochs: 1,
+  augment: true,
+  cropPad: 4,
+  seed: 1993,
 };
 
 /** One epoch's numbers, as printed and stored in the training record. */
@@ -62,14 +71,16 @@ export interface EpochRecord {
 /** Check a TrainConfig before any work (bad values name the option). */
 export function checkTrainConfig(c: TrainConfig): void {
   const int = (v: number, name: string, min: number) => {
-    if (!Number.isInteger(v) || v < min) throw new GbmError(`--${name} ${v} must be an integer of at least ${min}.`, `pass e.g. --${name} ${Math.max(min, 1)}.`);
+    if (!Number.isInteger(v) || v < min)
+      throw new GbmError(`--${name} ${v} must be an integer of at least ${min}.`, `pass e.g. --${name} ${Math.max(min, 1)}.`);
   };
   int(c.epochs, 'epochs', 1);
   int(c.batchSize, 'batch-size', 2);
   int(c.cropPad, 'crop-pad', 0);
   if (c.shards !== undefined) {
     int(c.shards, 'shards', 1);
-    if (c.shards > c.batchSize) throw new GbmError(`--shards ${c.shards} is more than the batch size ${c.batchSize}.`, 'use at most one shard per image, e.g. --shards 2.');
+    if (c.shards > c.batchSize)
+      throw new GbmError(`--shards ${c.shards} is more than the batch size ${c.batchSize}.`, 'use at most one shard per image, e.g. --shards 2.');
   }
   if (!(c.lr > 0)) throw new GbmError(`--lr ${c.lr} must be positive.`, 'pass e.g. --lr 0.1 (sgd) or 0.001 (adam).');
   if (!['sgd', 'adam'].includes(c.optimizer)) throw new GbmError(`--optimizer ${c.optimizer} is not known.`, 'use sgd or adam.');
@@ -80,9 +91,9 @@ export function checkTrainConfig(c: TrainConfig): void {
 /** Learning rate at a fractional epoch position t in [0, epochs). */
 export function learningRate(c: TrainConfig, t: number): number {
   if (c.schedule === 'constant') return c.lr;
-  if (t < c.warmupEpochs) return c.lr * (t + 1 / 1000) / c.warmupEpochs;
+  if (t < c.warmupEpochs) return (c.lr * (t + 1 / 1000)) / c.warmupEpochs;
   const span = Math.max(1e-9, c.epochs - c.warmupEpochs);
-  return 0.5 * c.lr * (1 + Math.cos(Math.PI * (t - c.warmupEpochs) / span));
+  return 0.5 * c.lr * (1 + Math.cos((Math.PI * (t - c.warmupEpochs)) / span));
 }
 
 /** The stream an epoch draws its order and augmentation from: a function of (seed, epoch) only, so a resumed run draws the same. */
@@ -96,19 +107,28 @@ function makeOptimizer(c: TrainConfig): tf.Optimizer {
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
   const sgd = opt as unknown as { setLearningRate?: (lr: number) => void };
-  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr); // SGD and momentum
+  if (typeof sgd.setLearningRate === 'function')
+    sgd.setLearningRate(lr); // SGD and momentum
   else (opt as unknown as { learningRate: number }).learningRate = lr;
 }
 
 /** Loss and accuracy of a network on a set, in inference mode, in batches (through `logits`, default its own head). */
-export async function evaluate(net: TrainableNet, set: ImageSet, batchSize = 256, logitsOf: (x: tf.Tensor4D) => tf.Tensor2D = (x) => net.logits(x, INFERENCE)): Promise<{ loss: number; acc: number }> {
+export async function evaluate(
+  net: TrainableNet,
+  set: ImageSet,
+  batchSize = 256,
+  logitsOf: (x: tf.Tensor4D) => tf.Tensor2D = (x) => net.logits(x, INFERENCE),
+): Promise<{ loss: number; acc: number }> {
   let loss = 0;
   let correct = 0;
   for (let s = 0; s < set.count; s += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
     const both = tf.tidy(() => {
       const logits = logitsOf(batchOf(set, rows));
-      const y = tf.tensor1d(rows.map((r) => set.labels[r]), 'int32');
+      const y = tf.tensor1d(
+        rows.map((r) => set.labels[r]),
+        'int32',
+      );
       const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits, undefined, undefined, tf.Reduction.SUM);
       return tf.stack([ce, tf.cast(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32')), 'float32')]);
     });
@@ -153,7 +173,15 @@ function allParams(net: TrainableNet, extra?: ParamStore) {
   return [...net.params.params, ...(extra?.params.map((p) => ({ ...p, name: `extra/${p.name}` })) ?? [])];
 }
 
-async function saveCheckpoint(dir: string, epoch: number, identity: unknown, records: EpochRecord[], net: TrainableNet, opt: tf.Optimizer, extra?: ParamStore): Promise<void> {
+async function saveCheckpoint(
+  dir: string,
+  epoch: number,
+  identity: unknown,
+  records: EpochRecord[],
+  net: TrainableNet,
+  opt: tf.Optimizer,
+  extra?: ParamStore,
+): Promise<void> {
   const optWeights = await opt.getWeights();
   const p = await encodeTensors(allParams(net, extra).map((q) => ({ name: q.name, tensor: q.variable })));
   const o = await encodeTensors(optWeights.map((w, i) => ({ name: `opt/${i}`, tensor: w.tensor })));
@@ -161,14 +189,26 @@ async function saveCheckpoint(dir: string, epoch: number, identity: unknown, rec
   writeFileAtomic(path.join(dir, bin), Buffer.concat([p.data, o.data]));
   const adam = opt as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
   const json: CheckpointJson = {
-    format: 'gbm-train-checkpoint/1', epoch, identity, records, bin, params: p.specs, optimizer: o.specs,
+    format: 'gbm-train-checkpoint/1',
+    epoch,
+    identity,
+    records,
+    bin,
+    params: p.specs,
+    optimizer: o.specs,
     accBeta: adam.accBeta1 && adam.accBeta2 ? [(await adam.accBeta1.data())[0], (await adam.accBeta2.data())[0]] : undefined,
   };
   writeJsonAtomic(path.join(dir, CKPT), json);
   for (const f of fs.readdirSync(dir)) if (/^checkpoint-e\d+\.bin$/.test(f) && f !== bin) fs.rmSync(path.join(dir, f), { force: true });
 }
 
-async function loadCheckpoint(dir: string, identity: unknown, net: TrainableNet, opt: tf.Optimizer, extra?: ParamStore): Promise<{ epoch: number; records: EpochRecord[] } | null> {
+async function loadCheckpoint(
+  dir: string,
+  identity: unknown,
+  net: TrainableNet,
+  opt: tf.Optimizer,
+  extra?: ParamStore,
+): Promise<{ epoch: number; records: EpochRecord[] } | null> {
   const file = path.join(dir, CKPT);
   if (!fs.existsSync(file)) return null;
   let json: CheckpointJson;
@@ -179,8 +219,10 @@ async function loadCheckpoint(dir: string, identity: unknown, net: TrainableNet,
   }
   const diff = differences(json.identity, identity);
   if (diff.length) {
-    throw new GbmError(`the checkpoint in ${dir} was made by another run (differs in ${diff.slice(0, 5).join(', ')}).`,
-      'pass the same options to resume it, --fresh to start over in this folder, or another --out.');
+    throw new GbmError(
+      `the checkpoint in ${dir} was made by another run (differs in ${diff.slice(0, 5).join(', ')}).`,
+      'pass the same options to resume it, --fresh to start over in this folder, or another --out.',
+    );
   }
   const data = fs.readFileSync(path.join(dir, json.bin));
   const pBytes = json.params.reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1) * 4, 0);
@@ -231,7 +273,13 @@ export interface TrainOptions {
  * schedule, validation after every epoch and a checkpoint after every epoch; a run pointed at a folder with a
  * checkpoint of the same run resumes from it and ends with the same weights as an uninterrupted run.
  */
-export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet | null, cfg: TrainConfig, opts: TrainOptions = {}): Promise<{ records: EpochRecord[]; resumedFrom: number }> {
+export async function trainNet(
+  net: TrainableNet,
+  train: ImageSet,
+  val: ImageSet | null,
+  cfg: TrainConfig,
+  opts: TrainOptions = {},
+): Promise<{ records: EpochRecord[]; resumedFrom: number }> {
   checkTrainConfig(cfg);
   if (train.count < 2) throw new GbmError(`cannot train on ${train.count} image(s).`, 'use more classes or images per class.');
   const opt = makeOptimizer(cfg);
@@ -249,7 +297,8 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
   const stepsPerEpoch = Math.ceil(train.count / cfg.batchSize);
   const end = Math.min(cfg.epochs, opts.stopAfter ?? cfg.epochs);
   const shards = cfg.shards ?? 1;
-  if (shards > 1 && (opts.logits || opts.variables)) throw new GbmError('sharded (data-parallel) training takes the network\'s own head and variables only.', 'run this phase with --shards 1.');
+  if (shards > 1 && (opts.logits || opts.variables))
+    throw new GbmError("sharded (data-parallel) training takes the network's own head and variables only.", 'run this phase with --shards 1.');
   // Threads for the shards: the main thread plus workers, CPU backends only (a GPU backend computes every shard itself).
   const cpuBackend = ['wasm', 'cpu'].includes(tf.getBackend());
   const threads = shards > 1 && cpuBackend ? Math.max(1, Math.min(shards, opts.workers ?? defaultTrainWorkers())) : 1;
@@ -277,14 +326,21 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
           const both = tf.tidy(() => {
             const x0 = batchOf(train, rows);
             const x = cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
-            const y = tf.tensor1d(Array.from(rows, (r) => train.labels[r]), 'int32');
+            const y = tf.tensor1d(
+              Array.from(rows, (r) => train.labels[r]),
+              'int32',
+            );
             let hits: tf.Scalar | null = null;
-            const cost = opt.minimize(() => {
-              const logits = logitsOf(net, x, pass);
-              hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
-              // Weight decay is applied by SgdMomentum in the update, so the loss is the cross-entropy alone.
-              return tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
-            }, true, vars)!;
+            const cost = opt.minimize(
+              () => {
+                const logits = logitsOf(net, x, pass);
+                hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))) as tf.Scalar;
+                // Weight decay is applied by SgdMomentum in the update, so the loss is the cross-entropy alone.
+                return tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
+              },
+              true,
+              vars,
+            )!;
             for (const u of pass.updates) u.variable.assign(u.value);
             const h = hits as tf.Scalar | null;
             const out = tf.stack([cost, h ? tf.cast(h, 'float32') : tf.scalar(0)]);
@@ -302,7 +358,7 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         correct += c;
         if (bar) {
           const seen = b * cfg.batchSize + rows.length;
-          bar.status = `loss ${(lossSum / seen).toFixed(3)} acc ${(100 * correct / seen).toFixed(1)}%`;
+          bar.status = `loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`;
           bar.tick(rows.length);
         }
       }
@@ -312,7 +368,16 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
         bar.status += v ? ` | val loss ${v.loss.toFixed(3)} acc ${(100 * v.acc).toFixed(1)}%` : '';
         bar.finish();
       }
-      const rec: EpochRecord = { epoch: epoch + 1, lr, trainLoss: lossSum / train.count, trainAcc: correct / train.count, valLoss: v?.loss ?? null, valAcc: v?.acc ?? null, seconds, imgPerSec: train.count / seconds };
+      const rec: EpochRecord = {
+        epoch: epoch + 1,
+        lr,
+        trainLoss: lossSum / train.count,
+        trainAcc: correct / train.count,
+        valLoss: v?.loss ?? null,
+        valAcc: v?.acc ?? null,
+        seconds,
+        imgPerSec: train.count / seconds,
+      };
       records = [...records, rec];
       if (opts.checkpointDir) await saveCheckpoint(opts.checkpointDir, epoch + 1, identity, records, net, opt, opts.extraParams);
       opts.onEpoch?.(rec);
@@ -329,7 +394,17 @@ export async function trainNet(net: TrainableNet, train: ImageSet, val: ImageSet
  * the workers compute theirs at the same weights; gradients and batch-norm running averages are averaged by rows
  * and the optimizer steps once. Returns the batch's mean loss and its correct predictions.
  */
-async function shardedStep(net: TrainableNet, opt: tf.Optimizer, vars: tf.Variable[], train: ImageSet, rows: Int32Array, cfg: TrainConfig, rng: MT19937, shards: number, pool: ShardWorkers | null): Promise<{ l: number; c: number }> {
+async function shardedStep(
+  net: TrainableNet,
+  opt: tf.Optimizer,
+  vars: tf.Variable[],
+  train: ImageSet,
+  rows: Int32Array,
+  cfg: TrainConfig,
+  rng: MT19937,
+  shards: number,
+  pool: ShardWorkers | null,
+): Promise<{ l: number; c: number }> {
   const x = tf.tidy(() => {
     const x0 = batchOf(train, rows);
     return cfg.augment ? randomCropFlip(x0, cfg.cropPad, rng) : x0;
@@ -343,9 +418,23 @@ async function shardedStep(net: TrainableNet, opt: tf.Optimizer, vars: tf.Variab
     const xh = pool ? ((await x.data()) as Float32Array) : null;
     const weights = pool ? await Promise.all(net.params.params.map(async (p) => (await p.variable.data()) as Float32Array)) : [];
     // Workers first (they run while the main thread computes its own shards).
-    const remote = new Map(ranges.map((r, s) => [s, r] as const).filter(([s]) => s % threads !== 0).map(([s, [a, b]]) => [s, pool!.run(s % threads - 1, {
-      weights, x: xh!.slice(a * per, b * per), shape: [b - a, x.shape[1], x.shape[2], x.shape[3]], y: y.slice(a, b),
-    })] as const));
+    const remote = new Map(
+      ranges
+        .map((r, s) => [s, r] as const)
+        .filter(([s]) => s % threads !== 0)
+        .map(
+          ([s, [a, b]]) =>
+            [
+              s,
+              pool!.run((s % threads) - 1, {
+                weights,
+                x: xh!.slice(a * per, b * per),
+                shape: [b - a, x.shape[1], x.shape[2], x.shape[3]],
+                y: y.slice(a, b),
+              }),
+            ] as const,
+        ),
+    );
     const local = new Map<number, ShardResult>();
     for (let s = 0; s < ranges.length; s += threads) {
       const [a, b] = ranges[s];
@@ -358,13 +447,21 @@ async function shardedStep(net: TrainableNet, opt: tf.Optimizer, vars: tf.Variab
     x.dispose();
   }
   const rowsOf = results.map((r) => r.rows);
-  const grads = combineShards(results.map((r) => r.grads), rowsOf);
-  const updates = combineShards(results.map((r) => r.updates), rowsOf);
+  const grads = combineShards(
+    results.map((r) => r.grads),
+    rowsOf,
+  );
+  const updates = combineShards(
+    results.map((r) => r.updates),
+    rowsOf,
+  );
   const named = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
   opt.applyGradients(named);
   tf.dispose(named.map((g) => g.tensor));
   const byName = new Map(net.params.params.map((p) => [p.name, p.variable] as const));
-  results[0].updateNames.forEach((n, i) => { tf.tidy(() => byName.get(n)!.assign(tf.tensor(updates[i], byName.get(n)!.shape))); });
+  results[0].updateNames.forEach((n, i) => {
+    tf.tidy(() => byName.get(n)!.assign(tf.tensor(updates[i], byName.get(n)!.shape)));
+  });
   const lossSum = results.reduce((a, r) => a + r.lossSum, 0);
   return { l: lossSum / rows.length, c: results.reduce((a, r) => a + r.hits, 0) };
 }

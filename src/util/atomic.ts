@@ -48,7 +48,7 @@ export function readJsonOrNull<T>(file: string): T | null {
 
 /** JSON variant of writeFileAtomic, pretty-printed so results files diff well. */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Throw a clear error now, before long work, if `dir` cannot be created or written. */

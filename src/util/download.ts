@@ -61,8 +61,10 @@ export async function downloadFile(url: string, dest: string, digest?: Digest): 
     if (hash && digest) {
       const got = hash.digest('hex');
       if (got !== digest.hex) {
-        throw new GbmError(`download of ${url} has ${digest.algorithm} ${got}, expected ${digest.hex}.`,
-          'retry; if it persists, the server copy changed: report it.');
+        throw new GbmError(
+          `download of ${url} has ${digest.algorithm} ${got}, expected ${digest.hex}.`,
+          'retry; if it persists, the server copy changed: report it.',
+        );
       }
     }
     fs.renameSync(tmp, dest);

@@ -1,6 +1,9 @@
 /** An error a user can act on: what was wrong (naming the file or option) and how to fix it. */
 export class GbmError extends Error {
-  constructor(message: string, readonly fix?: string) {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
     super(fix ? `${message} Fix: ${fix}` : message);
     this.name = 'GbmError';
   }
@@ -39,7 +42,10 @@ export function asUserError(err: unknown): GbmError | null {
   const known = e.code ? ERRNO[e.code] : undefined;
   if (known) return new GbmError(`cannot ${e.syscall ?? 'use'} ${e.path ?? '(a file)'}: ${known[0]} (${e.code}).`, known[1]);
   if (/browserType\.launch|Failed to launch|Executable doesn't exist/.test(e.message)) {
-    return new GbmError(`the browser that draws figures could not start (${e.message.split('\n')[0].slice(0, 160)}).`, 'run `npm run setup` (installs Debian\'s chromium), set GBM_CHROMIUM to a working Chrome/Chromium, or pass --no-figure.');
+    return new GbmError(
+      `the browser that draws figures could not start (${e.message.split('\n')[0].slice(0, 160)}).`,
+      "run `npm run setup` (installs Debian's chromium), set GBM_CHROMIUM to a working Chrome/Chromium, or pass --no-figure.",
+    );
   }
   return null;
 }

@@ -41,7 +41,7 @@ export function sha256FileMemo(file: string, memoFile: string): string {
 /** digestFile remembered in `memoFile` under (algorithm, path, size, mtime), as sha256FileMemo. */
 export function digestFileMemo(file: string, algorithm: 'sha256' | 'md5', memoFile: string): string {
   const st = fs.statSync(file);
-  const key = `${algorithm === 'sha256' ? '' : algorithm + '|'}${path.resolve(file)}|${st.size}|${st.mtimeMs}`;
+  const key = `${algorithm === 'sha256' ? '' : `${algorithm}|`}${path.resolve(file)}|${st.size}|${st.mtimeMs}`;
   let memo: Record<string, string> = {};
   try {
     memo = JSON.parse(fs.readFileSync(memoFile, 'utf8')) as Record<string, string>;
@@ -62,8 +62,13 @@ export function digestFileMemo(file: string, algorithm: 'sha256' | 'md5', memoFi
 
 /** Hash of a config (keys in a stable order, so it names the config, not how it was written): run folders' keys. */
 export function configHash(c: unknown): string {
-  const canon = (v: unknown): unknown => (v && typeof v === 'object' && !Array.isArray(v)
-    ? Object.fromEntries(Object.keys(v as object).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]))
-    : v);
+  const canon = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v as object)
+            .sort()
+            .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
+        )
+      : v;
   return sha256(JSON.stringify(canon(c))).slice(0, 10);
 }

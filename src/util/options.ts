@@ -21,11 +21,19 @@ export interface OptionDecl {
  * Values for declared options, defaults filled in and every value checked; `owner` names the component in errors
  * (e.g. "fetril", "thermometer"), `kind` what it is ("method"). Unknown keys are refused with the list of known ones.
  */
-export function resolveDeclared(owner: string, decls: Record<string, OptionDecl>, given: Record<string, unknown> = {}, kind = ''): Record<string, number | string> {
+export function resolveDeclared(
+  owner: string,
+  decls: Record<string, OptionDecl>,
+  given: Record<string, unknown> = {},
+  kind = '',
+): Record<string, number | string> {
   for (const k of Object.keys(given)) {
     if (!(k in decls)) {
       const known = Object.keys(decls);
-      throw new GbmError(`${kind ? `${kind} ` : ''}${owner} has no option "${k}".`, known.length ? `its options are: ${known.join(', ')}.` : 'it takes no options.');
+      throw new GbmError(
+        `${kind ? `${kind} ` : ''}${owner} has no option "${k}".`,
+        known.length ? `its options are: ${known.join(', ')}.` : 'it takes no options.',
+      );
     }
   }
   const out: Record<string, number | string> = {};
@@ -39,7 +47,10 @@ export function resolveDeclared(owner: string, decls: Record<string, OptionDecl>
     } else {
       const n = Number(v);
       if (!Number.isFinite(n) || (o.integer && !Number.isInteger(n)) || (o.min !== undefined && n < o.min)) {
-        throw new GbmError(`${owner} option ${k} = ${v} is out of range.`, `use ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}.`);
+        throw new GbmError(
+          `${owner} option ${k} = ${v} is out of range.`,
+          `use ${o.integer ? 'an integer' : 'a number'}${o.min !== undefined ? ` >= ${o.min}` : ''}.`,
+        );
       }
       out[k] = n;
     }

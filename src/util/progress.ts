@@ -70,9 +70,11 @@ export class Progress {
     const filled = Math.round(frac * width);
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     const elapsed = (Date.now() - this.start) / 1000;
-    const line = `${label} [${bar}] ${this.done}/${total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(0)} ${unit}/s ` +
-      (final ? `in ${formatSeconds(elapsed)}` : `ETA ${formatSeconds(eta)}`) + (this.status ? ` ${this.status}` : '');
+    const line =
+      `${label} [${bar}] ${this.done}/${total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(0)} ${unit}/s ` +
+      (final ? `in ${formatSeconds(elapsed)}` : `ETA ${formatSeconds(eta)}`) +
+      (this.status ? ` ${this.status}` : '');
     if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
-    else this.stream.write(line + '\n');
+    else this.stream.write(`${line}\n`);
   }
 }

@@ -1,4 +1,4 @@
-import { MT19937 } from './mt19937.js';
+import type { MT19937 } from './mt19937.js';
 
 /**
  * xoshiro128** (Blackman and Vigna): a small, fast 32-bit generator for bulk draws (millions of Bernoulli bits per

@@ -1,6 +1,15 @@
 /** Float64 Bernoulli-mixture EM written from the equations, loop by loop: the reference the tfjs EM is checked against. */
-export function em64(codes: ArrayLike<number>, n: number, D: number, mu0: ArrayLike<number>, pi0: ArrayLike<number>, K: number,
-  iters: number, warmup: number, eps: number): { mu: Float64Array; pi: Float64Array; ll: number[] } {
+export function em64(
+  codes: ArrayLike<number>,
+  n: number,
+  D: number,
+  mu0: ArrayLike<number>,
+  pi0: ArrayLike<number>,
+  K: number,
+  iters: number,
+  warmup: number,
+  eps: number,
+): { mu: Float64Array; pi: Float64Array; ll: number[] } {
   const mu = Float64Array.from(mu0);
   const pi = Float64Array.from(pi0);
   const ll: number[] = [];

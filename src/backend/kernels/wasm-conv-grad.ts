@@ -42,7 +42,12 @@ function window2d(x: tf.Tensor4D, top: number, left: number, height: number, wid
   const [, h, w] = x.shape;
   const bottom = height - top - h;
   const right = width - left - w;
-  let y = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]]);
+  let y = tf.pad(x, [
+    [0, 0],
+    [top, Math.max(0, bottom)],
+    [left, Math.max(0, right)],
+    [0, 0],
+  ]);
   if (bottom < 0 || right < 0) y = tf.slice(y, [0, 0, 0, 0], [-1, height, width, -1]) as tf.Tensor4D;
   return y;
 }
@@ -70,7 +75,14 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape
     let d: tf.Tensor4D = dy;
     if (sh > 1 || sw > 1) {
       // Interleave s-1 zero rows/columns: [n, ho, 1, wo, 1, c] padded to [n, ho, sh, wo, sw, c].
-      const six = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, co]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+      const six = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, co]), [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ]);
       d = tf.slice(tf.reshape(six, [n, ho * sh, wo * sw, co]), [0, 0, 0, 0], [-1, (ho - 1) * sh + 1, (wo - 1) * sw + 1, -1]) as tf.Tensor4D;
     }
     const padded = window2d(d, kh - 1 - info.padInfo.top, kw - 1 - info.padInfo.left, h + kh - 1, w + kw - 1);
@@ -90,13 +102,24 @@ export function registerWasmConvGrad(): void {
   if (installed || !tf.findBackendFactory('wasm')) return;
   const filterFunc: KernelFunc = ({ inputs, attrs }) => {
     const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
-    return tf.tidy(() => conv2dFilterGrad(toNhwc(tensor(inputs.x) as tf.Tensor4D, a.dataFormat), toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat),
-      a.filterShape, { ...a, dataFormat: 'NHWC' }));
+    return tf.tidy(() =>
+      conv2dFilterGrad(toNhwc(tensor(inputs.x) as tf.Tensor4D, a.dataFormat), toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), a.filterShape, {
+        ...a,
+        dataFormat: 'NHWC',
+      }),
+    );
   };
   const inputFunc: KernelFunc = ({ inputs, attrs }) => {
     const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
-    return tf.tidy(() => fromNhwc(conv2dInputGrad(toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), tensor(inputs.filter) as tf.Tensor4D,
-      nhwcShape(a.inputShape, a.dataFormat), { ...a, dataFormat: 'NHWC' }), a.dataFormat));
+    return tf.tidy(() =>
+      fromNhwc(
+        conv2dInputGrad(toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), tensor(inputs.filter) as tf.Tensor4D, nhwcShape(a.inputShape, a.dataFormat), {
+          ...a,
+          dataFormat: 'NHWC',
+        }),
+        a.dataFormat,
+      ),
+    );
   };
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
   if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');

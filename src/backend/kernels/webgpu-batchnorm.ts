@@ -24,17 +24,29 @@ function channelsOf(x: tf.TensorInfo): number {
 }
 
 function applyKernel({ inputs: { x, mean, variance, gamma, beta }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
-  const p = new ElementwiseProgram(['x', 'mean', 'variance', 'gamma', 'beta'], 'eps : f32, channels : i32,', 'gbmBatchNormApply', x.shape,
-    `${XHAT} * gamma[index % uniforms.channels] + beta[index % uniforms.channels]`);
+  const p = new ElementwiseProgram(
+    ['x', 'mean', 'variance', 'gamma', 'beta'],
+    'eps : f32, channels : i32,',
+    'gbmBatchNormApply',
+    x.shape,
+    `${XHAT} * gamma[index % uniforms.channels] + beta[index % uniforms.channels]`,
+  );
   return backend.runWebGPUProgram(p, [x, mean, variance, gamma, beta], 'float32', [...f32(attrs.eps as number), i32(channelsOf(x))]);
 }
 
 function dxKernel({ inputs: { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
   const c = 'index % uniforms.channels';
-  const p = new ElementwiseProgram(['dy', 'x', 'mean', 'variance', 'gamma', 'sumDy', 'sumDyXhat'], 'eps : f32, invN : f32, channels : i32,', 'gbmBatchNormDx', x.shape,
-    `gamma[${c}] * inverseSqrt(variance[${c}] + uniforms.eps) * (dy[index] - sumDy[${c}] * uniforms.invN - ${XHAT} * sumDyXhat[${c}] * uniforms.invN)`);
-  return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32',
-    [...f32(attrs.eps as number, 1 / (attrs.n as number)), i32(channelsOf(x))]);
+  const p = new ElementwiseProgram(
+    ['dy', 'x', 'mean', 'variance', 'gamma', 'sumDy', 'sumDyXhat'],
+    'eps : f32, invN : f32, channels : i32,',
+    'gbmBatchNormDx',
+    x.shape,
+    `gamma[${c}] * inverseSqrt(variance[${c}] + uniforms.eps) * (dy[index] - sumDy[${c}] * uniforms.invN - ${XHAT} * sumDyXhat[${c}] * uniforms.invN)`,
+  );
+  return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32', [
+    ...f32(attrs.eps as number, 1 / (attrs.n as number)),
+    i32(channelsOf(x)),
+  ]);
 }
 
 function emaKernel({ inputs: { old, cur }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
@@ -63,7 +75,13 @@ class ChannelSumsProgram implements WebGpuProgram {
   dispatch: [number, number, number];
   workgroupSize: [number, number, number];
   uniforms = 'rows : i32, slice : i32, eps : f32,';
-  constructor(public variableNames: string[], private mode: 'moments' | 'grads', splits: number, channels: number, private tch: number) {
+  constructor(
+    public variableNames: string[],
+    private mode: 'moments' | 'grads',
+    splits: number,
+    channels: number,
+    private tch: number,
+  ) {
     this.outputShape = [splits, 2, channels];
     this.workgroupSize = [tch, 256 / tch, 1];
     this.dispatch = [Math.ceil(channels / tch), splits, 1];
@@ -71,11 +89,12 @@ class ChannelSumsProgram implements WebGpuProgram {
   }
   getUserCode(): string {
     const lanes = 256 / this.tch;
-    const value = this.mode === 'moments'
-      ? `let v = x[r * C + c] - x[c];
+    const value =
+      this.mode === 'moments'
+        ? `let v = x[r * C + c] - x[c];
               a = a + v;
               b = b + v * v;`
-      : `let g = dy[r * C + c];
+        : `let g = dy[r * C + c];
               a = a + g;
               b = b + g * (x[r * C + c] - mean[c]) * inverseSqrt(variance[c] + uniforms.eps);`;
     return `
@@ -126,13 +145,23 @@ function planChannelSplits(rows: number, channels: number, tch: number): { split
 }
 
 /** Pass 1 for a [rows, C] view of NHWC tensors: partial sums [S, 2, C]. */
-function channelPartials(backend: WebGpuBackendLike, mode: 'moments' | 'grads', inputs: tf.TensorInfo[], names: string[], x: tf.TensorInfo, eps: number): { partial: tf.TensorInfo; rows: number; splits: number } {
+function channelPartials(
+  backend: WebGpuBackendLike,
+  mode: 'moments' | 'grads',
+  inputs: tf.TensorInfo[],
+  names: string[],
+  x: tf.TensorInfo,
+  eps: number,
+): { partial: tf.TensorInfo; rows: number; splits: number } {
   const channels = channelsOf(x);
   const rows = x.shape.reduce((p, d) => p * d, 1) / channels;
   const tch = channels <= 16 ? 16 : channels <= 32 ? 32 : 64;
   const plan = planChannelSplits(rows, channels, tch);
-  const partial = backend.runWebGPUProgram(new ChannelSumsProgram(names, mode, plan.splits, channels, tch), inputs, 'float32',
-    [i32(rows), i32(plan.slice), ...f32(eps)]);
+  const partial = backend.runWebGPUProgram(new ChannelSumsProgram(names, mode, plan.splits, channels, tch), inputs, 'float32', [
+    i32(rows),
+    i32(plan.slice),
+    ...f32(eps),
+  ]);
   return { partial, rows, splits: plan.splits };
 }
 
@@ -140,7 +169,16 @@ function channelPartials(backend: WebGpuBackendLike, mode: 'moments' | 'grads', 
  * Pass 2: one [C] result from the partials, `expr` over sA / sB (the summed halves) and, with `shift`, x (whose first
  * row shifted the moments). Only inputs the shader reads may be bound: WGSL drops unused bindings from the layout.
  */
-function finishChannels(backend: WebGpuBackendLike, partial: tf.TensorInfo, x: tf.TensorInfo, splits: number, rows: number, key: string, expr: string, shift = false): tf.TensorInfo {
+function finishChannels(
+  backend: WebGpuBackendLike,
+  partial: tf.TensorInfo,
+  x: tf.TensorInfo,
+  splits: number,
+  rows: number,
+  key: string,
+  expr: string,
+  shift = false,
+): tf.TensorInfo {
   const channels = channelsOf(x);
   const sums = `var sA = 0.0;
           var sB = 0.0;
@@ -156,7 +194,15 @@ function finishChannels(backend: WebGpuBackendLike, partial: tf.TensorInfo, x: t
 function momentsKernel({ inputs: { x }, backend }: WebGpuKernelArgs): tf.TensorInfo[] {
   const { partial, rows, splits } = channelPartials(backend, 'moments', [x], ['x'], x, 0);
   const mean = finishChannels(backend, partial, x, splits, rows, 'mean', 'x[index] + sA * uniforms.invRows', true);
-  const variance = finishChannels(backend, partial, x, splits, rows, 'var', 'max(sB * uniforms.invRows - (sA * uniforms.invRows) * (sA * uniforms.invRows), 0.0)');
+  const variance = finishChannels(
+    backend,
+    partial,
+    x,
+    splits,
+    rows,
+    'var',
+    'max(sB * uniforms.invRows - (sA * uniforms.invRows) * (sA * uniforms.invRows), 0.0)',
+  );
   backend.disposeData(partial.dataId);
   return [mean, variance];
 }
@@ -171,8 +217,11 @@ function channelGradsKernel({ inputs: { dy, x, mean, variance }, backend, attrs 
 }
 
 const KERNELS: Record<string, (args: WebGpuKernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
-  GbmBatchNormMoments: momentsKernel, GbmBatchNormChannelGrads: channelGradsKernel,
-  GbmBatchNormApply: applyKernel, GbmBatchNormDx: dxKernel, GbmEma: emaKernel,
+  GbmBatchNormMoments: momentsKernel,
+  GbmBatchNormChannelGrads: channelGradsKernel,
+  GbmBatchNormApply: applyKernel,
+  GbmBatchNormDx: dxKernel,
+  GbmEma: emaKernel,
 };
 
 /** Register (or, with false, remove: the tf-op path then runs) the fused batch-norm kernels for webgpu; idempotent. */

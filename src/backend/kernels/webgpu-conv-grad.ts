@@ -150,10 +150,17 @@ class FilterGradPartialProgram implements WebGpuProgram {
 
 /** Pass 2: dW = the sum of the S partials ([S, K x CO] read as S rows of the filter's size), in the filter's shape. */
 function sumSplits(backend: WebGpuBackendLike, partial: tf.TensorInfo, filterShape: number[], splits: number): tf.TensorInfo {
-  const program = new ElementwiseProgram(['partial'], 'splits : i32,', 'gbmSumSplits', filterShape, 's', `var s = 0.0;
+  const program = new ElementwiseProgram(
+    ['partial'],
+    'splits : i32,',
+    'gbmSumSplits',
+    filterShape,
+    's',
+    `var s = 0.0;
           for (var k = 0; k < uniforms.splits; k++) {
             s = s + partial[k * uniforms.size + index];
-          }`);
+          }`,
+  );
   return backend.runWebGPUProgram(program, [partial], 'float32', [i32(splits)]);
 }
 
@@ -169,12 +176,29 @@ export function planSplits(m: number, kDim: number, co: number): { splits: numbe
 
 /** dW of a 2-D convolution (NHWC, no dilation) on WebGPU: the split-K implicit GEMM above. */
 function filterGradWebGpu(args: WebGpuKernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
-  const { inputs: { x, dy }, backend, attrs } = args;
+  const {
+    inputs: { x, dy },
+    backend,
+    attrs,
+  } = args;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as {
-    strides: [number, number] | number; pad: 'same'; dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; filterShape: [number, number, number, number];
+    strides: [number, number] | number;
+    pad: 'same';
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    filterShape: [number, number, number, number];
   };
   if (dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return stock(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const kDim = info.filterHeight * info.filterWidth * info.inChannels;
   const m = info.batchSize * info.outHeight * info.outWidth;
   const co = info.outChannels;
@@ -211,6 +235,6 @@ export function useWebGpuFilterGrad(which: 'gbm' | 'stock'): void {
   stockFilterGrad ??= current.kernelFunc;
   const stock = stockFilterGrad;
   tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  const kernelFunc = which === 'stock' ? stock : ((args: WebGpuKernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc;
+  const kernelFunc = which === 'stock' ? stock : (((args: WebGpuKernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc);
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc });
 }

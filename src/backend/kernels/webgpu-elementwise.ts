@@ -32,7 +32,14 @@ export class ElementwiseProgram implements WebGpuProgram {
   dispatch: [number, number, number];
   workgroupSize: [number, number, number] = [256, 1, 1];
   size = true;
-  constructor(public variableNames: string[], public uniforms: string, public shaderKey: string, shape: number[], private expr: string, private prelude = '') {
+  constructor(
+    public variableNames: string[],
+    public uniforms: string,
+    public shaderKey: string,
+    shape: number[],
+    private expr: string,
+    private prelude = '',
+  ) {
     this.outputShape = shape;
     this.dispatchLayout = { x: shape.map((_, i) => i) };
     this.dispatch = [Math.ceil(shape.reduce((a, b) => a * b, 1) / 256), 1, 1];

@@ -13,8 +13,13 @@ import { ElementwiseProgram, f32, setWebGpuKernels, type WebGpuKernelArgs } from
 
 /** v' = momentum v + g + decay w, as one launch. */
 function velocityKernel({ inputs: { v, g, w }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
-  const program = new ElementwiseProgram(['v', 'g', 'w'], 'momentum : f32, decay : f32,', 'gbmSgdVelocity', w.shape,
-    'uniforms.momentum * v[index] + g[index] + uniforms.decay * w[index]');
+  const program = new ElementwiseProgram(
+    ['v', 'g', 'w'],
+    'momentum : f32, decay : f32,',
+    'gbmSgdVelocity',
+    w.shape,
+    'uniforms.momentum * v[index] + g[index] + uniforms.decay * w[index]',
+  );
   return backend.runWebGPUProgram(program, [v, g, w], 'float32', f32(attrs.momentum as number, attrs.decay as number));
 }
 
