@@ -1,46 +1,27 @@
 /**
- * npm run reproduce -- <study> [--fresh]: regenerate a study's runs, tables and figures from scratch.
+ * npm run reproduce -- <study> [--fresh]: regenerate a study's runs, tables and figures from scratch. The studies are
+ * the files of configs/ (one JSON file each: its sweeps, its notebook, its quick sweeps).
  * Runs the study's sweeps (finished runs are reused unless --fresh), then executes its notebook in full mode and
  * saves it (figures under figures/, tables in the notebook and in results/sweeps/<name>/summary.csv).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { STUDIES } from '../src/sweep/studies.js';
+import { STUDY_FILES } from '../src/sweep/studies.js';
 import { runSweep } from '../src/sweep/sweep.js';
 import { errorLine } from '../src/util/errors.js';
 
 const root = path.resolve(__dirname, '..');
 
-/** Each reproducible study: the sweeps it needs and the notebook that draws it. */
-const REPRODUCE: Record<string, { sweeps: string[]; notebook: string | null; what: string; models?: string[] }> = {
-  default: { sweeps: [], notebook: '03-pseudo-replay', what: 'the default GBM run (npm start) and notebook 03' },
-  'ablation-K': { sweeps: ['ablation-kp'], notebook: '04-ablation-K', what: 'accuracy and memory vs K (notebook 04)' },
-  'ablation-p': { sweeps: ['ablation-kp', 'ablation-p8'], notebook: '05-ablation-p-binarizer', what: 'thermometer p and Heaviside (notebook 05)' },
-  'memory-accuracy': { sweeps: ['memory-accuracy'], notebook: '06-memory-vs-accuracy', what: 'GBM vs latent replay on one memory axis (notebook 06)' },
-  baselines: { sweeps: ['baselines'], notebook: '07-baselines', what: 'the method-comparison table, T = 5, 10, 20 (notebook 07)' },
-  'em-safeguards': { sweeps: ['em-safeguards'], notebook: null, what: 'EM re-seeding rules at K = 8 and 32, 3 seeds (README, "EM"; summary.csv)' },
-  'bit-correlation': { sweeps: [], notebook: '08-bit-correlation', what: 'bit independence within classes (notebook 08)' },
-  bnn: {
-    sweeps: [],
-    notebook: '09-bnn',
-    what: "a BNN trained on Fashion-MNIST's base classes, GBM on its codes (notebook 09, about 9 min)",
-    models: ['bnn-fashion-mnist'],
-  },
-  ste: {
-    sweeps: [],
-    notebook: '10-ste-gradients',
-    what: 'STE gradient quality and the STE phase (notebook 10, about 8 min)',
-    models: ['resnet20-fmnist-nb10', 'resnet20-fmnist-nb10-ste'],
-  },
-};
+/** Each reproducible study, from its file in configs/: the sweeps it needs, the notebook that draws it, the networks it trains. */
+const REPRODUCE = STUDY_FILES;
 
 function usage(): string {
   return [
     'Usage: npm run reproduce -- <study> [--fresh]',
     '',
     'Studies:',
-    ...Object.entries(REPRODUCE).map(([k, v]) => `  ${k.padEnd(16)} ${v.what}`),
+    ...Object.entries(REPRODUCE).map(([k, v]) => `  ${k.padEnd(16)} ${v.description}`),
     `  ${'all'.padEnd(16)} every study above`,
     '',
     "--fresh deletes the studies' sweep folders and trained networks first (otherwise finished ones are reused).",
@@ -63,14 +44,14 @@ async function main(args: string[]): Promise<number> {
   for (const s of studies) {
     const t0 = Date.now();
     const r = REPRODUCE[s];
-    console.log(`== ${s}: ${r.what}`);
+    console.log(`== ${s}: ${r.description}`);
     if (s === 'default') {
       const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'start'], { cwd: root, stdio: 'inherit' });
       if (run.status !== 0) return run.status ?? 1;
     }
     if (args.includes('--fresh')) for (const m of r.models ?? []) fs.rmSync(path.join(root, 'models', m), { recursive: true, force: true });
-    for (const name of r.sweeps) {
-      const spec = STUDIES[name];
+    for (const spec of r.sweeps) {
+      const name = spec.name;
       const dir = path.join(root, 'results', 'sweeps', spec.name);
       if (args.includes('--fresh')) fs.rmSync(dir, { recursive: true, force: true });
       const res = await runSweep(spec, { results: path.join(root, 'results') });

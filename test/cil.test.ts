@@ -85,6 +85,13 @@ describe('class-incremental runner', () => {
     const cfg = resolveConfig(configFromOptions({ config: file, K: 4 }));
     assert.deepEqual({ ...cfg, memory: { ...cfg.memory, em: { ...cfg.memory.em, K: 8 } } }, runs.pseudo.config);
     assert.equal(cfg.memory.em.K, 4);
+    // The configs/ vocabulary is a config file too: options by config path or flag, flags still winning.
+    const flat = path.join(dir, 'flat.json');
+    fs.writeFileSync(flat, JSON.stringify({ 'memory.em.K': 2, levels: 2, 'method.name': 'gbm' }));
+    const fc = resolveConfig(configFromOptions({ config: flat, seed: 5 }));
+    assert.deepEqual([fc.memory.em.K, fc.binarizer.levels, fc.seed], [2, 2, 5]);
+    assert.deepEqual(resolveConfig(configFromOptions({ config: path.join(__dirname, '..', 'configs', 'default.json') })), resolveConfig({}));
+    assert.throws(() => configFromOptions({ config: path.join(__dirname, '..', 'configs', 'baselines.json') }), /defines sweeps, not one run/);
   });
 
   it('gives identical results for the same seed', async () => {

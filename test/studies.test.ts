@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { frontierCrossings, paretoFrontier, sweepCurveFigure, seriesBy } from '../src/figures/studies.js';
-import { STUDIES } from '../src/sweep/studies.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { METHODS } from '../src/methods/registry.js';
+import { loadStudies, STUDIES, STUDY_FILES } from '../src/sweep/studies.js';
+import { tmpDir } from './helpers.js';
 import { expandGrid } from '../src/sweep/grid.js';
 import { comparisonTable, markdownTable } from '../src/tables/comparison.js';
 import { formatMeanStd, meanStd, pairedGap } from '../src/tables/uncertainty.js';
@@ -100,5 +104,45 @@ describe('study tables and figures', () => {
       baselines: 11 * 3 * 3,
       'em-safeguards': 2 * 3 * 3,
     });
+  });
+
+  it('reads every study from configs/: sweeps shared by name, quick sweeps small, every method in the comparison', () => {
+    assert.deepEqual(
+      STUDY_FILES['ablation-p'].sweeps.map((s) => s.name),
+      ['ablation-kp', 'ablation-p8'],
+    );
+    assert.deepEqual(STUDY_FILES['ablation-p'].sweeps[0].grid, STUDY_FILES['ablation-K'].sweeps[0].grid);
+    // A method added to the registry must be added to the comparison too (the file lists them, JSON has no code).
+    for (const spec of [...STUDY_FILES.baselines.sweeps, ...STUDY_FILES.baselines.quick]) {
+      const grid = spec.grid as Record<string, unknown[]>;
+      assert.deepEqual(grid['method.name'], Object.keys(METHODS), `${spec.name} lacks a method`);
+    }
+    for (const study of Object.values(STUDY_FILES)) {
+      if (study.notebook)
+        assert.ok(fs.existsSync(path.join(__dirname, '..', 'notebooks', `${study.notebook}.ipynb`)), `${study.name}: no notebook ${study.notebook}`);
+      for (const q of study.quick) {
+        const jobs = expandGrid(q.base, q.grid);
+        assert.ok(jobs.length > 0 && jobs.length <= 44, `${q.name}: ${jobs.length} quick runs`);
+        assert.ok(
+          jobs.every((j) => j.config.features.subset?.classes?.length === 20),
+          `${q.name} is not on the 20-class subset`,
+        );
+      }
+    }
+  });
+
+  it('refuses a study file that names an undefined sweep, defines one twice, or is not a study', () => {
+    const dir = tmpDir('studies');
+    const write = (name: string, body: object) =>
+      fs.writeFileSync(path.join(dir, `${name}.json`), JSON.stringify({ format: 'gbm-study/1', description: name, notebook: null, quick: [], ...body }));
+    write('a', { sweeps: [{ name: 's1', base: {}, grid: { K: [1] } }] });
+    write('b', { sweeps: ['s1'] });
+    assert.deepEqual(loadStudies(dir).b.sweeps[0].grid, { K: [1] });
+    write('c', { sweeps: ['s9'] });
+    assert.throws(() => loadStudies(dir), /configs\/c\.json names sweep "s9", which no study file defines.*s1/);
+    write('c', { sweeps: [{ name: 's1', base: {}, grid: { K: [2] } }] });
+    assert.throws(() => loadStudies(dir), /sweep "s1" is defined twice/);
+    fs.writeFileSync(path.join(dir, 'c.json'), '{"K": 4}');
+    assert.throws(() => loadStudies(dir), /c\.json is not a study file/);
   });
 });

@@ -287,14 +287,42 @@ export function findOption(key: string, options: RunOption[] = runOptions()): Ru
   return options.find((o) => o.name === key) ?? options.find((o) => o.path === key);
 }
 
-/** A config file: a (partial) RunConfig, or a run's results.json (its "config" is taken, so any run can be redone). */
+/**
+ * A config file, in any of the kit's formats: a (partial) RunConfig (nested sections), options by config path or
+ * flag (`{"memory.em.K": 4, "binarizer.levels": 2}`, the vocabulary of configs/*.json), a study file of configs/
+ * (its "run"), or a run's results.json (its "config", so any run can be redone).
+ */
 function readConfigFile(file: string): RunConfigInput {
+  let json: Record<string, unknown>;
   try {
-    const json = JSON.parse(fs.readFileSync(file, 'utf8')) as RunConfigInput & { format?: string; config?: RunConfigInput };
-    return json.format === 'gbm-run/1' && json.config ? json.config : json;
+    json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (e) {
-    throw new GbmError(`cannot read config ${file}: ${(e as Error).message}.`, 'pass a JSON file shaped like the "config" of a results.json.');
+    throw new GbmError(
+      `cannot read config ${file}: ${(e as Error).message}.`,
+      'pass a JSON file shaped like the "config" of a results.json, or options by config path.',
+    );
   }
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new GbmError(`config ${file} is not a JSON object.`, 'write {"memory.em.K": 4} or a RunConfig.');
+  if (json.format === 'gbm-run/1' && json.config) return json.config as RunConfigInput;
+  if (json.format === 'gbm-study/1') {
+    if (!json.run)
+      throw new GbmError(
+        `study ${file} defines sweeps, not one run.`,
+        `run it with gbm sweep --study NAME or npm run reproduce -- ${path.basename(file, '.json')}.`,
+      );
+    return optionsToConfig(json.run as Opts, `${file} "run"`);
+  }
+  // Options by path or flag have no nested sections; a RunConfig's sections are objects.
+  const options = runOptions();
+  const flat = Object.entries(json).every(([k, v]) => (v === null || typeof v !== 'object') && findOption(k, options) !== undefined);
+  return flat ? optionsToConfig(json as Opts, file) : (json as RunConfigInput);
+}
+
+/** A config input from a map of options read from a file (no nested config files). */
+function optionsToConfig(o: Opts, where: string): RunConfigInput {
+  if (o['config'] !== undefined) throw new GbmError(`${where} names another config file.`, 'give the options themselves.');
+  return configFromOptions(o);
 }
 
 /**
