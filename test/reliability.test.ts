@@ -6,7 +6,8 @@ import { writeRunResults } from '../src/run/results.js';
 import { runExperiment, type RunResult } from '../src/run/runner.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { closeFigureRenderer } from '../src/figures/render.js';
-import { tmpDir, withEnv } from './helpers.js';
+import { resolveConfig } from '../src/run/config.js';
+import { makeImageFolder, tmpDir, withEnv } from './helpers.js';
 
 /** Run f with fs.writeSync replaced (the write wrapper that stands in for a short write or a full disk). */
 function withWriteSync(fake: typeof fs.writeSync, f: () => void): void {
@@ -126,5 +127,23 @@ describe('inputs the protocol cannot use are refused before any work', () => {
       ),
       /^GbmError: no test images in \/data\/my-features: accuracy cannot be measured\. Fix: give the dataset a test split/,
     );
+  });
+});
+
+describe('an image folder gets a protocol that fits it', () => {
+  it('half its classes as the base task and the rest in up to 5 tasks, not TinyImageNet\'s B100', () => {
+    const protocol = (n: number) => {
+      const root = tmpDir(`folder-${n}`);
+      makeImageFolder(root, Array.from({ length: n }, (_, i) => `c${i}`), { train: 1, test: 1 }, 8);
+      const s = resolveConfig({ features: { dataset: 'imagefolder', root } }).scenario;
+      return [s.baseClasses, s.tasks];
+    };
+    assert.deepEqual(protocol(3), [2, 1]);
+    assert.deepEqual(protocol(6), [3, 3]);
+    assert.deepEqual(protocol(40), [20, 5]);
+    // Given options still win.
+    const root = tmpDir('folder-given');
+    makeImageFolder(root, ['a', 'b', 'c', 'd'], { train: 1, test: 1 }, 8);
+    assert.deepEqual(resolveConfig({ features: { dataset: 'imagefolder', root }, scenario: { baseClasses: 3, tasks: 1 } }).scenario.baseClasses, 3);
   });
 });

@@ -107,6 +107,21 @@ function scanImageFolder(root: string): FolderScan {
   return { classNames, files, labels: { train: Int32Array.from(labels.train), test: Int32Array.from(labels.test) }, listing: listing.join('\n') };
 }
 
+/** How many classes an image folder has (its train/ class folders); 0 when it has no train/ folder yet. */
+export function imageFolderClassCount(root: string): number {
+  const trainDir = path.join(path.resolve(root), 'train');
+  return fs.existsSync(trainDir) ? listClasses(trainDir).length : 0;
+}
+
+/**
+ * The protocol an image folder is run with unless told otherwise: half its classes (at least 2) as the base task,
+ * the rest in up to 5 tasks, so any folder of 3 or more classes runs without options.
+ */
+export function imageFolderProtocol(numClasses: number): { baseClasses: number; tasks: number[] } {
+  const base = Math.max(2, Math.floor(numClasses / 2));
+  return { baseClasses: base, tasks: [Math.max(1, Math.min(5, numClasses - base))] };
+}
+
 /** Describe an image folder, fingerprinted by its listing (paths, sizes, modification times). */
 export function imageFolderSpec(root: string): DatasetSpec {
   const abs = path.resolve(root);

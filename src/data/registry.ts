@@ -3,7 +3,7 @@ import type { DatasetSpec, ImageDataset } from './dataset.js';
 import { Cifar100, cifar100Spec } from './cifar100.js';
 import { Core50, core50Spec } from './core50.js';
 import { FashionMnist, fashionMnistSpec } from './fashion-mnist.js';
-import { ImageFolderDataset, imageFolderSpec } from './imagefolder.js';
+import { ImageFolderDataset, imageFolderClassCount, imageFolderProtocol, imageFolderSpec } from './imagefolder.js';
 import { TinyImageNet, tinyImageNetSpec } from './tinyimagenet.js';
 
 /** How a registered dataset is found (`locate`) and opened from its spec (`open`, also in worker threads). */
@@ -13,6 +13,8 @@ interface DatasetEntry {
   defaultInputSize: number;
   /** The field's class-incremental protocol: base classes and the usual task counts (first = default). */
   protocol: { baseClasses: number; tasks: number[] };
+  /** A protocol that depends on the data found at `root` (an image folder's class count); overrides `protocol`. */
+  protocolFor?(root: string | undefined): { baseClasses: number; tasks: number[] } | null;
   /** The backbone used unless --backbone says otherwise: a committed class-incremental-clean one where the kit has it. */
   defaultBackbone: string;
   locate(options: { root?: string }): Promise<DatasetSpec>;
@@ -72,7 +74,12 @@ export const DATASETS: Record<string, DatasetEntry> = {
   imagefolder: {
     description: 'your images as <root>/{train,test}/<class>/*.{jpg,png} (needs --root)',
     defaultInputSize: 64,
-    protocol: { baseClasses: 100, tasks: [5, 10, 20] },
+    // Placeholder until the folder is seen: protocolFor reads its class count (half as base, the rest in <= 5 tasks).
+    protocol: { baseClasses: 2, tasks: [5] },
+    protocolFor: (root) => {
+      const n = root ? imageFolderClassCount(root) : 0;
+      return n ? imageFolderProtocol(n) : null;
+    },
     defaultBackbone: 'mobilenet',
     locate: async ({ root }) => {
       if (!root) throw new GbmError('dataset "imagefolder" needs a folder.', 'pass --root <folder> (or { root } in the library call).');
@@ -99,9 +106,13 @@ export function reopenDataset(spec: DatasetSpec): ImageDataset {
   return entry(spec.name).open(spec);
 }
 
-/** The protocol a dataset is run with unless told otherwise (B, T); unknown names (e.g. npy features) get TinyImageNet's. */
-export function datasetProtocol(name: string): { baseClasses: number; tasks: number[] } {
-  return DATASETS[name]?.protocol ?? { baseClasses: 100, tasks: [5, 10, 20] };
+/**
+ * The protocol a dataset is run with unless told otherwise (B, T): the field's for the benchmarks, one fitted to
+ * the data for an image folder (given its root); unknown names (e.g. npy features) get TinyImageNet's.
+ */
+export function datasetProtocol(name: string, root?: string): { baseClasses: number; tasks: number[] } {
+  const e = DATASETS[name];
+  return e?.protocolFor?.(root) ?? e?.protocol ?? { baseClasses: 100, tasks: [5, 10, 20] };
 }
 
 /**

@@ -32,8 +32,8 @@ export type RunConfigInput = DeepPartial<Omit<RunConfig, 'method'>> & {
   replay?: 'pseudo' | 'none';
 };
 
-function protocolDefaults(dataset: string): Pick<ScenarioConfig, 'baseClasses' | 'tasks'> {
-  const p = datasetProtocol(dataset);
+function protocolDefaults(dataset: string, root?: string): Pick<ScenarioConfig, 'baseClasses' | 'tasks'> {
+  const p = datasetProtocol(dataset, root);
   return { baseClasses: p.baseClasses, tasks: p.tasks[0] };
 }
 
@@ -68,7 +68,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
       ? { dataset: 'npy', backbone: 'external', path: input.features.path }
       : { ...input.features, dataset, backbone }) as RunConfig['features'],
     // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
-    scenario: { ...RUN_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset), ...input.scenario },
+    scenario: { ...RUN_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset, input.features?.root), ...input.scenario },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside), declared ones checked.
     binarizer: resolveBinarizer(bspec, input.binarizer as Record<string, unknown> | undefined),
     memory: { em: { ...RUN_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? RUN_DEFAULTS.memory.muBits },

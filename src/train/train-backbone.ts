@@ -82,7 +82,7 @@ export function resolveTrainBackbone(o: TrainBackboneOptions): ResolvedTrainBack
     inputSize: o.inputSize ?? defaultInputSize(o.dataset),
     width: o.width ?? 1,
     bits: o.bits ?? 256,
-    baseClasses: o.baseClasses ?? datasetProtocol(o.dataset).baseClasses,
+    baseClasses: o.baseClasses ?? datasetProtocol(o.dataset, o.root).baseClasses,
     orderSeed: o.orderSeed ?? 1993,
     train: { ...TRAIN_DEFAULTS, seed, ...archDefaults(o.arch), ...o.train },
     ste: { ...STE_DEFAULTS, epochs: steEpochsDefault(o.arch), ...o.ste },
@@ -166,7 +166,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     if (!Number.isInteger(o.baseClasses) || o.baseClasses < 2 || o.baseClasses > n) {
       throw new GbmError(
         `--base-classes ${o.baseClasses} must be between 2 and the ${n} classes of ${o.dataset}.`,
-        `pass e.g. --base-classes ${datasetProtocol(o.dataset).baseClasses}.`,
+        `pass e.g. --base-classes ${datasetProtocol(o.dataset, o.root).baseClasses}.`,
       );
     }
     classIds = numpyPermutation(n, o.orderSeed).slice(0, o.baseClasses);
