@@ -92,12 +92,8 @@ describe('features: cache', () => {
       { env: { ...process.env, GBM_CACHE_DIR: cache }, stdio: 'ignore' },
     );
     const parts = () => {
-      const feat = path.join(cache, 'features');
-      if (!fs.existsSync(feat)) return 0;
-      return fs.readdirSync(feat).reduce((n, d) => {
-        const p = path.join(feat, d, 'parts');
-        return n + (fs.existsSync(p) ? fs.readdirSync(p).filter((f) => f.endsWith('.f32')).length : 0);
-      }, 0);
+      const p = path.join(cache, 'features', 'chunks');
+      return fs.existsSync(p) ? fs.readdirSync(p).filter((f) => f.endsWith('.f32')).length : 0;
     };
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     for (let i = 0; i < 3000 && parts() < 2; i++) await new Promise((r) => setTimeout(r, 10));
@@ -113,18 +109,42 @@ describe('features: cache', () => {
     assert.deepEqual(resumed.test.features, fresh.test.features);
   });
 
-  it('stops on a corrupt image with its name and leaves no partial cache', async () => {
+  it('lists every bad image in one pass, keeps the finished chunks, resumes from them once the files are fixed', async () => {
     const bad = tmpDir('featbad');
     makeImageFolder(bad, ['a', 'b'], { train: 20, test: 2 }, 32);
-    const file = path.join(bad, 'train', 'b', 'img_0007.jpg');
-    fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 120));
+    const files = ['a/img_0002.jpg', 'b/img_0007.jpg', 'b/img_0019.jpg'].map((f) => path.join(bad, 'train', f));
+    const originals = files.map((f) => fs.readFileSync(f));
+    for (const f of files) fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 120));
     const cache = tmpDir('cache7');
-    await assert.rejects(
-      extractFeatures({ dataset: 'imagefolder', root: bad, inputSize: 32, cacheRoot: cache, chunkSize: 4, workers: 2, ...silent }),
-      (e: unknown) => e instanceof GbmError && e.message.includes(file),
+    const opts = { dataset: 'imagefolder', root: bad, inputSize: 32, cacheRoot: cache, chunkSize: 4, workers: 2, ...silent };
+    // 44 images in chunks of 4: train chunks 0, 4 and 5 hold the three bad files; the other 8 chunks are finished.
+    await assert.rejects(extractFeatures(opts), (e: unknown) => {
+      assert.ok(e instanceof GbmError, String(e));
+      assert.match(e.message, /^3 images could not be decoded:/);
+      for (const f of files) assert.ok(e.message.includes(f), `${f} is not named`);
+      assert.match(e.fix ?? '', /the 8 finished chunks are kept and reused.*--skip-bad-images/);
+      return true;
+    });
+    assert.equal(fs.readdirSync(path.join(cache, 'features', 'chunks')).length, 8);
+    // Fixed: the entry is new (the folder changed) but only the chunks that held a bad file are computed again.
+    files.forEach((f, i) => fs.writeFileSync(f, originals[i]));
+    const fixed = await extractFeatures(opts);
+    assert.equal(fixed.train.count, 40);
+    assert.equal(fixed.computedChunks, 3);
+    assert.equal(fixed.resumedChunks, 8);
+    const fresh = await extractFeatures({ ...opts, cacheRoot: tmpDir('cache7b') });
+    assert.deepEqual(fixed.train.features, fresh.train.features);
+    // Left out on request: the rows of the bad images are dropped and named in meta.json; the others are unchanged.
+    for (const f of files) fs.writeFileSync(f, fs.readFileSync(f).subarray(0, 120));
+    const skipped = await extractFeatures({ ...opts, cacheRoot: tmpDir('cache7c'), skipBadImages: true });
+    assert.equal(skipped.train.count, 40 - 3);
+    assert.deepEqual(
+      skipped.meta.skippedImages?.map((m) => m.split),
+      ['train', 'train', 'train'],
     );
-    const left = fs.existsSync(path.join(cache, 'features')) ? fs.readdirSync(path.join(cache, 'features')) : [];
-    assert.deepEqual(left, []);
+    assert.deepEqual(skipped.train.features.subarray(0, 2 * fresh.train.dim), fresh.train.features.subarray(0, 2 * fresh.train.dim));
+    assert.notEqual(skipped.dir, fresh.dir);
+    assert.deepEqual(fs.readdirSync(path.join(cache, 'features', 'chunks')), []);
   });
 
   it('rejects a cache folder it cannot write before any work', async () => {

@@ -14,6 +14,8 @@ export interface RunConfig {
     inputSize?: number;
     root?: string;
     subset?: Subset;
+    /** Leave out images that cannot be decoded (listed in the feature cache's meta.json); absent = stop on them. */
+    skipBadImages?: boolean;
     /** A folder of .npy features computed elsewhere (see EXTERNAL_LAYOUTS); dataset and backbone are then 'npy' / 'external'. */
     path?: string;
   };

@@ -38,6 +38,7 @@ export async function featuresFromOptions(o: Opts): Promise<ExtractResult> {
     chunkSize: o['chunk-size'] as number,
     backend: o['backend'] as string | undefined,
     subset: subsetFromOptions(o),
+    skipBadImages: o['skip-bad-images'] === true,
   });
 }
 
@@ -64,6 +65,7 @@ export function featureSummary(r: ExtractResult, seconds: number): string {
     `features  train ${r.train.count} x ${r.train.dim}, test ${r.test.count} x ${r.test.dim}; ${how}`,
     `values    train mean ${mean(r.train.features).toFixed(3)}, ${(100 * zeroFrac(r.train.features)).toFixed(1)}% exactly zero`,
     `cache     ${r.dir}`,
+    ...(m.skippedImages?.length ? [`skipped   ${m.skippedImages.length} images that could not be decoded (listed in meta.json)`] : []),
     ...m.notes.map((n) => `note      ${n}`),
   ].join('\n');
 }

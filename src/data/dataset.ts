@@ -31,6 +31,11 @@ export interface ImageDataset {
   image(split: Split, index: number): RawImage;
   /** A short name for the image, for error messages. */
   imageName(split: Split, index: number): string;
+  /**
+   * What identifies the image's bytes (an image folder: path, size, modification time), so finished feature chunks
+   * are reused after other files change; absent = the dataset's fingerprint with the split and index.
+   */
+  imageId?(split: Split, index: number): string;
   /** Release open files. */
   close(): void;
 }

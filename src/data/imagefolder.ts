@@ -37,6 +37,7 @@ export class ImageFolderDataset implements ImageDataset {
   readonly classTitles: string[];
   readonly notes: string[] = [];
   private readonly files: Record<Split, string[]> = { train: [], test: [] };
+  private readonly ids: Record<Split, string[]>;
   private readonly labelArrays: Record<Split, Int32Array>;
 
   constructor(readonly spec: DatasetSpec) {
@@ -44,6 +45,7 @@ export class ImageFolderDataset implements ImageDataset {
     this.classNames = scan.classNames;
     this.classTitles = scan.classNames;
     this.files = scan.files;
+    this.ids = scan.ids;
     this.labelArrays = scan.labels;
   }
 
@@ -64,12 +66,18 @@ export class ImageFolderDataset implements ImageDataset {
     return this.files[split][i];
   }
 
+  imageId(split: Split, i: number): string {
+    return this.ids[split][i];
+  }
+
   close(): void {}
 }
 
 interface FolderScan {
   classNames: string[];
   files: Record<Split, string[]>;
+  /** Per image: relative path, size and mtime (what identifies its bytes). */
+  ids: Record<Split, string[]>;
   labels: Record<Split, Int32Array>;
   /** relative path, size and mtime of every image: the folder's identity. */
   listing: string;
@@ -84,6 +92,7 @@ function scanImageFolder(root: string): FolderScan {
   if (classNames.length === 0) throw new GbmError(`${trainDir} has no class folders.`, LAYOUT);
   const index = new Map(classNames.map((c, i) => [c, i] as const));
   const files: Record<Split, string[]> = { train: [], test: [] };
+  const ids: Record<Split, string[]> = { train: [], test: [] };
   const labels: Record<Split, number[]> = { train: [], test: [] };
   const listing: string[] = [];
   for (const split of ['train', 'test'] as const) {
@@ -100,11 +109,12 @@ function scanImageFolder(root: string): FolderScan {
         const st = fs.statSync(path.join(root, rel));
         files[split].push(rel);
         labels[split].push(label);
+        ids[split].push(`${rel}\t${st.size}\t${st.mtimeMs}`);
         listing.push(`${rel}\t${st.size}\t${st.mtimeMs}`);
       }
     }
   }
-  return { classNames, files, labels: { train: Int32Array.from(labels.train), test: Int32Array.from(labels.test) }, listing: listing.join('\n') };
+  return { classNames, files, ids, labels: { train: Int32Array.from(labels.train), test: Int32Array.from(labels.test) }, listing: listing.join('\n') };
 }
 
 /** How many classes an image folder has (its train/ class folders); 0 when it has no train/ folder yet. */

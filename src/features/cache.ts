@@ -24,6 +24,8 @@ export interface FeatureKey {
   dataset: Pick<DatasetSpec, 'name' | 'fingerprint'>;
   backbone: Pick<BackboneSpec, 'name' | 'fingerprint' | 'inputSize'>;
   subset: Subset | null;
+  /** Present (true) when images that cannot be decoded are left out instead of stopping the extraction. */
+  skipBadImages?: true;
 }
 
 /** meta.json of a complete cache entry: its key, what it holds and how it was made. */
@@ -36,6 +38,8 @@ export interface FeatureMeta {
   splits: Record<Split, { count: number; sha256: string; labelsSha256: string }>;
   /** Caveats carried from the dataset and the backbone (e.g. ImageNet overlap). */
   notes: string[];
+  /** Images left out because they could not be decoded (with --skip-bad-images): split, name and the reader's message. */
+  skippedImages?: Array<{ split: Split; message: string }>;
   /** The backbone's own size when deployed and whether its embedding is already bits (trained networks record both). */
   backboneInfo?: { deployedBits?: number; binaryCodes?: boolean };
   createdAt: string;
@@ -121,24 +125,35 @@ export function writeMeta(dir: string, meta: FeatureMeta): void {
   writeJsonAtomic(path.join(dir, 'meta.json'), meta);
 }
 
-/** Folder of finished chunks of an unfinished extraction; each chunk file is written atomically. */
-export function partsDir(dir: string): string {
-  return path.join(dir, 'parts');
+/**
+ * Folder of finished chunks of unfinished extractions, shared by every cache entry: a chunk is named by what it
+ * holds (backbone, split, and the identity of each of its images), so after a bad file is fixed (which changes an
+ * image folder's fingerprint, and so its entry) the chunks of the unchanged images are found again.
+ */
+export function chunksDir(root: string): string {
+  return path.join(root, 'features', 'chunks');
 }
 
-/** File of one finished chunk (its size in the name, so a different chunking never reuses it). */
-export function chunkFile(dir: string, split: Split, chunkSize: number, chunk: number): string {
-  return path.join(partsDir(dir), `${split}-c${chunkSize}-${String(chunk).padStart(5, '0')}.f32`);
+/** The name of a chunk holding these images under this backbone. */
+export function chunkName(backbone: FeatureKey['backbone'], split: Split, imageIds: string[]): string {
+  return sha256(JSON.stringify([CACHE_FORMAT, backbone, split, imageIds])).slice(0, 32);
 }
+
+const chunkPath = (root: string, name: string) => path.join(chunksDir(root), `${name}.f32`);
 
 /** A finished chunk's features, or null when it is absent or of the wrong size (then it is redone). */
-export function readChunk(dir: string, split: Split, chunkSize: number, chunk: number, expectedFloats: number): Float32Array | null {
-  const f = chunkFile(dir, split, chunkSize, chunk);
+export function readChunk(root: string, name: string, expectedFloats: number): Float32Array | null {
+  const f = chunkPath(root, name);
   if (!fs.existsSync(f) || fs.statSync(f).size !== expectedFloats * 4) return null;
   return readTyped(f, Float32Array);
 }
 
 /** Save one finished chunk atomically. */
-export function writeChunk(dir: string, split: Split, chunkSize: number, chunk: number, features: Float32Array): void {
-  writeFileAtomic(chunkFile(dir, split, chunkSize, chunk), asBytes(features));
+export function writeChunk(root: string, name: string, features: Float32Array): void {
+  writeFileAtomic(chunkPath(root, name), asBytes(features));
+}
+
+/** Delete the chunks an extraction used, once its entry is complete. */
+export function removeChunks(root: string, names: string[]): void {
+  for (const n of names) fs.rmSync(chunkPath(root, n), { force: true });
 }

@@ -15,8 +15,10 @@ import {
   CACHE_FORMAT,
   entryDir,
   loadEntry,
-  partsDir,
+  chunkName,
+  chunksDir,
   readChunk,
+  removeChunks,
   writeChunk,
   writeMeta,
   writeSplit,
@@ -25,7 +27,7 @@ import {
   type Subset,
 } from './cache.js';
 import { selectIndices } from './select.js';
-import { embedImages } from './embed.js';
+import { embedImages, type BadImage } from './embed.js';
 import type { WorkerInit, WorkerJob, WorkerReply } from './protocol.js';
 
 /** Options of a feature extraction; every field has a default (see FEATURE_DEFAULTS). */
@@ -56,6 +58,8 @@ export interface FeatureOptions {
   log?: (line: string) => void;
   /** The source already located by resolveFeatureKey for these options (a resolved run): not located again. */
   resolved?: FeatureSource;
+  /** Leave out images that cannot be decoded (listed in the cache's meta.json) instead of stopping. */
+  skipBadImages?: boolean;
 }
 
 /** A feature source located: dataset and backbone specs (data and weights found), the cache key and folder. */
@@ -91,11 +95,20 @@ function validateSubset(subset: Subset | undefined, numClasses: number): void {
 }
 
 interface Job extends WorkerJob {
-  chunk: number;
+  /** Position of the chunk's first image in its split's selection. */
+  start: number;
+  /** The chunk's file name in the shared chunk folder (what it holds, not where). */
+  name: string;
+}
+
+/** A chunk's features and the images in it that could not be decoded. */
+interface Embedded {
+  features: Float32Array;
+  bad: BadImage[];
 }
 
 /** Run jobs on a pool of worker threads; each finished chunk is handed to onDone as it arrives. */
-async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (job: Job, f: Float32Array) => void): Promise<void> {
+async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (job: Job, r: Embedded) => void): Promise<void> {
   const tsx = require.resolve('tsx/cjs');
   const script = path.join(__dirname, 'worker.ts');
   const pool: Worker[] = [];
@@ -135,7 +148,7 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
           const job = inFlight.get(m.id)!;
           inFlight.delete(m.id);
           try {
-            onDone(job, m.features);
+            onDone(job, { features: m.features, bad: m.bad });
           } catch (e) {
             fail(e as Error);
             return;
@@ -158,7 +171,7 @@ async function runPool(init: WorkerInit, jobs: Job[], workers: number, onDone: (
 }
 
 /** Run jobs in this thread (workers = 0): same code as the workers, no threads. */
-async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, f: Float32Array) => void): Promise<void> {
+async function runInline(init: WorkerInit, jobs: Job[], onDone: (job: Job, r: Embedded) => void): Promise<void> {
   await initBackend(init.backend);
   const dataset = reopenDataset(init.dataset);
   const backbone = await loadBackbone(init.backbone);
@@ -182,6 +195,7 @@ export async function resolveFeatureKey(opts: FeatureOptions): Promise<FeatureSo
     dataset: { name: dspec.name, fingerprint: dspec.fingerprint },
     backbone: { name: bspec.name, fingerprint: bspec.fingerprint, inputSize: bspec.inputSize },
     subset: opts.subset ?? null,
+    ...(opts.skipBadImages ? { skipBadImages: true as const } : {}),
   };
   return { dataset: dspec, backbone: bspec, key, dir: entryDir(opts.cacheRoot ?? cacheDir(), key) };
 }
@@ -218,9 +232,15 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
 
   const selected = {} as Record<Split, Int32Array>;
   const labels = {} as Record<Split, Int32Array>;
+  const imageIds = {} as Record<Split, (i: number) => string>;
+  const imageName = {} as Record<Split, (i: number) => string>;
   for (const split of SPLITS) {
     selected[split] = selectIndices(dataset.labels(split), opts.subset, split === 'train' ? opts.subset?.trainPerClass : opts.subset?.testPerClass);
     labels[split] = Int32Array.from(selected[split], (i) => dataset.labels(split)[i]);
+    const ids = Array.from(selected[split], (i) => dataset.imageId?.(split, i) ?? `${dspec.fingerprint}/${split}/${i}`);
+    imageIds[split] = (i) => ids[i];
+    const names = Array.from(selected[split], (i) => dataset.imageName(split, i));
+    imageName[split] = (i) => names[i];
   }
   const classNames = [...dataset.classNames];
   const datasetNotes = [...dataset.notes];
@@ -234,44 +254,86 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   probe.dispose();
   const features = {} as Record<Split, Float32Array>;
   const jobs: Job[] = [];
+  const used: string[] = [];
   let resumedChunks = 0;
   let todoImages = 0;
   for (const split of SPLITS) {
     const n = selected[split].length;
     features[split] = new Float32Array(n * dim);
-    for (let c = 0, start = 0; start < n; c++, start += chunkSize) {
-      const idx = selected[split].subarray(start, Math.min(n, start + chunkSize));
-      const done = readChunk(dir, split, chunkSize, c, idx.length * dim);
+    for (let start = 0; start < n; start += chunkSize) {
+      const end = Math.min(n, start + chunkSize);
+      const idx = selected[split].subarray(start, end);
+      const name = chunkName(
+        key.backbone,
+        split,
+        Array.from({ length: end - start }, (_, j) => imageIds[split](start + j)),
+      );
+      used.push(name);
+      const done = readChunk(cacheRoot, name, idx.length * dim);
       if (done) {
         features[split].set(done, start * dim);
         resumedChunks++;
       } else {
-        jobs.push({ id: jobs.length, chunk: c, split, indices: idx });
+        jobs.push({ id: jobs.length, start, name, split, indices: idx });
         todoImages += idx.length;
       }
     }
   }
   const total = selected.train.length + selected.test.length;
   const tag = `${dspec.name} / ${bspec.name}@${bspec.inputSize}`;
-  if (resumedChunks > 0) log(`resuming ${tag}: ${resumedChunks} chunks already extracted in ${partsDir(dir)}`);
+  if (resumedChunks > 0) log(`resuming ${tag}: ${resumedChunks} chunks already extracted in ${chunksDir(cacheRoot)}`);
   log(`extracting ${tag} features: ${todoImages} images, ${Math.max(1, workers)} ${workers ? 'worker threads' : 'thread'} on ${describeBackend(backend)}`);
 
   const bar = new Progress({ label: 'features', total, unit: 'img', initial: total - todoImages, stream: opts.progress === false ? null : process.stderr });
   const t0 = Date.now();
-  const onDone = (job: Job, f: Float32Array) => {
-    writeChunk(dir, job.split, chunkSize, job.chunk, f);
-    features[job.split].set(f, job.chunk * chunkSize * dim);
+  // Images that could not be decoded, by split and position in the selection: every one is found in this pass.
+  const bad: Array<{ split: Split; position: number; message: string }> = [];
+  let kept = resumedChunks;
+  const onDone = (job: Job, r: Embedded) => {
+    for (const b of r.bad) bad.push({ split: job.split, position: job.start + b.position, message: b.message });
+    // A chunk with a bad image is kept only when bad images are skipped (their rows are dropped below).
+    if (r.bad.length === 0 || opts.skipBadImages) {
+      writeChunk(cacheRoot, job.name, r.features);
+      kept++;
+    }
+    features[job.split].set(r.features, job.start * dim);
     bar.tick(job.indices.length);
   };
   try {
     if (workers > 0) await runPool(init, jobs, workers, onDone);
     else await runInline(init, jobs, onDone);
   } catch (err) {
-    // Bad data will fail the same way next time: leave nothing behind. Other failures keep chunks to resume.
+    // Finished chunks stay in the shared chunk folder: a rerun resumes from them.
     if (err instanceof GbmError) fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
   bar.finish();
+  if (bad.length && !opts.skipBadImages) {
+    const shown = bad.slice(0, 10).map((b) => `  ${b.message}`);
+    throw new GbmError(
+      `${bad.length} image${bad.length > 1 ? 's' : ''} could not be decoded:\n${shown.join('\n')}${bad.length > 10 ? `\n  ... and ${bad.length - 10} more` : ''}\n`,
+      `replace or remove ${bad.length > 1 ? 'them' : 'it'} and run again (the ${kept} finished chunks are kept and reused), or pass --skip-bad-images to leave ${bad.length > 1 ? 'them' : 'it'} out.`,
+    );
+  }
+  if (bad.length) {
+    // --skip-bad-images: drop the rows of the images that could not be decoded, and say which in meta.json.
+    for (const split of SPLITS) {
+      const drop = new Set(bad.filter((b) => b.split === split).map((b) => b.position));
+      if (!drop.size) continue;
+      const keep = Array.from(selected[split].keys()).filter((i) => !drop.has(i));
+      const f = new Float32Array(keep.length * dim);
+      keep.forEach((i, j) => f.set(features[split].subarray(i * dim, (i + 1) * dim), j * dim));
+      features[split] = f;
+      labels[split] = Int32Array.from(keep, (i) => labels[split][i]);
+      selected[split] = Int32Array.from(keep, (i) => selected[split][i]);
+    }
+    log(
+      `left out ${bad.length} image${bad.length > 1 ? 's' : ''} that could not be decoded (listed in meta.json): ${bad
+        .slice(0, 3)
+        .map((b) => imageName[b.split](b.position))
+        .join(', ')}${bad.length > 3 ? ', ...' : ''}`,
+    );
+  }
   const seconds = (Date.now() - t0) / 1000;
 
   const splits = {} as Record<Split, { count: number; sha256: string; labelsSha256: string }>;
@@ -286,9 +348,10 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
     backboneInfo,
     createdAt: new Date().toISOString(),
     extraction: { backend: backend.name, workers, seconds, imagesPerSecond: todoImages / Math.max(seconds, 1e-9) },
+    ...(bad.length ? { skippedImages: bad.map((b) => ({ split: b.split, message: b.message })) } : {}),
   };
   writeMeta(dir, meta);
-  fs.rmSync(partsDir(dir), { recursive: true, force: true });
+  removeChunks(cacheRoot, used);
   const split = (s: Split) => ({ features: features[s], labels: labels[s], count: selected[s].length, dim });
   return { meta, dir, train: split('train'), test: split('test'), fromCache: false, resumedChunks, computedChunks: jobs.length };
 }

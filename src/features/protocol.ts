@@ -19,5 +19,5 @@ export interface WorkerJob {
 /** A worker's answers: ready after loading, then one done or error per job. */
 export type WorkerReply =
   | { type: 'ready'; backend: string; featureDim: number }
-  | { type: 'done'; id: number; features: Float32Array }
+  | { type: 'done'; id: number; features: Float32Array; bad: Array<{ position: number; message: string }> }
   | { type: 'error'; id: number; message: string; userError: boolean };

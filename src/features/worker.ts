@@ -18,8 +18,8 @@ async function main(): Promise<void> {
     send({ type: 'ready', backend: backend.name, featureDim: backbone.featureDim });
     port.on('message', async (job: WorkerJob) => {
       try {
-        const features = await embedImages(dataset, backbone, job.split, job.indices, init.batchSize);
-        send({ type: 'done', id: job.id, features }, [features.buffer as ArrayBuffer]);
+        const { features, bad } = await embedImages(dataset, backbone, job.split, job.indices, init.batchSize);
+        send({ type: 'done', id: job.id, features, bad }, [features.buffer as ArrayBuffer]);
       } catch (err) {
         send({ type: 'error', id: job.id, message: (err as Error).message, userError: err instanceof GbmError });
       }

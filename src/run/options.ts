@@ -112,6 +112,16 @@ function sourceOptions(): RunOption[] {
       defaultText: 'all',
       toConfig: subsetCount('test-per-class', 'test on', 'or leave it out for all images'),
     }),
+    core({
+      name: 'skip-bad-images',
+      path: 'features.skipBadImages',
+      type: 'boolean',
+      owner: 'features',
+      sweepable: false,
+      help: "leave out images that cannot be decoded (listed in the cache's meta.json) instead of stopping at them; without it, one pass lists every bad file and keeps the finished chunks",
+      defaultText: '',
+      toConfig: (v) => (v ? true : undefined),
+    }),
   ];
 }
 
