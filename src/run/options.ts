@@ -7,7 +7,7 @@ import { EM_RESEEDS } from '../memory/em.js';
 import { METHODS, methodSpec } from '../methods/registry.js';
 import { BACKBONES } from '../models/registry.js';
 import { GbmError } from '../util/errors.js';
-import { getPath, setPath, type OptionValue } from '../util/options.js';
+import { getPath, setPath, type OptionDecl, type OptionValue } from '../util/options.js';
 import { RUN_DEFAULTS, type RunConfigInput } from './config.js';
 
 /**
@@ -125,55 +125,55 @@ function sourceOptions(): RunOption[] {
   ];
 }
 
-/** Every binarizer's declared options, as flags of the same name under `binarizer.` (one flag per name). */
-function binarizerOptions(): RunOption[] {
-  const out = new Map<string, RunOption>();
-  for (const b of Object.values(BINARIZERS)) {
-    for (const [k, d] of Object.entries(b.options)) {
+/**
+ * The options components declare beside themselves (a binarizer's, a method's), as flags of the same name under
+ * `<kind path>.`; a name two components declare is one flag (its owners listed).
+ */
+function declaredOptions(
+  kind: 'binarizer' | 'method',
+  components: Array<{ name: string; options: Record<string, OptionDecl> }>,
+  prefix: string,
+  applies: (key: string) => (c: RunConfig) => boolean,
+): RunOption[] {
+  const out = new Map<string, RunOption & { owners: string[] }>();
+  for (const comp of components) {
+    for (const [k, d] of Object.entries(comp.options)) {
       const prev = out.get(k);
       if (prev) {
-        prev.owner += `|binarizer:${b.kind}`;
+        prev.owners.push(comp.name);
         continue;
       }
+      const type = typeof d.default === 'number' ? (kind === 'method' || !d.integer ? 'number' : 'int') : 'string';
       out.set(k, {
         name: k,
-        path: `binarizer.${k}`,
-        type: typeof d.default === 'number' ? (d.integer ? 'int' : 'number') : 'string',
-        owner: `binarizer:${b.kind}`,
+        path: `${prefix}.${k}`,
+        type,
+        owner: '',
+        owners: [comp.name],
         help: d.help,
         defaultText: String(d.default),
         sweepable: true,
-        applies: (c) => readsCodes(c) && k in binarizerSpec(c.binarizer.kind).options,
+        applies: applies(k),
       });
     }
   }
-  return [...out.values()];
+  return [...out.values()].map(({ owners, ...o }) => ({
+    ...o,
+    owner: owners.map((n) => `${kind}:${n}`).join('|'),
+    // A method's option says which methods read it.
+    ...(kind === 'method' ? { help: `${o.help} (default: ${o.defaultText}) [${owners.join(', ')}]`, defaultText: '' } : {}),
+  }));
 }
 
-/** Every method's own options, as flags of the same name under `method.options.` (one flag per name). */
+/** Every binarizer's declared options (binarizer.<name>), applying where that binarizer is chosen. */
+function binarizerOptions(): RunOption[] {
+  const specs = Object.values(BINARIZERS).map((b) => ({ name: b.kind, options: b.options }));
+  return declaredOptions('binarizer', specs, 'binarizer', (k) => (c) => readsCodes(c) && k in binarizerSpec(c.binarizer.kind).options);
+}
+
+/** Every method's own options (method.options.<name>), applying where that method runs. */
 function methodOptions(): RunOption[] {
-  const out = new Map<string, RunOption>();
-  for (const m of Object.values(METHODS)) {
-    for (const [k, d] of Object.entries(m.options)) {
-      const prev = out.get(k);
-      if (prev) {
-        prev.owner += `|method:${m.name}`;
-        prev.help = prev.help.replace(/\[(.*)\]$/, `[$1, ${m.name}]`);
-        continue;
-      }
-      out.set(k, {
-        name: k,
-        path: `method.options.${k}`,
-        type: typeof d.default === 'number' ? 'number' : 'string',
-        owner: `method:${m.name}`,
-        help: `${d.help} (default: ${d.default}) [${m.name}]`,
-        defaultText: '',
-        sweepable: true,
-        applies: (c) => k in methodSpec(c.method.name).options,
-      });
-    }
-  }
-  return [...out.values()];
+  return declaredOptions('method', Object.values(METHODS), 'method.options', (k) => (c) => k in methodSpec(c.method.name).options);
 }
 
 /**
