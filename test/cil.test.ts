@@ -8,6 +8,8 @@ import { accuracyMatrixCsv, averageForgetting, averageIncrementalAccuracy, matri
 import { stepsFrame } from '../src/run/results.js';
 import { runExperiment, type RunResult } from '../src/run/runner.js';
 import { buildScenario } from '../src/cil/scenario.js';
+import { baseTask } from '../src/cil/base-task.js';
+import { numpyPermutation } from '../src/util/mt19937.js';
 import { extractFeatures } from '../src/features/extract.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { fitBernoulliMixtures } from '../src/memory/em.js';
@@ -110,6 +112,20 @@ describe('class-incremental runner', () => {
 });
 
 describe('metrics and scenario', () => {
+  it('the base task of a class subset: its ids in the seeded order, and only their rows', () => {
+    // Classes 3, 5, ..., 13 (a subset keeps its ids); 4 rows each, feature = the class id.
+    const ids = [3, 5, 7, 9, 11, 13];
+    const labels = Int32Array.from(ids.flatMap((c) => [c, c, c, c]));
+    const split = { features: Float32Array.from(labels), labels, count: labels.length, dim: 1 };
+    const bt = baseTask({ train: split, test: split }, { baseClasses: 2, tasks: 2, orderSeed: 1993 });
+    const perm = numpyPermutation(6, 1993);
+    assert.deepEqual(bt.order, perm.map((i) => ids[i]));
+    assert.deepEqual(bt.baseIds, bt.order.slice(0, 2));
+    assert.equal(bt.train.n, 8);
+    assert.deepEqual([...bt.train.x].sort(), [...bt.baseIds, ...bt.baseIds, ...bt.baseIds, ...bt.baseIds].sort());
+    assert.deepEqual([...new Set(bt.train.y)].sort(), [0, 1]);
+  });
+
   it('computes average forgetting as in Chaudhry et al. on a known case', () => {
     // groups: after step 0: [0.8]; step 1: [0.6, 0.9]; step 2: [0.5, 0.7, 0.95]
     const f = averageForgetting([[0.8], [0.6, 0.9], [0.5, 0.7, 0.95]]);

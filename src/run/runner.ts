@@ -18,6 +18,7 @@ import { isResolvedRun, resolveRun, type ResolvedRun } from './resolve.js';
 import type { RunConfig } from '../cil/config.js';
 import { accuracyOn, matrixMetrics, type AccuracyMatrix } from '../cil/metrics.js';
 import type { CilMethod, StepStats } from '../cil/method.js';
+import { scenarioOver } from '../cil/base-task.js';
 import { buildScenario, type Scenario } from '../cil/scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
 import { checkBackboneOverlap } from './overlap.js';
@@ -213,9 +214,8 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
   }
 
   // Scenario over the classes present (a subset keeps its own ids); labels become positions in the order.
-  const classIds = [...new Set(feats.train.labels)].sort((a, b) => a - b);
-  const scenario = buildScenario(classIds.length, config.scenario);
-  const order = scenario.order.map((i) => classIds[i]);
+  const { scenario, order } = scenarioOver(feats.train.labels, config.scenario);
+  const classIds = [...order].sort((a, b) => a - b);
   const backboneOverlap = checkBackboneOverlap(config, order);
   const posOf = new Int32Array(Math.max(...classIds) + 1).fill(-1);
   order.forEach((c, i) => {
