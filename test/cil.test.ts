@@ -119,7 +119,10 @@ describe('metrics and scenario', () => {
     const split = { features: Float32Array.from(labels), labels, count: labels.length, dim: 1 };
     const bt = baseTask({ train: split, test: split }, { baseClasses: 2, tasks: 2, orderSeed: 1993 });
     const perm = numpyPermutation(6, 1993);
-    assert.deepEqual(bt.order, perm.map((i) => ids[i]));
+    assert.deepEqual(
+      bt.order,
+      perm.map((i) => ids[i]),
+    );
     assert.deepEqual(bt.baseIds, bt.order.slice(0, 2));
     assert.equal(bt.train.n, 8);
     assert.deepEqual([...bt.train.x].sort(), [...bt.baseIds, ...bt.baseIds, ...bt.baseIds, ...bt.baseIds].sort());

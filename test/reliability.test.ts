@@ -131,10 +131,15 @@ describe('inputs the protocol cannot use are refused before any work', () => {
 });
 
 describe('an image folder gets a protocol that fits it', () => {
-  it('half its classes as the base task and the rest in up to 5 tasks, not TinyImageNet\'s B100', () => {
+  it("half its classes as the base task and the rest in up to 5 tasks, not TinyImageNet's B100", () => {
     const protocol = (n: number) => {
       const root = tmpDir(`folder-${n}`);
-      makeImageFolder(root, Array.from({ length: n }, (_, i) => `c${i}`), { train: 1, test: 1 }, 8);
+      makeImageFolder(
+        root,
+        Array.from({ length: n }, (_, i) => `c${i}`),
+        { train: 1, test: 1 },
+        8,
+      );
       const s = resolveConfig({ features: { dataset: 'imagefolder', root } }).scenario;
       return [s.baseClasses, s.tasks];
     };
