@@ -2,14 +2,53 @@ import assert from 'node:assert/strict';
 import {
   chowLiuLogLikelihood,
   fitChowLiu,
+  heldOutLogLikelihoods,
   independentLogLikelihood,
   mixtureLogLikelihood,
   pairwiseMutualInformation,
   shuffleColumns,
+  shuffledNullTest,
 } from '../src/analysis/bit-correlation.js';
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('bit correlation analysis', () => {
+  it('the shuffled-null test finds about 1 - q of independent pairs above the null, and nearly all of copied bits', () => {
+    const rng = new MT19937(7);
+    const d = 12;
+    const n = 400;
+    const classes = (copied: boolean) =>
+      [0, 1, 2].map(() => {
+        const x = new Float32Array(n * d);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < d; j++) x[i * d + j] = copied && j % 2 === 1 ? x[i * d + j - 1] : rng.random() < 0.3 ? 1 : 0;
+        }
+        return { train: x, nTrain: n, test: x, nTest: n };
+      });
+    const indep = shuffledNullTest(classes(false), d, () => rng.random(), 0.9);
+    assert.equal(indep.pairs, 3 * ((d * (d - 1)) / 2));
+    // Independent bits: about 10 % above the null's 90th percentile (198 pairs: a wide binomial band).
+    assert.ok(indep.fractionAbove < 0.25, `independent: ${indep.fractionAbove}`);
+    const dep = shuffledNullTest(classes(true), d, () => rng.random(), 0.9);
+    // Copied bits: the 6 copy pairs per class carry log-scale MI, far above any shuffled pair.
+    assert.ok(dep.above >= 3 * 6, `copied: ${dep.above} pairs above`);
+    assert.ok(dep.meanReal > 2 * dep.meanNull);
+    assert.equal(indep.sampleReal.length, Math.ceil((d * (d - 1)) / 2 / 7) * 3);
+  });
+
+  it('held-out log-likelihoods average each model over classes; a K = 1 mixture at the bit frequencies is the independent model', () => {
+    const d = 4;
+    const train = Float32Array.from([1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 1, 1, 1, 0, 1, 1]);
+    const test = Float32Array.from([1, 0, 1, 1, 0, 0, 0, 1]);
+    const cls = { train, nTrain: 4, test, nTest: 2 };
+    // The independent model's smoothed frequencies (alpha = 0.5) as a one-component mixture.
+    const mu = Array.from({ length: d }, (_, j) => ([0, 1, 2, 3].reduce((a, i) => a + train[i * d + j], 0) + 0.5) / (4 + 1));
+    const r = heldOutLogLikelihoods([cls, cls], { mu: [...mu, ...mu], pi: [1, 1] }, 1, d);
+    // Equal up to mu stored at float32, as EM stores it.
+    assert.ok(Math.abs(r.bmm - r.independent) < 1e-6, `${r.bmm} vs ${r.independent}`);
+    assert.ok(Math.abs(r.independent - independentLogLikelihood(train, 4, test, 2, d)) < 1e-12);
+    assert.ok(Math.abs(r.chowLiu - chowLiuLogLikelihood(fitChowLiu(train, 4, d), test, 2, d)) < 1e-12);
+  });
+
   it('mutual information is log 2 for two copies of a fair bit and 0 for independent fair bits', () => {
     // Rows (a, a, b): bit 1 copies bit 0; bit 2 is independent of both (all four combinations once each).
     const rows = [

@@ -151,3 +151,82 @@ export function mixtureLogLikelihood(mu: ArrayLike<number>, pi: ArrayLike<number
   }
   return ll / n;
 }
+
+/** One class's codes, row-major [n x d] 0/1, split into the rows models are fitted on and held-out rows. */
+export interface ClassCodeSplit {
+  train: ArrayLike<number>;
+  nTrain: number;
+  test: ArrayLike<number>;
+  nTest: number;
+}
+
+/** What the shuffled-columns test found: how many bit pairs carry more information than independent bits would. */
+export interface ShuffledNullResult {
+  /** Bit pairs (over all classes) whose mutual information exceeds the q-quantile of their class's shuffled codes. */
+  above: number;
+  pairs: number;
+  /** above / pairs; about 1 - q when the bits of a class are independent. */
+  fractionAbove: number;
+  /** Every `sampleEvery`-th pair's MI (nats), real and shuffled, for histograms. */
+  sampleReal: number[];
+  sampleNull: number[];
+  meanReal: number;
+  meanNull: number;
+}
+
+/**
+ * Are a class's bits independent given the class (the BMM's K = 1 assumption)? Each class's pairwise mutual
+ * information is compared with that of the same codes with every column shuffled on its own (independent bits
+ * with the same frequencies): the fraction of pairs above the shuffled codes' q-quantile is 1 - q under independence.
+ */
+export function shuffledNullTest(classes: ClassCodeSplit[], d: number, random: () => number, q = 0.99, sampleEvery = 7): ShuffledNullResult {
+  const upper = (mi: Float64Array) => {
+    const v: number[] = [];
+    for (let a = 0; a < d; a++) for (let b = a + 1; b < d; b++) v.push(mi[a * d + b]);
+    return v;
+  };
+  const sampleReal: number[] = [];
+  const sampleNull: number[] = [];
+  let above = 0;
+  let pairs = 0;
+  let sumReal = 0;
+  let sumNull = 0;
+  for (const c of classes) {
+    const real = upper(pairwiseMutualInformation(c.train, c.nTrain, d));
+    const nul = upper(pairwiseMutualInformation(shuffleColumns(c.train, c.nTrain, d, random), c.nTrain, d));
+    const floor = [...nul].sort((x, y) => x - y)[Math.floor(q * nul.length)];
+    above += real.filter((v) => v > floor).length;
+    pairs += real.length;
+    for (let i = 0; i < real.length; i++) {
+      sumReal += real[i];
+      sumNull += nul[i];
+      if (i % sampleEvery === 0) {
+        sampleReal.push(real[i]);
+        sampleNull.push(nul[i]);
+      }
+    }
+  }
+  return { above, pairs, fractionAbove: above / pairs, sampleReal, sampleNull, meanReal: sumReal / pairs, meanNull: sumNull / pairs };
+}
+
+/**
+ * Held-out log-likelihood per code, averaged over classes, of three models of a class's bits: independent bits,
+ * the class's fitted BMM (mu [K x d] and pi [K] per class, as fitBernoulliMixtures returns them, classes in order),
+ * and a Chow-Liu tree: how much of the bits' dependence a mixture captures, against a model built for it.
+ */
+export function heldOutLogLikelihoods(
+  classes: ClassCodeSplit[],
+  bmm: { mu: ArrayLike<number>; pi: ArrayLike<number> },
+  K: number,
+  d: number,
+): { independent: number; bmm: number; chowLiu: number } {
+  const out = { independent: 0, bmm: 0, chowLiu: 0 };
+  const mu = Float32Array.from(bmm.mu);
+  const pi = Float32Array.from(bmm.pi);
+  classes.forEach((c, i) => {
+    out.independent += independentLogLikelihood(c.train, c.nTrain, c.test, c.nTest, d) / classes.length;
+    out.bmm += mixtureLogLikelihood(mu.subarray(i * K * d, (i + 1) * K * d), pi.subarray(i * K, (i + 1) * K), K, c.test, c.nTest, d) / classes.length;
+    out.chowLiu += chowLiuLogLikelihood(fitChowLiu(c.train, c.nTrain, d), c.test, c.nTest, d) / classes.length;
+  });
+  return out;
+}

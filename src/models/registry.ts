@@ -13,11 +13,23 @@ interface BackboneEntry {
   load(spec: BackboneSpec): Promise<Backbone>;
 }
 
-const trainedEntry = (arch: string): BackboneEntry => ({
-  description: `${NETS[arch].description}; trained by \`gbm train-backbone --arch ${arch}\`, read from models/${arch}-<dataset>/`,
+const trainedEntry = (
+  arch: string,
+  description = `${NETS[arch]?.description}; trained by \`gbm train-backbone --arch ${arch}\`, read from models/${arch}-<dataset>/`,
+): BackboneEntry => ({
+  description,
   locate: async (inputSize, dataset) => trainedNetSpec(arch, dataset, inputSize),
   load: async (spec) => loadTrainedNet(spec),
 });
+
+/**
+ * Trained networks known by a name of their own rather than their architecture (a variant of one), each read from
+ * models/<name>-<dataset>/ like the architectures' own folders.
+ */
+const NAMED_NETS: Record<string, string> = {
+  'resnet20-64':
+    'ResNet-20 at 64x64 input with a stride-2 stem (the cost of 32x32), trained with the STE phase: gbm train-backbone --arch resnet20 --input-size 64 --stem-stride 2 --out models/resnet20-64-<dataset>',
+};
 
 /**
  * Every backbone the kit can extract features with, by its `--backbone` name; a path to a folder written by
@@ -30,6 +42,7 @@ export const BACKBONES: Record<string, BackboneEntry> = {
     load: loadMobilenet,
   },
   ...Object.fromEntries(Object.keys(NETS).map((arch) => [arch, trainedEntry(arch)])),
+  ...Object.fromEntries(Object.entries(NAMED_NETS).map(([name, description]) => [name, trainedEntry(name, description)])),
 };
 
 function entry(name: string): BackboneEntry {
