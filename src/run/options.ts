@@ -56,8 +56,8 @@ function core(o: Omit<RunOption, 'sweepable'> & { sweepable?: boolean }): RunOpt
   return { sweepable: o.path !== undefined, ...o };
 }
 
-/** Where the embeddings come from: shared by `gbm run` and `gbm features`. */
-function sourceOptions(): RunOption[] {
+/** Where the embeddings come from: the options `gbm features` shares with `gbm run`. */
+export function sourceRunOptions(): RunOption[] {
   const classes = subsetCount('classes', 'run', '2 or more for a scenario');
   return [
     core({ name: 'dataset', path: 'features.dataset', type: 'string', owner: 'features', help: `dataset: ${Object.keys(DATASETS).join(', ')}` }),
@@ -183,7 +183,7 @@ function methodOptions(): RunOption[] {
 export function runOptions(): RunOption[] {
   return [
     core({ name: 'config', type: 'string', owner: 'run', help: 'JSON file with a (partial) RunConfig, or a results.json to redo; flags below override it' }),
-    ...sourceOptions(),
+    ...sourceRunOptions(),
     core({
       name: 'features',
       path: 'features.path',
@@ -285,11 +285,6 @@ export function optionHelp(o: RunOption): string {
   if (o.default !== undefined || o.defaultText === '') return o.help;
   const d = o.defaultText ?? (o.path ? getPath(RUN_DEFAULTS, o.path) : undefined);
   return d === undefined ? o.help : `${o.help} (default: ${String(d)})`;
-}
-
-/** The options of `gbm features` and of the feature source of `gbm run`. */
-export function sourceRunOptions(): RunOption[] {
-  return sourceOptions();
 }
 
 /** The option a key names: its flag name (`K`) or its config path (`memory.em.K`); undefined when neither. */
