@@ -207,6 +207,10 @@ describe('backbone training', function () {
       assert.deepEqual(rec.data.classIds, order, "numpy's seed-1993 order of the 10 classes, first 5");
       assert.ok(rec.final.valAcc! > 0.45, `base val accuracy ${rec.final.valAcc} (chance 0.2)`);
       assert.ok(fs.existsSync(path.join(out, 'model.json')) && !fs.existsSync(path.join(out, 'checkpoint')));
+      // The same command again (a notebook re-run) finds the finished network, shards left to the default included.
+      const again = await trainBackbone(common);
+      assert.equal(again.environment.date, rec.environment.date);
+      await assert.rejects(trainBackbone({ ...common, train: { ...common.train, epochs: 3 } }), /already holds a network trained with other options/);
       const { net } = loadNet(out);
       const spec = await locateBackbone(out, undefined, 'fashion-mnist');
       const bb = await loadBackbone(spec);

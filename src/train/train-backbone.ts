@@ -136,7 +136,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     const rec = readNetJson(out).training as TrainingRecord | undefined;
     if (
       rec &&
-      JSON.stringify(rec.train) === JSON.stringify(o.train) &&
+      // Shards left to the default (one per core) were recorded as the number used: not a difference.
+      JSON.stringify(o.train.shards === undefined ? { ...rec.train, shards: undefined } : rec.train) === JSON.stringify(o.train) &&
       JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) &&
       rec.data.dataset === o.dataset
     ) {
