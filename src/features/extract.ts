@@ -233,14 +233,11 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
   const selected = {} as Record<Split, Int32Array>;
   const labels = {} as Record<Split, Int32Array>;
   const imageIds = {} as Record<Split, (i: number) => string>;
-  const imageName = {} as Record<Split, (i: number) => string>;
   for (const split of SPLITS) {
     selected[split] = selectIndices(dataset.labels(split), opts.subset, split === 'train' ? opts.subset?.trainPerClass : opts.subset?.testPerClass);
     labels[split] = Int32Array.from(selected[split], (i) => dataset.labels(split)[i]);
     const ids = Array.from(selected[split], (i) => dataset.imageId?.(split, i) ?? `${dspec.fingerprint}/${split}/${i}`);
     imageIds[split] = (i) => ids[i];
-    const names = Array.from(selected[split], (i) => dataset.imageName(split, i));
-    imageName[split] = (i) => names[i];
   }
   const classNames = [...dataset.classNames];
   const datasetNotes = [...dataset.notes];
@@ -330,8 +327,8 @@ export async function extractFeatures(opts: FeatureOptions): Promise<ExtractResu
     log(
       `left out ${bad.length} image${bad.length > 1 ? 's' : ''} that could not be decoded (listed in meta.json): ${bad
         .slice(0, 3)
-        .map((b) => imageName[b.split](b.position))
-        .join(', ')}${bad.length > 3 ? ', ...' : ''}`,
+        .map((b) => b.message)
+        .join('; ')}${bad.length > 3 ? '; ...' : ''}`,
     );
   }
   const seconds = (Date.now() - t0) / 1000;

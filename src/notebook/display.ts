@@ -33,11 +33,12 @@ function tslabDisplay(): TslabDisplay | null {
  * mode) when `name` is given;
  * outside a notebook it only saves. Returns the saved paths.
  */
-export async function showInline(fig: Figure, name?: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string } | null> {
+export async function showInline(fig: Figure, name?: string, size: Partial<RenderSize> = {}): Promise<void> {
   const d = tslabDisplay();
   if (d) d.png(await renderFigure(fig, 'png', { scale: 1, ...size, ...sizeOf(fig) }));
   // Quick mode (CI, small subsets) saves under figures/quick/, so it never replaces a full run's figures.
-  return name ? saveFigure(fig, path.join(PROJECT_ROOT, 'figures', ...(quickMode() ? ['quick'] : []), name), sizeOf(fig)) : null;
+  // Nothing is returned: tslab would echo the saved files' absolute paths under every figure.
+  if (name) await saveFigure(fig, path.join(PROJECT_ROOT, 'figures', ...(quickMode() ? ['quick'] : []), name), sizeOf(fig));
 }
 
 /** Rows of a danfo DataFrame, with its index as a first column when it is not just 0..n-1. */
