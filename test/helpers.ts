@@ -6,6 +6,9 @@ import jpeg from 'jpeg-js';
 import { findDataPath } from '../src/data/locate.js';
 import { initBackend } from '../src/backend/index.js';
 import { probeWebGpu } from '../src/backend/webgpu.js';
+import { batchNormTrainForward, batchNormTrainGrad } from '../src/backend/ops.js';
+import { tf } from '../src/backend/tf.js';
+import { batchNorm64 } from './reference/batchnorm64.js';
 
 const made: string[] = [];
 process.on('exit', () => {
@@ -107,5 +110,42 @@ export async function withEnv<T>(vars: Record<string, string>, fn: () => Promise
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
+  }
+}
+
+/**
+ * Check the kit's batch-norm kernels (backend/ops.ts) on the current backend against the float64 reference:
+ * moments, y, dgamma, dbeta and dx, on shapes with few and many channels, far from zero mean.
+ */
+export async function checkBatchNormKernels(): Promise<void> {
+  for (const shape of [
+    [3, 5, 7, 6],
+    [16, 16, 16, 16],
+    [2, 8, 8, 70],
+  ] as [number, number, number, number][]) {
+    const C = shape[3];
+    // A mean of 100 against unit spread: a single pass of E[x^2] - E[x]^2 would lose the variance here.
+    const x = tf.add(tf.randomNormal(shape, 0, 1, 'float32', 71), 100) as tf.Tensor4D;
+    const dy = tf.randomNormal(shape, 0, 1, 'float32', 72) as tf.Tensor4D;
+    const gamma = tf.randomUniform([C], 0.5, 1.5, 'float32', 73) as tf.Tensor1D;
+    const beta = tf.randomNormal([C], 0, 1, 'float32', 74) as tf.Tensor1D;
+    const [y, mean, variance] = batchNormTrainForward(x, gamma, beta, 1e-5);
+    const [dx, dgamma, dbeta] = batchNormTrainGrad(dy, x, mean, variance, gamma, 1e-5);
+    const [xv, dv, gv, bv] = await Promise.all([x, dy, gamma, beta].map((t) => t.data()));
+    const ref = batchNorm64(xv, dv, gv, bv, C, 1e-5);
+    const got = { mean, variance, y, dx, dgamma, dbeta };
+    const rows = xv.length / C;
+    // Float32 with sums over `rows` terms: recursive summation's bound, rows * 2^-24 relative (wasm's reductions sum
+    // sequentially), with a margin of 16, relative to each result's largest magnitude.
+    const relative = 16 * rows * 2 ** -24;
+    for (const k of ['mean', 'variance', 'y', 'dx', 'dgamma', 'dbeta'] as const) {
+      const v = await got[k].data();
+      const r = ref[k];
+      const bound = relative * Math.max(...Array.from(r, Math.abs)) + 1e-6;
+      for (let i = 0; i < r.length; i++) {
+        if (!(Math.abs(v[i] - r[i]) <= bound)) throw new Error(`[${shape}] on ${tf.getBackend()}: ${k}[${i}] = ${v[i]}, float64 ${r[i]} (bound ${bound})`);
+      }
+    }
+    tf.dispose([x, dy, gamma, beta, y, mean, variance, dx, dgamma, dbeta]);
   }
 }

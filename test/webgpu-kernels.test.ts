@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
 import { initBackend, switchBackend } from '../src/backend/index.js';
-import { planSplits, stockWebGpuFilterGrad, useWebGpuFilterGrad } from '../src/backend/kernels/webgpu-conv-grad.js';
+import { planSplits } from '../src/backend/kernels/webgpu-conv-grad.js';
+import { useKernels } from '../src/backend/kernels/registry.js';
+import { callStock } from '../src/backend/kernels/swap.js';
+import { batchNormTrainForward, batchNormTrainGrad } from '../src/backend/ops.js';
+import { checkBatchNormKernels, requireWebGpu } from './helpers.js';
 import { tf } from '../src/backend/tf.js';
-import { countWebGpuDispatches, useWebGpuKernels } from '../src/backend/webgpu.js';
+import { countWebGpuDispatches } from '../src/backend/webgpu.js';
 import { batchNorm, conv, dense, type Pass } from '../src/models/layers.js';
 import { ParamStore } from '../src/models/params.js';
 import { SgdMomentum } from '../src/train/sgd.js';
 import { buildNet } from '../src/models/nets.js';
 import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
-import { requireWebGpu } from './helpers.js';
+
 import { conv2dFilterGrad64 } from './reference/conv64.js';
 
 /*
@@ -21,7 +25,7 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
 
   before(async function () {
     await requireWebGpu(this);
-    useWebGpuFilterGrad('gbm');
+    useKernels('kit');
   });
   after(async () => {
     await initBackend('wasm');
@@ -50,7 +54,7 @@ describe('kernels: webgpu Conv2DBackpropFilter (split-K implicit GEMM) by name',
     it(`matches a float64 reference and the stock kernel for x [${c.x}], filter [${c.f}], stride ${c.s}, pad ${c.pad}`, async () => {
       const { x, dy, pads } = setup(c);
       const ours = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs(c)) as tf.Tensor;
-      const stockInfo = stockWebGpuFilterGrad()!({ inputs: { x, dy }, backend: tf.backend(), attrs: attrs(c) } as never) as tf.TensorInfo;
+      const stockInfo = callStock('Conv2DBackpropFilter', 'webgpu', { inputs: { x, dy }, backend: tf.backend(), attrs: attrs(c) }) as tf.TensorInfo;
       const stock = tf.engine().makeTensorFromTensorInfo(stockInfo);
       assert.deepEqual(ours.shape, c.f);
       const [got, st] = [await ours.data(), await stock.data()];
@@ -176,49 +180,25 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
     return { loss, values, dispatches };
   };
 
-  it('batch-norm moments and channel sums match float64, without transposes, even far from zero mean', async () => {
-    for (const shape of [
-      [3, 5, 7, 6],
-      [16, 16, 16, 16],
-      [2, 8, 8, 70],
-    ] as [number, number, number, number][]) {
-      // A mean of 100 against unit spread: the shifted single pass keeps the variance where E[x^2] - E[x]^2 would not.
-      const x = tf.add(tf.randomNormal(shape, 0, 1, 'float32', 71), 100) as tf.Tensor4D;
-      const dy = tf.randomNormal(shape, 0, 1, 'float32', 72) as tf.Tensor4D;
-      const [mean, variance] = tf.engine().runKernel('GbmBatchNormMoments', { x }, {}) as tf.Tensor[];
-      const [sumDy, sumDyXhat] = tf.engine().runKernel('GbmBatchNormChannelGrads', { dy, x, mean, variance }, { eps: 1e-5 }) as tf.Tensor[];
-      const [xv, dv, m, v, s1, s2] = await Promise.all([x, dy, mean, variance, sumDy, sumDyXhat].map((t) => t.data()));
-      const C = shape[3];
-      const rows = xv.length / C;
-      for (let c = 0; c < C; c++) {
-        let mu = 0;
-        for (let r = 0; r < rows; r++) mu += xv[r * C + c] / rows;
-        let varc = 0;
-        for (let r = 0; r < rows; r++) varc += (xv[r * C + c] - mu) ** 2 / rows;
-        let a = 0;
-        let b = 0;
-        for (let r = 0; r < rows; r++) {
-          a += dv[r * C + c];
-          b += (dv[r * C + c] * (xv[r * C + c] - mu)) / Math.sqrt(varc + 1e-5);
-        }
-        assert.ok(Math.abs(m[c] - mu) < 1e-4 && Math.abs(v[c] - varc) < 1e-3 * varc, `[${shape}] channel ${c}: mean ${m[c]} vs ${mu}, var ${v[c]} vs ${varc}`);
-        assert.ok(
-          Math.abs(s1[c] - a) < 1e-4 * rows ** 0.5 && Math.abs(s2[c] - b) < 1e-3 * rows ** 0.5,
-          `[${shape}] channel ${c}: sums ${s1[c]}, ${s2[c]} vs ${a}, ${b}`,
-        );
-      }
-      // Three passes each (partial sums, then one per result), where tfjs's reductions transpose first.
-      assert.equal(await countWebGpuDispatches(() => tf.dispose(tf.engine().runKernel('GbmBatchNormMoments', { x }, {}) as tf.Tensor[])), 3);
-      tf.dispose([x, dy, mean, variance, sumDy, sumDyXhat]);
-    }
+  it('batch norm (moments, y, channel sums, dx) matches float64, without transposes, even far from zero mean', async () => {
+    await checkBatchNormKernels();
+    const x = tf.add(tf.randomNormal([16, 16, 16, 16], 0, 1, 'float32', 71), 100) as tf.Tensor4D;
+    const gamma = tf.ones([16]) as tf.Tensor1D;
+    const beta = tf.zeros([16]) as tf.Tensor1D;
+    // Four passes each way (partial sums, one per channel result, then the elementwise one), where tfjs's reductions
+    // transpose first.
+    assert.equal(await countWebGpuDispatches(() => tf.dispose(batchNormTrainForward(x, gamma, beta, 1e-5))), 4);
+    const [, mean, variance] = batchNormTrainForward(x, gamma, beta, 1e-5);
+    assert.equal(await countWebGpuDispatches(() => tf.dispose(batchNormTrainGrad(x, x, mean, variance, gamma, 1e-5))), 4);
+    tf.dispose([x, gamma, beta, mean, variance]);
   });
 
   it('matches the cpu backend (weights, running moments, loss) in fewer GPU dispatches than the stock kernels', async () => {
-    useWebGpuKernels('kit');
+    useKernels('kit');
     const kit = await step();
-    useWebGpuKernels('stock');
+    useKernels('stock');
     const stock = await step();
-    useWebGpuKernels('kit');
+    useKernels('kit');
     await tf.setBackend('cpu');
     const cpu = await step();
     await tf.setBackend('webgpu');

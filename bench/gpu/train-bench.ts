@@ -8,11 +8,11 @@
  */
 import os from 'node:os';
 import { describeBackend, initBackend } from '../../src/backend/index.js';
-import { countWebGpuDispatches, useWebGpuKernels } from '../../src/backend/webgpu.js';
+import { countWebGpuDispatches } from '../../src/backend/webgpu.js';
+import { useKernels } from '../../src/backend/kernels/registry.js';
 import { tf } from '../../src/backend/tf.js';
 import type { Pass } from '../../src/models/layers.js';
 import { buildNet } from '../../src/models/nets.js';
-import { useWebGpuFilterGrad } from '../../src/backend/kernels/webgpu-conv-grad.js';
 import { SgdMomentum } from '../../src/train/sgd.js';
 
 async function main(): Promise<void> {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       ];
   for (const kernel of kernels)
     for (const [arch, size, batch] of cases) {
-      useWebGpuKernels(kernel === 'stock' ? 'stock' : 'kit');
+      useKernels(kernel === 'stock' ? 'stock' : 'kit');
       tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', kernel !== 'kit+mm-dx');
       const net = buildNet({ arch, inputSize: size, numClasses: 100, width: 1 }, 1);
       const opt = new SgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
@@ -108,8 +108,8 @@ async function filterGradShapes(quick: boolean): Promise<void> {
     const info = tf.backend_util.computeConv2DInfo(xs as [number, number, number, number], fs as [number, number, number, number], s, 1, 'same');
     const dy = tf.randomNormal([xs[0], info.outHeight, info.outWidth, fs[3]], 0, 1, 'float32', 2) as tf.Tensor4D;
     const attrs = { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: fs } as unknown as tf.NamedAttrMap;
-    const time = async (kernel: 'gbm' | 'stock') => {
-      useWebGpuFilterGrad(kernel);
+    const time = async (kernel: 'kit' | 'stock') => {
+      useKernels(kernel);
       const once = () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
       const w = once();
       const values = await w.data();
@@ -122,7 +122,7 @@ async function filterGradShapes(quick: boolean): Promise<void> {
       tf.dispose(outs);
       return { ms, values };
     };
-    const ours = await time('gbm');
+    const ours = await time('kit');
     const stock = await time('stock');
     let diff = 0;
     let scale = 0;
@@ -133,7 +133,7 @@ async function filterGradShapes(quick: boolean): Promise<void> {
     console.log(`| ${xs.join('x')} | ${fs.join('x')} | ${s} | ${ours.ms.toFixed(2)} | ${stock.ms.toFixed(2)} | ${(diff / scale).toExponential(1)} |`);
     tf.dispose([x, dy]);
   }
-  useWebGpuFilterGrad('gbm');
+  useKernels('kit');
 }
 
 void main();

@@ -1,6 +1,5 @@
 import { tf } from './tf.js';
-import { registerWasmBatchMatMul } from './kernels/wasm-batch-matmul.js';
-import { registerWasmConvGrad } from './kernels/wasm-conv-grad.js';
+import { kernelChoice, parseKernelChoice, registerKernels, useKernels } from './kernels/registry.js';
 import { activateWebGpu, hasGpuDeviceNode, probeWebGpu } from './webgpu.js';
 import { GbmError } from '../util/errors.js';
 
@@ -20,6 +19,8 @@ export interface BackendInfo {
   notes: string[];
   /** tfjs version. */
   tfjs: string;
+  /** `kit` (the kit's kernels, backend/kernels/registry.ts) or `stock` (tfjs's own; GBM_KERNELS=stock). */
+  kernels: 'kit' | 'stock';
 }
 
 /** Check a backend name (from GBM_BACKEND or --backend) before any work starts. */
@@ -42,8 +43,7 @@ function hasNativeTensorflow(): boolean {
 async function useWasm(): Promise<void> {
   // required at run time, on this path only (an optional module)
   require('@tensorflow/tfjs-backend-wasm');
-  registerWasmBatchMatMul();
-  registerWasmConvGrad();
+  registerKernels('wasm');
   if (!(await tf.setBackend('wasm'))) throw new GbmError('the wasm backend failed to initialise.', 'reinstall with `npm ci`.');
 }
 
@@ -60,8 +60,13 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
     return current;
   }
   tf.enableProdMode();
+  useKernels(parseKernelChoice(process.env.GBM_KERNELS || 'kit'));
   const notes: string[] = [];
-  const info = (name: BackendInfo['name'], adapter?: string): BackendInfo => (current = { name, requested: want, adapter, notes, tfjs: tf.version.tfjs });
+  const info = (name: BackendInfo['name'], adapter?: string): BackendInfo => {
+    registerKernels(name);
+    current = { name, requested: want, adapter, notes, tfjs: tf.version.tfjs, kernels: kernelChoice() };
+    return current;
+  };
 
   if (want === 'webgpu' || want === 'auto') {
     // auto skips software adapters, so without a GPU device node it does not ask Dawn at all.
@@ -108,7 +113,8 @@ export async function initBackend(requested: string = process.env.GBM_BACKEND ||
 
 /** One line describing the backend, for logs and notebook headers. */
 export function describeBackend(b: BackendInfo): string {
-  return `${b.name}${b.adapter ? ` (${b.adapter})` : ''}, tfjs ${b.tfjs}${b.notes.length ? ` [${b.notes.join('; ')}]` : ''}`;
+  const kernels = b.kernels === 'stock' ? ', stock kernels' : '';
+  return `${b.name}${b.adapter ? ` (${b.adapter})` : ''}, tfjs ${b.tfjs}${kernels}${b.notes.length ? ` [${b.notes.join('; ')}]` : ''}`;
 }
 
 /** Switch the engine to another backend (tests compare backends in one process). */

@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tf } from './tf.js';
-import { useWebGpuFilterGrad } from './kernels/webgpu-conv-grad.js';
-import { registerWebGpuSgd } from './kernels/webgpu-sgd.js';
-import { registerWebGpuBatchNorm } from './kernels/webgpu-batchnorm.js';
+import { registerKernels } from './kernels/registry.js';
 
 /** What a WebGPU probe found: an adapter's description and whether it is a software rasteriser. */
 export interface WebGpuAdapterInfo {
@@ -90,19 +88,9 @@ export async function activateWebGpu(): Promise<void> {
   // required at run time, on this path only (an optional module)
   require('@tensorflow/tfjs-backend-webgpu');
   if (!tf.findBackendFactory('webgpu')) throw new Error('tfjs-backend-webgpu did not register (navigator.gpu missing)');
-  useWebGpuKernels('kit');
+  registerKernels('webgpu');
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error('tf.setBackend("webgpu") failed');
-}
-
-/**
- * Which training kernels the webgpu backend runs: `kit` (the default: split-K implicit-GEMM dW, fused batch norm,
- * fused SGD update) or `stock` (tfjs-backend-webgpu's dW and plain tf ops), for benchmarks and comparisons.
- */
-export function useWebGpuKernels(which: 'kit' | 'stock'): void {
-  useWebGpuFilterGrad(which === 'kit' ? 'gbm' : 'stock');
-  registerWebGpuBatchNorm(which === 'kit');
-  registerWebGpuSgd(which === 'kit');
 }
 
 /**

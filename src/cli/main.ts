@@ -54,6 +54,7 @@ function mainHelp(): string {
     '  GBM_DATA_DIR   folder holding datasets and weights (also searched: ./data, ../shared/data)',
     '  GBM_CACHE_DIR  feature cache root (default: ./data/cache)',
     '  GBM_BACKEND    auto | webgpu | tensorflow | wasm | cpu',
+    "  GBM_KERNELS    kit (default: the kit's kernels) | stock (tfjs's own, for comparisons)",
     '  GBM_OFFLINE    1 = never download (a missing dataset or weights file is an error saying where to put it)',
   ].join('\n');
 }

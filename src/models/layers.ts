@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import { hasFusedBatchNorm } from '../backend/kernels/webgpu-batchnorm.js';
+import { batchNormTrainForward, batchNormTrainGrad, runningAverage } from '../backend/ops.js';
 import { signSTE } from '../binarize/ste.js';
 import type { ParamStore } from './params.js';
 
@@ -35,8 +35,9 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
 
 /**
  * Batch norm in training mode with its analytic gradient (dx = g/sigma/N (N dy - sum dy - xhat sum(dy xhat))):
- * autodiff through moments() broadcasts with Tile, which cost a third of a ResNet-20 step on wasm.
- * The batch moments are handed to `onMoments` for the running averages.
+ * autodiff through moments() broadcasts with Tile, which cost a third of a ResNet-20 step on wasm. Both directions
+ * are kit kernels (backend/ops.ts): fused launches on WebGPU, plain tf ops elsewhere. The batch moments are handed
+ * to `onMoments` for the running averages.
  */
 export function batchNormTrain(
   x: tf.Tensor4D,
@@ -45,53 +46,20 @@ export function batchNormTrain(
   eps: number,
   onMoments: (mean: tf.Tensor1D, variance: tf.Tensor1D) => void,
 ): tf.Tensor4D {
-  // On WebGPU the elementwise parts run as fused kernels (backend/kernels/webgpu-batchnorm.ts): same formulas,
-  // 10 launches per layer and step instead of about 25, and no transposes of the activation.
-  const fused = hasFusedBatchNorm();
-  const engine = tf.engine();
   const op = tf.customGrad(((xi: tf.Tensor4D, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    if (fused) {
-      const [mean, variance] = engine.runKernel('GbmBatchNormMoments', { x: xi }, {}) as tf.Tensor1D[];
-      onMoments(mean, variance);
-      save([xi, mean, variance, g]);
-      return {
-        value: engine.runKernel('GbmBatchNormApply', { x: xi, mean, variance, gamma: g, beta: b }, { eps }) as tf.Tensor4D,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, m, v, gs] = saved;
-          const [sumDy, sumDyXhat] = engine.runKernel('GbmBatchNormChannelGrads', { dy, x: xs, mean: m, variance: v }, { eps }) as tf.Tensor[];
-          const dx = engine.runKernel(
-            'GbmBatchNormDx',
-            { dy, x: xs, mean: m, variance: v, gamma: gs, sumDy, sumDyXhat },
-            { eps, n: dy.size / dy.shape[3]! },
-          ) as tf.Tensor;
-          return [dx, sumDyXhat, sumDy];
-        },
-      };
-    }
-    const { mean, variance } = tf.moments(xi, [0, 1, 2]);
-    onMoments(mean as tf.Tensor1D, variance as tf.Tensor1D);
-    const invStd = tf.rsqrt(tf.add(variance, eps));
-    const xhat = tf.mul(tf.sub(xi, mean), invStd);
-    save([xhat, invStd, g]);
+    const [y, mean, variance] = batchNormTrainForward(xi, g, b, eps);
+    onMoments(mean, variance);
+    save([xi, mean, variance, g]);
     return {
-      value: tf.add(tf.mul(xhat, g), b),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xh, is, gs] = saved;
-        const n = dy.size / dy.shape[3]!;
-        const sumDy = tf.sum(dy, [0, 1, 2]);
-        const sumDyXhat = tf.sum(tf.mul(dy, xh), [0, 1, 2]);
-        const dx = tf.mul(tf.mul(gs, is), tf.sub(dy, tf.add(tf.div(sumDy, n), tf.mul(xh, tf.div(sumDyXhat, n)))));
-        return [dx, sumDyXhat, sumDy];
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, m, v, gs] = saved as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
+        const [dx, dgamma, dbeta] = batchNormTrainGrad(dy, xs, m, v, gs, eps);
+        return [dx, dgamma, dbeta];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor4D, b: tf.Tensor1D, c: tf.Tensor1D) => tf.Tensor4D;
   return op(x, gamma, beta);
-}
-
-/** a * old + b * cur: a running average, one fused launch where the backend has it. */
-function ema(old: tf.Tensor, cur: tf.Tensor, a: number, b: number): tf.Tensor {
-  if (hasFusedBatchNorm()) return tf.engine().runKernel('GbmEma', { old, cur }, { a, b }) as tf.Tensor;
-  return tf.add(tf.mul(old, a), tf.mul(cur, b));
 }
 
 /** Batch normalisation over N, H, W (momentum 0.9, eps 1e-5, as PyTorch's 0.1 update). */
@@ -105,8 +73,8 @@ export function batchNorm(ps: ParamStore, name: string, channels: number) {
     const n = x.size / channels;
     return batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5, (m, v) => {
       // Running variance uses the unbiased estimate, as PyTorch does.
-      pass.updates.push({ variable: mean, value: tf.keep(ema(mean, m, 0.9, 0.1)) });
-      pass.updates.push({ variable: variance, value: tf.keep(ema(variance, v, 0.9, (0.1 * n) / Math.max(1, n - 1))) });
+      pass.updates.push({ variable: mean, value: tf.keep(runningAverage(mean, m, 0.9, 0.1)) });
+      pass.updates.push({ variable: variance, value: tf.keep(runningAverage(variance, v, 0.9, (0.1 * n) / Math.max(1, n - 1))) });
     });
   };
 }

@@ -1,12 +1,12 @@
 import { tf } from '../backend/tf.js';
-import { fusedSgdMomentum } from '../backend/kernels/webgpu-sgd.js';
+import { sgdMomentumStep } from '../backend/ops.js';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /**
  * SGD with momentum and L2 weight decay folded into the update, as PyTorch's SGD does it (v = m v + g + wd w;
  * w -= lr v): the same minimiser as adding wd/2 |w|^2 to the loss, without the ~6 extra ops per variable that the
- * penalty costs in the forward and backward pass. Two fused kernels per variable on WebGPU, plain ops elsewhere.
+ * penalty costs in the forward and backward pass. One kit kernel per variable (backend/ops.ts): fused on WebGPU.
  * Its state has tfjs's MomentumOptimizer layout (iterations, then `<variable>/momentum`), so checkpoints carry over.
  */
 export class SgdMomentum extends tf.Optimizer {
@@ -38,9 +38,7 @@ export class SgdMomentum extends tf.Optimizer {
       if (gradient == null) return;
       const acc = this.accumulations[i].variable;
       tf.tidy(() => {
-        const fused = fusedSgdMomentum(value, gradient, acc, this.learningRate, this.momentum, this.weightDecay);
-        const v = fused?.[0] ?? tf.add(tf.mul(acc, this.momentum), this.weightDecay === 0 ? gradient : tf.add(gradient, tf.mul(value, this.weightDecay)));
-        const w = fused?.[1] ?? tf.sub(value, tf.mul(v, this.learningRate));
+        const [v, w] = sgdMomentumStep(value, gradient, acc, { lr: this.learningRate, momentum: this.momentum, decay: this.weightDecay });
         acc.assign(v);
         value.assign(w);
       });

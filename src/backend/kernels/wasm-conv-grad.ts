@@ -95,35 +95,33 @@ const toNhwc = (t: tf.Tensor4D, format: string) => (format === 'NCHW' ? (tf.tran
 const fromNhwc = (t: tf.Tensor4D, format: string) => (format === 'NCHW' ? (tf.transpose(t, [0, 3, 1, 2]) as tf.Tensor4D) : t);
 const nhwcShape = (s: number[], format: string) => (format === 'NCHW' ? [s[0], s[2], s[3], s[1]] : s) as [number, number, number, number];
 
-let installed = false;
+/** dW on wasm as one forward Conv2D (tfjs-backend-wasm has no Conv2DBackpropFilter). */
+const filterGrad: KernelFunc = ({ inputs, attrs }) => {
+  const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
+  return tf.tidy(() =>
+    conv2dFilterGrad(toNhwc(tensor(inputs.x) as tf.Tensor4D, a.dataFormat), toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), a.filterShape, {
+      ...a,
+      dataFormat: 'NHWC',
+    }),
+  );
+};
 
-/** Give the wasm backend a Conv2DBackpropFilter and a faster Conv2DBackpropInput (idempotent). */
-export function registerWasmConvGrad(): void {
-  if (installed || !tf.findBackendFactory('wasm')) return;
-  const filterFunc: KernelFunc = ({ inputs, attrs }) => {
-    const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
-    return tf.tidy(() =>
-      conv2dFilterGrad(toNhwc(tensor(inputs.x) as tf.Tensor4D, a.dataFormat), toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), a.filterShape, {
+/** dx on wasm as one forward Conv2D of the dilated dy with the flipped filter. */
+const inputGrad: KernelFunc = ({ inputs, attrs }) => {
+  const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
+  return tf.tidy(() =>
+    fromNhwc(
+      conv2dInputGrad(toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), tensor(inputs.filter) as tf.Tensor4D, nhwcShape(a.inputShape, a.dataFormat), {
         ...a,
         dataFormat: 'NHWC',
       }),
-    );
-  };
-  const inputFunc: KernelFunc = ({ inputs, attrs }) => {
-    const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
-    return tf.tidy(() =>
-      fromNhwc(
-        conv2dInputGrad(toNhwc(tensor(inputs.dy) as tf.Tensor4D, a.dataFormat), tensor(inputs.filter) as tf.Tensor4D, nhwcShape(a.inputShape, a.dataFormat), {
-          ...a,
-          dataFormat: 'NHWC',
-        }),
-        a.dataFormat,
-      ),
-    );
-  };
-  if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) tf.unregisterKernel('Conv2DBackpropFilter', 'wasm');
-  if (tf.getKernel('Conv2DBackpropInput', 'wasm')) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: filterFunc as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: inputFunc as unknown as tf.KernelFunc });
-  installed = true;
-}
+      a.dataFormat,
+    ),
+  );
+};
+
+/** The wasm backend's Conv2DBackpropFilter (added) and Conv2DBackpropInput (in place of the stock loop). */
+export const wasmConvGradConfigs: tf.KernelConfig[] = [
+  { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: filterGrad as unknown as tf.KernelFunc },
+  { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: inputGrad as unknown as tf.KernelFunc },
+];

@@ -1,5 +1,6 @@
-import { tf } from '../tf.js';
-import { ElementwiseProgram, f32, i32, setWebGpuKernels, type WebGpuBackendLike, type WebGpuKernelArgs, type WebGpuProgram } from './webgpu-elementwise.js';
+import type { tf } from '../tf.js';
+import { GbmBatchNormGrad, GbmBatchNormTrain, GbmEma, type GbmBatchNormAttrs } from './names.js';
+import { ElementwiseProgram, f32, i32, type WebGpuBackendLike, type WebGpuKernelArgs, type WebGpuProgram } from './webgpu-elementwise.js';
 
 /*
  * Batch-norm training (NHWC, statistics over N, H, W) in fused WebGPU kernels. With tf ops one training BN costs
@@ -7,14 +8,12 @@ import { ElementwiseProgram, f32, i32, setWebGpuKernels, type WebGpuBackendLike,
  * of three ops each; a backward of ten), and a ResNet has one per conv. These take 10, recomputing
  * xhat = (x - mean) / sqrt(var + eps) where it is needed instead of storing it:
  *
- *   GbmBatchNormMoments       [mean, variance] over N, H, W      (per-channel sums below, 3 launches)
- *   GbmBatchNormApply         y = xhat * gamma + beta
- *   GbmBatchNormChannelGrads  [sum(dy), sum(dy * xhat)]           (dbeta, dgamma; 3 launches)
- *   GbmBatchNormDx            dx = gamma / sqrt(var + eps) * (dy - sum(dy) / n - xhat * sum(dy xhat) / n)
- *   GbmEma                    a * old + b * new                  (running mean and variance)
+ *   GbmBatchNormTrain   [y, mean, variance]: per-channel sums (3 launches), then y = xhat * gamma + beta (1)
+ *   GbmBatchNormGrad    [dx, dgamma, dbeta]: dbeta = sum(dy), dgamma = sum(dy * xhat) (3 launches), then
+ *                       dx = gamma / sqrt(var + eps) * (dy - dbeta / n - xhat * dgamma / n) (1)
+ *   GbmEma              a * old + b * new (running mean and variance; 1 each)
  *
- * Channel c of flat index i is i % C. The kit's analytic batchNormTrain (models/layers.ts) uses them when the
- * backend has them and plain tf ops otherwise, with the same formulas.
+ * Channel c of flat index i is i % C. The same kernels in plain tf ops (kernels/plain.ts) run on other backends.
  */
 
 const XHAT = '((x[index] - mean[index % uniforms.channels]) * inverseSqrt(variance[index % uniforms.channels] + uniforms.eps))';
@@ -23,7 +22,15 @@ function channelsOf(x: tf.TensorInfo): number {
   return x.shape[x.shape.length - 1];
 }
 
-function applyKernel({ inputs: { x, mean, variance, gamma, beta }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
+function apply(
+  backend: WebGpuBackendLike,
+  x: tf.TensorInfo,
+  mean: tf.TensorInfo,
+  variance: tf.TensorInfo,
+  gamma: tf.TensorInfo,
+  beta: tf.TensorInfo,
+  eps: number,
+): tf.TensorInfo {
   const p = new ElementwiseProgram(
     ['x', 'mean', 'variance', 'gamma', 'beta'],
     'eps : f32, channels : i32,',
@@ -31,10 +38,23 @@ function applyKernel({ inputs: { x, mean, variance, gamma, beta }, backend, attr
     x.shape,
     `${XHAT} * gamma[index % uniforms.channels] + beta[index % uniforms.channels]`,
   );
-  return backend.runWebGPUProgram(p, [x, mean, variance, gamma, beta], 'float32', [...f32(attrs.eps as number), i32(channelsOf(x))]);
+  return backend.runWebGPUProgram(p, [x, mean, variance, gamma, beta], 'float32', [...f32(eps), i32(channelsOf(x))]);
 }
 
-function dxKernel({ inputs: { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
+function dx(
+  backend: WebGpuBackendLike,
+  inputs: {
+    dy: tf.TensorInfo;
+    x: tf.TensorInfo;
+    mean: tf.TensorInfo;
+    variance: tf.TensorInfo;
+    gamma: tf.TensorInfo;
+    sumDy: tf.TensorInfo;
+    sumDyXhat: tf.TensorInfo;
+  },
+  eps: number,
+): tf.TensorInfo {
+  const { dy, x, mean, variance, gamma, sumDy, sumDyXhat } = inputs;
   const c = 'index % uniforms.channels';
   const p = new ElementwiseProgram(
     ['dy', 'x', 'mean', 'variance', 'gamma', 'sumDy', 'sumDyXhat'],
@@ -44,7 +64,7 @@ function dxKernel({ inputs: { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, 
     `gamma[${c}] * inverseSqrt(variance[${c}] + uniforms.eps) * (dy[index] - sumDy[${c}] * uniforms.invN - ${XHAT} * sumDyXhat[${c}] * uniforms.invN)`,
   );
   return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32', [
-    ...f32(attrs.eps as number, 1 / (attrs.n as number)),
+    ...f32(eps, 1 / (x.shape.reduce((p, d) => p * d, 1) / channelsOf(x))),
     i32(channelsOf(x)),
   ]);
 }
@@ -191,7 +211,7 @@ function finishChannels(
 }
 
 /** [mean, biased variance] over N, H, W of an NHWC tensor, in three launches. */
-function momentsKernel({ inputs: { x }, backend }: WebGpuKernelArgs): tf.TensorInfo[] {
+function moments(backend: WebGpuBackendLike, x: tf.TensorInfo): [tf.TensorInfo, tf.TensorInfo] {
   const { partial, rows, splits } = channelPartials(backend, 'moments', [x], ['x'], x, 0);
   const mean = finishChannels(backend, partial, x, splits, rows, 'mean', 'x[index] + sA * uniforms.invRows', true);
   const variance = finishChannels(
@@ -207,29 +227,27 @@ function momentsKernel({ inputs: { x }, backend }: WebGpuKernelArgs): tf.TensorI
   return [mean, variance];
 }
 
-/** [sum(dy), sum(dy * xhat)] over N, H, W (batch norm's dbeta, dgamma), in three launches. */
-function channelGradsKernel({ inputs: { dy, x, mean, variance }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo[] {
-  const { partial, rows, splits } = channelPartials(backend, 'grads', [dy, x, mean, variance], ['dy', 'x', 'mean', 'variance'], x, attrs.eps as number);
+/** [y, mean, variance] of batch norm in training mode, in four launches. */
+function batchNormTrain({ inputs: { x, gamma, beta }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo[] {
+  const [mean, variance] = moments(backend, x);
+  return [apply(backend, x, mean, variance, gamma, beta, (attrs as unknown as GbmBatchNormAttrs).eps), mean, variance];
+}
+
+/** [dx, dgamma, dbeta] of batch norm in training mode, in four launches. */
+function batchNormGrad({ inputs: { dy, x, mean, variance, gamma }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo[] {
+  const { eps } = attrs as unknown as GbmBatchNormAttrs;
+  const { partial, rows, splits } = channelPartials(backend, 'grads', [dy, x, mean, variance], ['dy', 'x', 'mean', 'variance'], x, eps);
   const sumDy = finishChannels(backend, partial, x, splits, rows, 'a', 'sA');
   const sumDyXhat = finishChannels(backend, partial, x, splits, rows, 'b', 'sB');
   backend.disposeData(partial.dataId);
-  return [sumDy, sumDyXhat];
+  return [dx(backend, { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, eps), sumDyXhat, sumDy];
 }
 
-const KERNELS: Record<string, (args: WebGpuKernelArgs) => tf.TensorInfo | tf.TensorInfo[]> = {
-  GbmBatchNormMoments: momentsKernel,
-  GbmBatchNormChannelGrads: channelGradsKernel,
-  GbmBatchNormApply: applyKernel,
-  GbmBatchNormDx: dxKernel,
-  GbmEma: emaKernel,
-};
-
-/** Register (or, with false, remove: the tf-op path then runs) the fused batch-norm kernels for webgpu; idempotent. */
-export function registerWebGpuBatchNorm(on = true): void {
-  setWebGpuKernels(KERNELS, on);
-}
-
-/** Whether the current backend has the fused batch-norm kernels (webgpu after activation). */
-export function hasFusedBatchNorm(): boolean {
-  return tf.getKernel('GbmBatchNormApply', tf.getBackend()) != null;
-}
+/** The fused batch-norm kernels for webgpu. */
+export const webgpuBatchNormConfigs: tf.KernelConfig[] = (
+  [
+    [GbmBatchNormTrain, batchNormTrain],
+    [GbmBatchNormGrad, batchNormGrad],
+    [GbmEma, emaKernel],
+  ] as const
+).map(([kernelName, f]) => ({ kernelName, backendName: 'webgpu', kernelFunc: f as unknown as tf.KernelFunc }));

@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { callStock } from './swap.js';
 import { ElementwiseProgram, i32, type WebGpuBackendLike, type WebGpuKernelArgs, type WebGpuProgram } from './webgpu-elementwise.js';
 
 /*
@@ -175,7 +176,7 @@ export function planSplits(m: number, kDim: number, co: number): { splits: numbe
 }
 
 /** dW of a 2-D convolution (NHWC, no dilation) on WebGPU: the split-K implicit GEMM above. */
-function filterGradWebGpu(args: WebGpuKernelArgs, stock: tf.KernelFunc): tf.TensorInfo {
+function filterGradWebGpu(args: WebGpuKernelArgs): tf.TensorInfo {
   const {
     inputs: { x, dy },
     backend,
@@ -188,7 +189,7 @@ function filterGradWebGpu(args: WebGpuKernelArgs, stock: tf.KernelFunc): tf.Tens
     dimRoundingMode?: 'floor' | 'round' | 'ceil';
     filterShape: [number, number, number, number];
   };
-  if (dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return stock(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
+  if (dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return callStock('Conv2DBackpropFilter', 'webgpu', args) as tf.TensorInfo;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number],
     filterShape,
@@ -218,23 +219,11 @@ function filterGradWebGpu(args: WebGpuKernelArgs, stock: tf.KernelFunc): tf.Tens
   return out;
 }
 
-let stockFilterGrad: tf.KernelFunc | null = null;
-
-/** The kernel tfjs-backend-webgpu registered for Conv2DBackpropFilter before ours replaced it (tests compare the two). */
-export function stockWebGpuFilterGrad(): tf.KernelFunc | null {
-  return stockFilterGrad;
-}
-
-/**
- * Choose the webgpu Conv2DBackpropFilter: `gbm` (the split-K implicit GEMM above; NCHW falls back to the stock one)
- * or `stock` (tfjs-backend-webgpu's own, for comparisons). A no-op when the webgpu backend is not loaded.
- */
-export function useWebGpuFilterGrad(which: 'gbm' | 'stock'): void {
-  const current = tf.getKernel('Conv2DBackpropFilter', 'webgpu');
-  if (!current) return;
-  stockFilterGrad ??= current.kernelFunc;
-  const stock = stockFilterGrad;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'webgpu');
-  const kernelFunc = which === 'stock' ? stock : (((args: WebGpuKernelArgs) => filterGradWebGpu(args, stock)) as unknown as tf.KernelFunc);
-  tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'webgpu', kernelFunc });
-}
+/** The split-K dW for webgpu, in place of tfjs-backend-webgpu's (which it hands NCHW and non-float32 inputs). */
+export const webgpuConvGradConfigs: tf.KernelConfig[] = [
+  {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'webgpu',
+    kernelFunc: ((args: WebGpuKernelArgs) => filterGradWebGpu(args)) as unknown as tf.KernelFunc,
+  },
+];

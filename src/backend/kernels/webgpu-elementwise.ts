@@ -1,4 +1,4 @@
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 
 /*
  * A WebGPU program for one fused elementwise expression over raw input buffers: the building block of the kit's
@@ -67,13 +67,4 @@ export function f32(...values: number[]): { type: string; data: number[] }[] {
 /** An i32 uniform (a scalar, or a vec2/vec4 from several values). */
 export function i32(...values: number[]): { type: string; data: number[] } {
   return { type: 'int32', data: values };
-}
-
-/** Register (on = true) or remove (false: callers fall back to plain tf ops) kit kernels for webgpu; idempotent. */
-export function setWebGpuKernels(kernels: Record<string, (args: WebGpuKernelArgs) => tf.TensorInfo | tf.TensorInfo[]>, on: boolean): void {
-  for (const [kernelName, fn] of Object.entries(kernels)) {
-    const present = tf.getKernel(kernelName, 'webgpu') != null;
-    if (on && !present) tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: fn as unknown as tf.KernelFunc });
-    if (!on && present) tf.unregisterKernel(kernelName, 'webgpu');
-  }
 }

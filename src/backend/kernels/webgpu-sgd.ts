@@ -1,5 +1,7 @@
-import { tf } from '../tf.js';
-import { ElementwiseProgram, f32, setWebGpuKernels, type WebGpuKernelArgs } from './webgpu-elementwise.js';
+import type { tf } from '../tf.js';
+import { GbmSgdMomentum, type GbmSgdMomentumAttrs } from './names.js';
+import { sgdMomentumPlain } from './plain.js';
+import { ElementwiseProgram, f32, type WebGpuKernelArgs } from './webgpu-elementwise.js';
 
 /*
  * The SGD-with-momentum update as two WebGPU launches per variable instead of about ten tf ops (momentum: mul, add,
@@ -11,34 +13,26 @@ import { ElementwiseProgram, f32, setWebGpuKernels, type WebGpuKernelArgs } from
  *   w <- w - lr * v
  */
 
-/** v' = momentum v + g + decay w, as one launch. */
-function velocityKernel({ inputs: { v, g, w }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
-  const program = new ElementwiseProgram(
+/** [v', w'] in two launches; other dtypes and empty variables go to the plain-op kernel. */
+function sgdMomentum(args: WebGpuKernelArgs): tf.TensorInfo[] {
+  const {
+    inputs: { w, g, v },
+    backend,
+    attrs,
+  } = args;
+  const { lr, momentum, decay } = attrs as unknown as GbmSgdMomentumAttrs;
+  if (w.dtype !== 'float32' || g.dtype !== 'float32' || v.dtype !== 'float32' || w.shape.reduce((p, d) => p * d, 1) === 0) return sgdMomentumPlain(args);
+  const velocity = new ElementwiseProgram(
     ['v', 'g', 'w'],
     'momentum : f32, decay : f32,',
     'gbmSgdVelocity',
     w.shape,
     'uniforms.momentum * v[index] + g[index] + uniforms.decay * w[index]',
   );
-  return backend.runWebGPUProgram(program, [v, g, w], 'float32', f32(attrs.momentum as number, attrs.decay as number));
+  const vNew = backend.runWebGPUProgram(velocity, [v, g, w], 'float32', f32(momentum, decay));
+  const step = new ElementwiseProgram(['w', 'v'], 'lr : f32,', 'gbmSgdStep', w.shape, 'w[index] - uniforms.lr * v[index]');
+  return [vNew, backend.runWebGPUProgram(step, [w, vNew], 'float32', f32(lr))];
 }
 
-/** w' = w - lr v', as one launch. */
-function stepKernel({ inputs: { w, v }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
-  const program = new ElementwiseProgram(['w', 'v'], 'lr : f32,', 'gbmSgdStep', w.shape, 'w[index] - uniforms.lr * v[index]');
-  return backend.runWebGPUProgram(program, [w, v], 'float32', f32(attrs.lr as number));
-}
-
-/** Register (or, with false, remove: plain ops then run) the fused SGD kernels for webgpu; idempotent. */
-export function registerWebGpuSgd(on = true): void {
-  setWebGpuKernels({ GbmSgdVelocity: velocityKernel, GbmSgdStep: stepKernel }, on);
-}
-
-/** One SGD-momentum step with the fused kernels: [new velocity, new weights]; null where the backend has none. */
-export function fusedSgdMomentum(w: tf.Tensor, g: tf.Tensor, v: tf.Tensor, lr: number, momentum: number, decay: number): [tf.Tensor, tf.Tensor] | null {
-  if (!tf.getKernel('GbmSgdVelocity', tf.getBackend()) || w.dtype !== 'float32' || g.dtype !== 'float32' || w.size === 0) return null;
-  const engine = tf.engine();
-  const vNew = engine.runKernel('GbmSgdVelocity', { v, g, w }, { momentum, decay }) as tf.Tensor;
-  const wNew = engine.runKernel('GbmSgdStep', { w, v: vNew }, { lr }) as tf.Tensor;
-  return [vNew, wNew];
-}
+/** The fused SGD update for webgpu. */
+export const webgpuSgdConfigs: tf.KernelConfig[] = [{ kernelName: GbmSgdMomentum, backendName: 'webgpu', kernelFunc: sgdMomentum as unknown as tf.KernelFunc }];
