@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import { imagesToBatch } from '../src/models/backbone.js';
+import { extractFeatures } from '../src/features/extract.js';
+import { mobilenetInputWarning } from '../src/models/mobilenet.js';
 import { loadBackbone, locateBackbone } from '../src/models/registry.js';
+import { runExperiment } from '../src/run/runner.js';
 import { requireData, syntheticRgb } from './helpers.js';
 
 describe('backbone: MobileNet v1 0.25', () => {
@@ -54,7 +57,37 @@ describe('backbone: MobileNet v1 0.25', () => {
 
   it('refuses an input size the network cannot take', async function () {
     requireData(this, 'mobilenet_v1_0.25_224/model.json');
-    await assert.rejects(locateBackbone('mobilenet', 16, 'tinyimagenet'), /input size 16 is too small.*--input-size 32/);
+    await assert.rejects(locateBackbone('mobilenet', 16, 'tinyimagenet'), /input size 16 is too small.*--input-size 48 or more/);
     await assert.rejects(locateBackbone('resnet-999', 64, 'tinyimagenet'), /unknown backbone "resnet-999"/);
+  });
+
+  it('runs small-image datasets at 96x96 by default, and warns below 48x48, where most of its features are zero', async function () {
+    this.timeout(240000);
+    requireData(this, 'mobilenet_v1_0.25_224/model.json');
+    for (const dataset of ['fashion-mnist', 'cifar100', 'cifar100-coarse']) assert.equal((await locateBackbone('mobilenet', undefined, dataset)).inputSize, 96);
+    assert.equal((await locateBackbone('mobilenet', undefined, 'core50')).inputSize, 64);
+    assert.equal((await locateBackbone('mobilenet', undefined, 'tinyimagenet')).inputSize, 64);
+    assert.equal(mobilenetInputWarning(48), null);
+    // Fashion-MNIST (Debian's dataset-fashion-mnist; CI installs it): 4 classes, 30 training images each.
+    const run = (inputSize: number) =>
+      runExperiment(
+        {
+          features: { dataset: 'fashion-mnist', backbone: 'mobilenet', inputSize, subset: { classes: [0, 1, 5, 8], trainPerClass: 30, testPerClass: 10 } },
+          scenario: { baseClasses: 2, tasks: 1 },
+          method: { name: 'ncm' },
+        },
+        { progress: false },
+      );
+    const small = await run(32);
+    const feats = await extractFeatures({ ...small.config.features, progress: false, log: () => {} });
+    const zero = Array.from({ length: 256 }, (_, d) => d).filter((d) => {
+      for (let i = 0; i < feats.train.count; i++) if (feats.train.features[i * 256 + d] !== 0) return false;
+      return true;
+    }).length;
+    assert.ok(zero > 128, `${zero} of 256 features zero on every image at 32x32 (the premise of the warning)`);
+    assert.equal(small.warnings?.length, 1);
+    assert.match(small.warnings![0], /^MobileNet at 32x32 input: below 48x48 most of its 256 features are zero .*Fix: --input-size 96/);
+    const ok = await run(48);
+    assert.equal(ok.warnings, undefined);
   });
 });

@@ -164,6 +164,23 @@ for s, n in (('train', 30), ('test', 10)):
     assert.equal(ok.warnings, undefined);
   });
 
+  it('warns when most feature dimensions are zero on every base image (a backbone that passes nothing on)', async () => {
+    const dead = tmpDir('npy-dead');
+    numpyWrite(
+      dead,
+      `
+for s, n in (('train', 30), ('test', 10)):
+    y = np.repeat(np.arange(4), n)
+    x = (rng.random((4 * n, 16)) + y[:, None]).astype(np.float32)
+    x[:, 4:] = 0  # 12 of 16 dimensions never fire, as MobileNet's at 32x32
+    save(s + '_features', x)
+    save(s + '_labels', y.astype(np.int64), raw=False)`,
+    );
+    const r = await runExperiment({ features: { path: dead }, scenario: { baseClasses: 2, tasks: 1 }, method: { name: 'ncm' } }, { progress: false });
+    assert.equal(r.warnings?.length, 1);
+    assert.match(r.warnings![0], /^12 of the 16 feature dimensions are zero on every base-task training image.*Fix: check the backbone and its input size/);
+  });
+
   it('runs GBM and FeCAM on features from numpy, and names the run after the folder', async () => {
     const dir = tmpDir('npy-run');
     numpyWrite(

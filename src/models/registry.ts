@@ -1,7 +1,7 @@
 import { defaultInputSize } from '../data/registry.js';
 import { GbmError } from '../util/errors.js';
 import type { Backbone, BackboneSpec } from './backbone.js';
-import { loadMobilenet, mobilenetSpec } from './mobilenet.js';
+import { loadMobilenet, mobilenetDefaultInput, mobilenetSpec } from './mobilenet.js';
 import { NETS } from './nets.js';
 import { readNetJson } from './checkpoint.js';
 import { isNetPath, loadTrainedNet, netDirFor, trainedNetSpec } from './trained.js';
@@ -38,7 +38,7 @@ const NAMED_NETS: Record<string, string> = {
 export const BACKBONES: Record<string, BackboneEntry> = {
   mobilenet: {
     description: 'MobileNet v1 0.25, ImageNet-pretrained (tfjs-models), frozen, 256-d pooled conv_pw_13_relu; overlaps ImageNet',
-    locate: (inputSize, dataset) => mobilenetSpec(inputSize ?? defaultInputSize(dataset)),
+    locate: (inputSize, dataset) => mobilenetSpec(inputSize ?? mobilenetDefaultInput(defaultInputSize(dataset))),
     load: loadMobilenet,
   },
   ...Object.fromEntries(Object.keys(NETS).map((arch) => [arch, trainedEntry(arch)])),

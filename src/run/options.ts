@@ -83,7 +83,8 @@ export function sourceRunOptions(): RunOption[] {
       type: 'int',
       owner: 'features',
       help: 'square input size of the backbone',
-      defaultText: 'the size a trained network was trained at; mobilenet: 64 for TinyImageNet and CORe50, 32 for CIFAR-100 and Fashion-MNIST',
+      defaultText:
+        'the size a trained network was trained at; mobilenet: 64 for TinyImageNet and CORe50, 96 for CIFAR-100 and Fashion-MNIST (measured: README)',
     }),
     core({
       name: 'classes',

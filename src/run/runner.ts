@@ -10,6 +10,7 @@ import { loadExternalFeatures } from '../features/external.js';
 import { extractFeatures } from '../features/extract.js';
 import { selectClasses } from '../features/select.js';
 import { methodSpec } from '../methods/registry.js';
+import { MOBILENET_MIN_INPUT, mobilenetInputWarning } from '../models/mobilenet.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
 import { Progress } from '../util/progress.js';
@@ -147,6 +148,21 @@ export function constantCodeWarning(codes: Float32Array, n: number, dim: number,
   return `${constant} of the ${dim} code bits are the same for every base image: the ${c.binarizer.kind} binarizer keeps almost nothing of these features, so accuracy will be near chance. Fix: ${thermo ? 'the thermometer reads non-negative features (post-ReLU) in [0, c]; check the features (all negative?), or use --binarizer heaviside' : 'check the features, or use --binarizer thermometer'}.`;
 }
 
+/**
+ * A warning when most feature dimensions are zero on every base-task training image: the backbone passes almost
+ * nothing on (MobileNet below its working input size; a network cut at the wrong layer), whatever the method.
+ */
+export function deadFeatureWarning(x: Float32Array, n: number, dim: number): string | null {
+  let dead = 0;
+  for (let d = 0; d < dim; d++) {
+    let alive = false;
+    for (let i = 0; i < n && !alive; i++) alive = x[i * dim + d] !== 0;
+    if (!alive) dead++;
+  }
+  if (dead <= dim / 2) return null;
+  return `${dead} of the ${dim} feature dimensions are zero on every base-task training image: the backbone passes almost nothing on, so every method will be weak. Fix: check the backbone and its input size (--input-size; MobileNet needs ${MOBILENET_MIN_INPUT} or more).`;
+}
+
 function assertFinite(split: SplitFeatures, name: string, dir: string): void {
   const f = split.features;
   for (let i = 0; i < f.length; i++) {
@@ -272,9 +288,11 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
         return bin ? bin.encode(f) : f;
       });
       const x = bin ? ((await xTensor.data()) as Float32Array) : sel.x;
-      if (t === 0 && bin) {
-        const w = constantCodeWarning(x, sel.n, bin.codeLength, config);
-        if (w) warnings.push(w);
+      if (t === 0) {
+        const backbone = feats.meta.key?.backbone;
+        const small = backbone?.name === 'mobilenet' ? mobilenetInputWarning(backbone.inputSize) : null;
+        const w = [small ?? deadFeatureWarning(sel.x, sel.n, F), bin ? constantCodeWarning(x, sel.n, bin.codeLength, config) : null];
+        warnings.push(...w.filter((m): m is string => m !== null));
       }
       const tBin = (Date.now() - ts) / 1000;
 
