@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as dfd from 'danfojs-node';
+import type { DataFrame } from 'danfojs-node';
+import { danfo } from '../util/danfo.js';
 import type { Figure } from '../figures/figure.js';
 import { baseLayout } from '../figures/figure.js';
 import { saveFigure } from '../figures/render.js';
@@ -12,12 +13,12 @@ import { accuracyMatrixCsv } from '../cil/metrics.js';
 export const snakeCase = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** One row per step, with the config's key fields beside the metrics so any row can be traced to its run. */
-export function stepsFrame(r: RunResult): dfd.DataFrame {
+export function stepsFrame(r: RunResult): DataFrame {
   const c = r.config;
   const b = c.binarizer;
   // The method's own statistics (StepStats.extra) as columns, emIterations -> em_iterations; empty where a step has none.
   const extraKeys = [...new Set(r.steps.flatMap((s) => Object.keys(stepExtra(s))))];
-  return new dfd.DataFrame(
+  return new (danfo().DataFrame)(
     r.steps.map((s) => ({
       run: r.name,
       dataset: c.features.dataset,
@@ -101,7 +102,7 @@ export async function writeRunResults(dir: string, r: RunResult, figure = true):
   const warnings: string[] = [];
   const figBase = path.join(dir, 'accuracy');
   for (const ext of ['png', 'svg']) fs.rmSync(`${figBase}.${ext}`, { force: true });
-  writeFileAtomic(files[0], dfd.toCSV(stepsFrame(r), {}) as string);
+  writeFileAtomic(files[0], danfo().toCSV(stepsFrame(r), {}) as string);
   writeFileAtomic(files[1], accuracyMatrixCsv(r.accuracyMatrix));
   writeJsonAtomic(files[2], r);
   if (figure) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import * as dfd from 'danfojs-node';
+import { danfo } from '../util/danfo.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { meanStd } from '../tables/uncertainty.js';
@@ -62,7 +62,7 @@ export function writeSeedSummary(dir: string, s: SeedSummary): string[] {
   rows.push({ seed: 'mean', run: '', ...Object.fromEntries(SEED_METRICS.map((m) => [m, s.metrics[m].mean])) });
   rows.push({ seed: 'std', run: '', ...Object.fromEntries(SEED_METRICS.map((m) => [m, s.metrics[m].std])) });
   const files = [path.join(dir, 'seeds.json'), path.join(dir, 'seeds.csv')];
-  writeFileAtomic(files[1], dfd.toCSV(new dfd.DataFrame(rows), {}) as string);
+  writeFileAtomic(files[1], danfo().toCSV(new (danfo().DataFrame)(rows), {}) as string);
   writeJsonAtomic(files[0], s);
   return files;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as dfd from 'danfojs-node';
+import { danfo } from '../util/danfo.js';
 import { resolveConfig } from '../run/config.js';
 import type { RunConfig } from '../cil/config.js';
 import { stepExtra, type RunResult } from '../run/runner.js';
@@ -183,8 +183,8 @@ function collectRuns(dir: string, jobs: SweepJob[], keys: string[], record: obje
     [...METRICS.map(([m]) => m), ...extra],
   );
   if (runs.length) {
-    writeFileAtomic(path.join(dir, 'runs.csv'), dfd.toCSV(new dfd.DataFrame(runs), {}) as string);
-    writeFileAtomic(path.join(dir, 'summary.csv'), dfd.toCSV(new dfd.DataFrame(summary), {}) as string);
+    writeFileAtomic(path.join(dir, 'runs.csv'), danfo().toCSV(new (danfo().DataFrame)(runs), {}) as string);
+    writeFileAtomic(path.join(dir, 'summary.csv'), danfo().toCSV(new (danfo().DataFrame)(summary), {}) as string);
   }
   writeJsonAtomic(path.join(dir, 'summary.json'), { ...record, jobs: jobs.length, finished: runs.length, failed, runs, summary });
   return { runs, summary };

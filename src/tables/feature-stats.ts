@@ -1,4 +1,5 @@
-import * as dfd from 'danfojs-node';
+import type { DataFrame } from 'danfojs-node';
+import { danfo } from '../util/danfo.js';
 import type { SplitFeatures } from '../features/cache.js';
 
 /** Per-class statistics of the rows of one class: count, mean value, zero fraction, L2 norm, 99th percentile. */
@@ -49,6 +50,6 @@ export function classFeatureStats(split: SplitFeatures, classNames: readonly str
 }
 
 /** ClassStats as a danfo DataFrame (for notebooks and CSV export). */
-export function classStatsFrame(stats: ClassStats[]): dfd.DataFrame {
-  return new dfd.DataFrame(stats.map((s) => ({ ...s })));
+export function classStatsFrame(stats: ClassStats[]): DataFrame {
+  return new (danfo().DataFrame)(stats.map((s) => ({ ...s })));
 }
