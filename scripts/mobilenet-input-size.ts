@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { extractFeatures } from '../src/features/extract.js';
-import { runExperiment } from '../src/run/runner.js';
+import { deadDimensions, runExperiment } from '../src/run/runner.js';
 import { writeFileAtomic, writeJsonAtomic } from '../src/util/atomic.js';
 import { PROJECT_ROOT } from '../src/util/project.js';
 import type { Subset } from '../src/features/cache.js';
@@ -23,17 +23,6 @@ interface Row {
   featureDim: number;
   ncm: { avg: number; final: number };
   gbm: { avg: number; final: number };
-}
-
-/** Feature dimensions that are zero for every row. */
-function deadDimensions(features: Float32Array, n: number, dim: number): number {
-  let dead = 0;
-  for (let d = 0; d < dim; d++) {
-    let alive = false;
-    for (let i = 0; i < n && !alive; i++) alive = features[i * dim + d] !== 0;
-    if (!alive) dead++;
-  }
-  return dead;
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@ import { imagesToBatch } from '../src/models/backbone.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { mobilenetInputWarning } from '../src/models/mobilenet.js';
 import { loadBackbone, locateBackbone } from '../src/models/registry.js';
-import { runExperiment } from '../src/run/runner.js';
+import { deadDimensions, runExperiment } from '../src/run/runner.js';
 import { requireData, syntheticRgb } from './helpers.js';
 
 describe('backbone: MobileNet v1 0.25', () => {
@@ -80,10 +80,7 @@ describe('backbone: MobileNet v1 0.25', () => {
       );
     const small = await run(32);
     const feats = await extractFeatures({ ...small.config.features, progress: false, log: () => {} });
-    const zero = Array.from({ length: 256 }, (_, d) => d).filter((d) => {
-      for (let i = 0; i < feats.train.count; i++) if (feats.train.features[i * 256 + d] !== 0) return false;
-      return true;
-    }).length;
+    const zero = deadDimensions(feats.train.features, feats.train.count, 256);
     assert.ok(zero > 128, `${zero} of 256 features zero on every image at 32x32 (the premise of the warning)`);
     assert.equal(small.warnings?.length, 1);
     assert.match(small.warnings![0], /^MobileNet at 32x32 input: below 48x48 most of its 256 features are zero .*Fix: --input-size 96/);

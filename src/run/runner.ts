@@ -148,17 +148,23 @@ export function constantCodeWarning(codes: Float32Array, n: number, dim: number,
   return `${constant} of the ${dim} code bits are the same for every base image: the ${c.binarizer.kind} binarizer keeps almost nothing of these features, so accuracy will be near chance. Fix: ${thermo ? 'the thermometer reads non-negative features (post-ReLU) in [0, c]; check the features (all negative?), or use --binarizer heaviside' : 'check the features, or use --binarizer thermometer'}.`;
 }
 
-/**
- * A warning when most feature dimensions are zero on every base-task training image: the backbone passes almost
- * nothing on (MobileNet below its working input size; a network cut at the wrong layer), whatever the method.
- */
-export function deadFeatureWarning(x: Float32Array, n: number, dim: number): string | null {
+/** How many of the `dim` feature dimensions are zero in all `n` rows of x ("dead": they carry nothing). */
+export function deadDimensions(x: Float32Array, n: number, dim: number): number {
   let dead = 0;
   for (let d = 0; d < dim; d++) {
     let alive = false;
     for (let i = 0; i < n && !alive; i++) alive = x[i * dim + d] !== 0;
     if (!alive) dead++;
   }
+  return dead;
+}
+
+/**
+ * A warning when most feature dimensions are zero on every base-task training image: the backbone passes almost
+ * nothing on (MobileNet below its working input size; a network cut at the wrong layer), whatever the method.
+ */
+export function deadFeatureWarning(x: Float32Array, n: number, dim: number): string | null {
+  const dead = deadDimensions(x, n, dim);
   if (dead <= dim / 2) return null;
   return `${dead} of the ${dim} feature dimensions are zero on every base-task training image: the backbone passes almost nothing on, so every method will be weak. Fix: check the backbone and its input size (--input-size; MobileNet needs ${MOBILENET_MIN_INPUT} or more).`;
 }
