@@ -202,6 +202,9 @@ describe('backbone training', function () {
       assert.ok(!fs.existsSync(path.join(out, 'model.json')), 'an interrupted run leaves no final model.json');
       const rec = await trainBackbone(common);
       assert.equal(rec.epochs.length, 2);
+      // The record's time counts the interrupted process's epoch too, not only the resuming process.
+      assert.equal(rec.epochs[0].seconds, partial.epochs[0].seconds);
+      assert.ok(Math.abs(rec.environment.seconds - (partial.epochs[0].seconds + rec.epochs[1].seconds)) < 1e-9, `${rec.environment.seconds} s`);
       assert.deepEqual({ epochs: rec.ste!.epochs, records: rec.ste!.records.length }, { epochs: 0, records: 0 }, 'a BNN records that it had no STE phase');
       const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(10)[:5])))'));
       assert.deepEqual(rec.data.classIds, order, "numpy's seed-1993 order of the 10 classes, first 5");

@@ -26,5 +26,6 @@ export interface TrainingRecord {
   epochs: EpochRecord[];
   final: { valAcc: number | null; valLoss: number | null; trainAcc: number };
   deployedBits: number;
+  /** `seconds`: the training time of every epoch (STE phase included), summed over the processes of a resumed run. */
   environment: Environment & { seconds: number };
 }

@@ -182,7 +182,6 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   } finally {
     ds.close();
   }
-  const t0 = Date.now();
   try {
     const { records, resumedFrom } = await trainNet(net, train, val, o.train, {
       checkpointDir: path.join(out, 'checkpoint'),
@@ -234,7 +233,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       epochs: records,
       final: { valAcc: last?.valAcc ?? null, valLoss: last?.valLoss ?? null, trainAcc: last?.trainAcc ?? NaN },
       deployedBits: net.deployedBits(),
-      environment: { ...environment(backend), seconds: (Date.now() - t0) / 1000 },
+      // Every epoch's time, summed over the processes of a resumed training (each process alone would count only its own).
+      environment: { ...environment(backend), seconds: [...records, ...(ste?.records ?? [])].reduce((sum, r) => sum + r.seconds, 0) },
     };
   }
 }
