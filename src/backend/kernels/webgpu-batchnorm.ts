@@ -53,6 +53,7 @@ function dx(
     sumDyXhat: tf.TensorInfo;
   },
   eps: number,
+  rows: number,
 ): tf.TensorInfo {
   const { dy, x, mean, variance, gamma, sumDy, sumDyXhat } = inputs;
   const c = 'index % uniforms.channels';
@@ -63,10 +64,7 @@ function dx(
     x.shape,
     `gamma[${c}] * inverseSqrt(variance[${c}] + uniforms.eps) * (dy[index] - sumDy[${c}] * uniforms.invN - ${XHAT} * sumDyXhat[${c}] * uniforms.invN)`,
   );
-  return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32', [
-    ...f32(eps, 1 / (x.shape.reduce((p, d) => p * d, 1) / channelsOf(x))),
-    i32(channelsOf(x)),
-  ]);
+  return backend.runWebGPUProgram(p, [dy, x, mean, variance, gamma, sumDy, sumDyXhat], 'float32', [...f32(eps, 1 / rows), i32(channelsOf(x))]);
 }
 
 function emaKernel({ inputs: { old, cur }, backend, attrs }: WebGpuKernelArgs): tf.TensorInfo {
@@ -240,7 +238,7 @@ function batchNormGrad({ inputs: { dy, x, mean, variance, gamma }, backend, attr
   const sumDy = finishChannels(backend, partial, x, splits, rows, 'a', 'sA');
   const sumDyXhat = finishChannels(backend, partial, x, splits, rows, 'b', 'sB');
   backend.disposeData(partial.dataId);
-  return [dx(backend, { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, eps), sumDyXhat, sumDy];
+  return [dx(backend, { dy, x, mean, variance, gamma, sumDy, sumDyXhat }, eps, rows), sumDyXhat, sumDy];
 }
 
 /** The fused batch-norm kernels for webgpu. */
