@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NetConfig } from '../models/net.js';
 import { GbmError } from '../util/errors.js';
+import type { PhaseSpec } from './loss-path.js';
 import type { ShardResult } from './shards.js';
 
 /** What a training worker is started with. */
@@ -10,8 +11,10 @@ export interface ShardWorkerInit {
   backend: string;
   config: NetConfig;
   seed: number;
+  /** A phase with its own path to the class scores (the STE phase), rebuilt on the replica. */
+  phase?: PhaseSpec;
 }
-/** One shard to compute: the weights to compute it at, its images (NHWC, float) and labels. */
+/** One shard to compute: the weights to compute it at (the network's parameters, then the phase's), its images (NHWC, float) and labels. */
 export interface ShardJob {
   id: number;
   weights: Float32Array[];

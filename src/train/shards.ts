@@ -1,10 +1,11 @@
 import { tf } from '../backend/tf.js';
 import type { Pass } from '../models/layers.js';
 import type { TrainableNet } from '../models/net.js';
+import type { LossPath } from './loss-path.js';
 
 /** What one shard of a batch contributes to a step: gradients of its mean loss, its batch-norm running-average updates, its loss and hits. */
 export interface ShardResult {
-  /** Gradient of the shard's mean cross-entropy for each trainable variable, in the network's trainable() order. */
+  /** Gradient of the shard's mean cross-entropy for each trained variable, in the network's trainable() order (or the phase's). */
   grads: Float32Array[];
   /** New values of the variables batch norm updates (running mean and variance), in the order of `updateNames`. */
   updates: Float32Array[];
@@ -33,15 +34,16 @@ export function shardRanges(n: number, shards: number): Array<[number, number]> 
 
 /**
  * Forward and backward pass of one shard in training mode (batch norm on the shard's own moments, as each replica
- * of data-parallel training sees them): gradients of the shard's mean loss, read back to the host.
+ * of data-parallel training sees them), through the network's head or a phase's path: gradients of the shard's mean
+ * loss, read back to the host.
  */
-export async function computeShard(net: TrainableNet, x: tf.Tensor4D, y: Int32Array): Promise<ShardResult> {
-  const vars = net.params.trainable();
+export async function computeShard(net: TrainableNet, x: tf.Tensor4D, y: Int32Array, lossPath?: LossPath): Promise<ShardResult> {
+  const vars = lossPath?.variables ?? net.params.trainable();
   const pass: Pass = { training: true, updates: [] };
   const yT = tf.tensor1d(y, 'int32');
   let hitsT: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const logits = net.logits(x, pass);
+    const logits = lossPath ? lossPath.logits(net, x, pass) : net.logits(x, pass);
     hitsT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), yT), 'float32'))) as tf.Scalar;
     return tf.losses.softmaxCrossEntropy(tf.oneHot(yT, logits.shape[1]), logits) as tf.Scalar;
   }, vars);

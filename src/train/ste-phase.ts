@@ -1,12 +1,10 @@
 import { tf } from '../backend/tf.js';
-import { thermometerSTE } from '../binarize/ste.js';
 import { columnPercentiles } from '../binarize/thermometer.js';
-import { dense, INFERENCE, type Pass } from '../models/layers.js';
+import { INFERENCE } from '../models/layers.js';
 import type { TrainableNet } from '../models/net.js';
-import { ParamStore } from '../models/params.js';
 import { GbmError } from '../util/errors.js';
 import { batchOf, type ImageSet } from './data.js';
-import { evaluate, TRAIN_DEFAULTS, trainNet, type EpochRecord } from './trainer.js';
+import { TRAIN_DEFAULTS, trainNet, type EpochRecord } from './trainer.js';
 
 /** The STE phase: fine-tune F with the thermometer binarizer in the loop (method.md, "STE phase"). */
 export interface SteConfig {
@@ -48,8 +46,9 @@ export async function featureRange(net: TrainableNet, set: ImageSet, percentile:
 /**
  * Put the thermometer in the loop and fine-tune F through its straight-through gradient, with a fresh linear head
  * on the bits (F's own head reads real features). Features then spread across the thresholds instead of staying
- * where a real-valued head left them. Batch norm keeps its running moments (inference mode) throughout.
- * Returns the per-epoch records (validation = accuracy through the bits).
+ * where a real-valued head left them. Batch norm keeps its running moments (inference mode) throughout. Sharded
+ * over worker threads like the main training (`shards`, `workers`); with batch norm frozen, the shards change only
+ * the order of float sums. Returns the per-epoch records (validation = accuracy through the bits).
  */
 export async function steFinetune(
   net: TrainableNet,
@@ -59,36 +58,33 @@ export async function steFinetune(
   opts: {
     checkpointDir?: string;
     progress?: boolean;
-    seed: number /** false = F frozen, only the head on the bits learns (the control without STE). */;
+    seed: number;
+    /** false = F frozen, only the head on the bits learns (the control without STE). */
     trainFeatures?: boolean;
+    /** Data parallelism as in the main training (default 1 shard). */
+    shards?: number;
+    workers?: number;
+    netSeed?: number;
   },
 ): Promise<{ records: EpochRecord[]; range: Float32Array }> {
   if (net.binaryEmbedding)
     throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
   const range = await featureRange(net, train, cfg.percentile);
-  const c = tf.tensor1d(range);
-  const headParams = new ParamStore(opts.seed + 1);
-  const head = dense(headParams, 'ste_head', net.featureDim * cfg.levels, net.config.numClasses);
-  try {
-    // Batch norm stays in inference mode (running moments frozen, its scale and shift still trained): the
-    // thermometer then sees, and c was calibrated on, the features GBM will binarize.
-    const logits = (n: TrainableNet, x: tf.Tensor4D, _pass: Pass) => head(thermometerSTE(n.features(x, INFERENCE), c, cfg.levels));
-    const trainCfg = { ...TRAIN_DEFAULTS, epochs: cfg.epochs, lr: cfg.lr, warmupEpochs: 0, seed: opts.seed };
-    const own = opts.trainFeatures === false ? [] : net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable);
-    const variables = [...own, ...headParams.trainable()];
-    const validate = (n: TrainableNet, set: ImageSet) => evaluate(n, set, 256, (x) => logits(n, x, INFERENCE));
-    const { records } = await trainNet(net, train, val, trainCfg, {
-      checkpointDir: opts.checkpointDir,
-      progress: opts.progress,
-      logits,
-      variables,
-      extraParams: headParams,
-      validate,
-    });
-    return { records, range };
-  } finally {
-    c.dispose();
-    headParams.dispose();
-  }
+  const trainCfg = {
+    ...TRAIN_DEFAULTS,
+    epochs: cfg.epochs,
+    lr: cfg.lr,
+    warmupEpochs: 0,
+    seed: opts.seed,
+    ...(opts.shards && opts.shards > 1 ? { shards: opts.shards } : {}),
+  };
+  const { records } = await trainNet(net, train, val, trainCfg, {
+    checkpointDir: opts.checkpointDir,
+    progress: opts.progress,
+    phase: { kind: 'ste', range, levels: cfg.levels, seed: opts.seed + 1, trainFeatures: opts.trainFeatures !== false },
+    workers: opts.workers,
+    netSeed: opts.netSeed,
+  });
+  return { records, range };
 }

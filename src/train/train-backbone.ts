@@ -198,7 +198,14 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     // Recorded either way, so a record without an STE phase says it was skipped (--ste-epochs 0).
     let ste: TrainingRecord['ste'] = { ...o.ste, records: [] };
     if (o.ste.epochs > 0) {
-      const r = await steFinetune(net, train, val, o.ste, { checkpointDir: path.join(out, 'checkpoint-ste'), progress: o.progress, seed: o.train.seed });
+      const r = await steFinetune(net, train, val, o.ste, {
+        checkpointDir: path.join(out, 'checkpoint-ste'),
+        progress: o.progress,
+        seed: o.train.seed,
+        shards: o.train.shards,
+        workers: o.workers,
+        netSeed: o.seed,
+      });
       ste = { ...o.ste, records: r.records };
     }
     const record = recordOf(records, ste);

@@ -4,9 +4,9 @@ import { tf } from '../backend/tf.js';
 import { decodeTensors, encodeTensors } from '../models/checkpoint.js';
 import { INFERENCE, type Pass } from '../models/layers.js';
 import type { TrainableNet } from '../models/net.js';
-import type { ParamStore } from '../models/params.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
+import type { ParamStore } from '../models/params.js';
 import { MT19937 } from '../util/mt19937.js';
 import { SgdMomentum } from './sgd.js';
 import { Progress } from '../util/progress.js';
@@ -14,6 +14,7 @@ import { randomCropFlip } from './augment.js';
 import { batchOf, type ImageSet } from './data.js';
 import { defaultTrainWorkers, ShardWorkers } from './data-parallel.js';
 import { combineShards, computeShard, shardRanges, type ShardResult } from './shards.js';
+import { buildLossPath, type LossPath, type PhaseSpec } from './loss-path.js';
 
 /** How a network is trained: plain JSON, stored in its checkpoints and training record. */
 export interface TrainConfig {
@@ -254,14 +255,11 @@ export interface TrainOptions {
   onEpoch?: (r: EpochRecord) => void;
   /** Called after every optimizer step with its index in the epoch (benchmarks time steps with it). */
   onStep?: (step: number) => void;
-  /** Class scores used for the loss instead of the network's own head (the STE phase puts a binarizer and a new head in). */
-  logits?: (net: TrainableNet, x: tf.Tensor4D, pass: Pass) => tf.Tensor2D;
-  /** The variables to update instead of the network's trainable ones (e.g. F's plus a new head). */
-  variables?: tf.Variable[];
-  /** Values saved in checkpoints besides the network's (e.g. that new head), restored by name. */
-  extraParams?: ParamStore;
-  /** Validation through the same path as `logits` (default: the network's own head, `evaluate`). */
-  validate?: (net: TrainableNet, set: ImageSet) => Promise<{ loss: number; acc: number }>;
+  /**
+   * A phase with its own path to the class scores instead of the network's head (the STE phase: thermometer in the
+   * loop, a new head), as data: the trainer builds the path from it, and so does every worker thread when sharded.
+   */
+  phase?: PhaseSpec;
   /** Threads computing the shards of a batch (cfg.shards > 1), the main thread included (default: min(shards, cores)). */
   workers?: number;
   /** Seed the network was built with (the workers build their replicas from it, then take the main thread's weights). */
@@ -282,27 +280,43 @@ export async function trainNet(
 ): Promise<{ records: EpochRecord[]; resumedFrom: number }> {
   checkTrainConfig(cfg);
   if (train.count < 2) throw new GbmError(`cannot train on ${train.count} image(s).`, 'use more classes or images per class.');
+  const lossPath = opts.phase ? buildLossPath(net, opts.phase) : null;
+  try {
+    return await trainLoop(net, train, val, cfg, opts, lossPath);
+  } finally {
+    lossPath?.dispose();
+  }
+}
+
+/** trainNet's epochs, on the network's own head or on a phase's path. */
+async function trainLoop(
+  net: TrainableNet,
+  train: ImageSet,
+  val: ImageSet | null,
+  cfg: TrainConfig,
+  opts: TrainOptions,
+  lossPath: LossPath | null,
+): Promise<{ records: EpochRecord[]; resumedFrom: number }> {
   const opt = makeOptimizer(cfg);
-  const vars = opts.variables ?? net.params.trainable();
+  const vars = lossPath?.variables ?? net.params.trainable();
   const identity = identityOf(net, cfg, train);
   let start = 0;
   let records: EpochRecord[] = [];
   if (opts.checkpointDir) {
     fs.mkdirSync(opts.checkpointDir, { recursive: true });
-    const resumed = await loadCheckpoint(opts.checkpointDir, identity, net, opt, opts.extraParams);
+    const resumed = await loadCheckpoint(opts.checkpointDir, identity, net, opt, lossPath?.extra);
     if (resumed) ({ epoch: start, records } = resumed);
   }
   const resumedFrom = start;
-  const logitsOf = opts.logits ?? ((n: TrainableNet, x: tf.Tensor4D, pass: Pass) => n.logits(x, pass));
+  const logitsOf = lossPath?.logits ?? ((n: TrainableNet, x: tf.Tensor4D, pass: Pass) => n.logits(x, pass));
   const stepsPerEpoch = Math.ceil(train.count / cfg.batchSize);
   const end = Math.min(cfg.epochs, opts.stopAfter ?? cfg.epochs);
   const shards = cfg.shards ?? 1;
-  if (shards > 1 && (opts.logits || opts.variables))
-    throw new GbmError("sharded (data-parallel) training takes the network's own head and variables only.", 'run this phase with --shards 1.');
   // Threads for the shards: the main thread plus workers, CPU backends only (a GPU backend computes every shard itself).
   const cpuBackend = ['wasm', 'cpu'].includes(tf.getBackend());
   const threads = shards > 1 && cpuBackend ? Math.max(1, Math.min(shards, opts.workers ?? defaultTrainWorkers())) : 1;
-  const pool = threads > 1 ? await ShardWorkers.start(threads - 1, { backend: tf.getBackend(), config: net.config, seed: opts.netSeed ?? 0 }) : null;
+  const pool =
+    threads > 1 ? await ShardWorkers.start(threads - 1, { backend: tf.getBackend(), config: net.config, seed: opts.netSeed ?? 0, phase: opts.phase }) : null;
   try {
     for (let epoch = start; epoch < end; epoch++) {
       const rng = epochRng(cfg.seed, epoch);
@@ -320,7 +334,7 @@ export async function trainNet(
         let l: number;
         let c: number;
         if (shards > 1) {
-          ({ l, c } = await shardedStep(net, opt, vars, train, rows, cfg, rng, shards, pool));
+          ({ l, c } = await shardedStep(net, opt, lossPath, train, rows, cfg, rng, shards, pool));
         } else {
           const pass: Pass = { training: true, updates: [] };
           const both = tf.tidy(() => {
@@ -363,7 +377,7 @@ export async function trainNet(
         }
       }
       const seconds = (Date.now() - t0) / 1000;
-      const v = val ? await (opts.validate ?? evaluate)(net, val) : null;
+      const v = val ? await evaluate(net, val, 256, lossPath ? (x) => lossPath.logits(net, x, INFERENCE) : undefined) : null;
       if (bar) {
         bar.status += v ? ` | val loss ${v.loss.toFixed(3)} acc ${(100 * v.acc).toFixed(1)}%` : '';
         bar.finish();
@@ -379,7 +393,7 @@ export async function trainNet(
         imgPerSec: train.count / seconds,
       };
       records = [...records, rec];
-      if (opts.checkpointDir) await saveCheckpoint(opts.checkpointDir, epoch + 1, identity, records, net, opt, opts.extraParams);
+      if (opts.checkpointDir) await saveCheckpoint(opts.checkpointDir, epoch + 1, identity, records, net, opt, lossPath?.extra);
       opts.onEpoch?.(rec);
     }
   } finally {
@@ -397,7 +411,7 @@ export async function trainNet(
 async function shardedStep(
   net: TrainableNet,
   opt: tf.Optimizer,
-  vars: tf.Variable[],
+  lossPath: LossPath | null,
   train: ImageSet,
   rows: Int32Array,
   cfg: TrainConfig,
@@ -416,7 +430,9 @@ async function shardedStep(
   let results: ShardResult[];
   try {
     const xh = pool ? ((await x.data()) as Float32Array) : null;
-    const weights = pool ? await Promise.all(net.params.params.map(async (p) => (await p.variable.data()) as Float32Array)) : [];
+    // Every parameter, the phase's own after the network's (the order the workers assign them in).
+    const synced = [...net.params.params, ...(lossPath?.extra.params ?? [])];
+    const weights = pool ? await Promise.all(synced.map(async (p) => (await p.variable.data()) as Float32Array)) : [];
     // Workers first (they run while the main thread computes its own shards).
     const remote = new Map(
       ranges
@@ -439,7 +455,7 @@ async function shardedStep(
     for (let s = 0; s < ranges.length; s += threads) {
       const [a, b] = ranges[s];
       const xs = tf.slice(x, [a, 0, 0, 0], [b - a, -1, -1, -1]);
-      local.set(s, await computeShard(net, xs, y.slice(a, b)));
+      local.set(s, await computeShard(net, xs, y.slice(a, b), lossPath ?? undefined));
       xs.dispose();
     }
     results = await Promise.all(ranges.map((_, s) => local.get(s) ?? remote.get(s)!));
@@ -455,6 +471,7 @@ async function shardedStep(
     results.map((r) => r.updates),
     rowsOf,
   );
+  const vars = lossPath?.variables ?? net.params.trainable();
   const named = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(grads[i], v.shape) }));
   opt.applyGradients(named);
   tf.dispose(named.map((g) => g.tensor));
