@@ -5,6 +5,7 @@ import { benchEm } from './em.js';
 import { benchFeatures } from './features.js';
 import { benchTrain, benchTrainCores } from './train.js';
 import { benchEmSafeguards } from './em-safeguards.js';
+import { benchQueue } from './queue.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -20,6 +21,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   train: benchTrain,
   'train-cores': benchTrainCores,
   'em-safeguards': benchEmSafeguards,
+  queue: benchQueue,
 };
 
 async function main(): Promise<void> {

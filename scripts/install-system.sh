@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the kit needs beyond npm (Debian/Ubuntu): headless notebook execution (nbclient + tslab kernel),
-# Chromium for saving figures, Fashion-MNIST's official IDX files for fast tests, numpy for reference scripts.
+# Chromium for saving figures, Fashion-MNIST's official IDX files for fast tests, numpy for reference scripts,
+# redis-server for sweeps on a queue (gbm sweep --queue; its tests start their own on a free port).
 # GBM_WEBGPU_SOFTWARE=1 also installs a software WebGPU adapter (Mesa >= 25's lavapipe, from bookworm-backports on
 # Debian 12; Debian 12's own Mesa 22 is refused by Dawn) so the webgpu kernels can be tested without a GPU (CI does).
 set -euo pipefail
@@ -31,7 +32,7 @@ webgpu_software() {
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
-PKGS=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-core chromium dataset-fashion-mnist python3-numpy)
+PKGS=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-core chromium dataset-fashion-mnist python3-numpy redis-server)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -10,6 +10,7 @@ import { RUN_OPTIONS, runCommand, runGbmCommand } from './run.js';
 import { sweepCommand } from './sweep.js';
 import { trainCommand } from './train.js';
 import { importCommand } from './import.js';
+import { workerCommand } from './worker.js';
 
 const startCommand: Command = {
   name: 'start',
@@ -39,7 +40,7 @@ const infoCommand: Command = {
 };
 
 /** Every `gbm` command, by name. */
-export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, featuresCommand, trainCommand, importCommand, infoCommand];
+export const COMMANDS: Command[] = [startCommand, runGbmCommand, sweepCommand, workerCommand, featuresCommand, trainCommand, importCommand, infoCommand];
 
 function mainHelp(): string {
   return [

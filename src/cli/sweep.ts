@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../util/project.js';
 import { GbmError } from '../util/errors.js';
+import type * as Queue from '../sweep/queue.js';
 import type { Command } from './args.js';
 import { RUN_OPTIONS } from './run.js';
 import { parseGrid, checkGrids, gridColumns, gridKeys, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
-import { collectSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
+import { collectSweep, planSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
 
 /** A summary cell in percent: mean ± std over seeds, the mean alone for one seed. */
@@ -38,6 +39,9 @@ export const sweepCommand: Command = {
     'Finished runs are skipped, so an interrupted sweep resumes where it stopped. Keys that do not apply to a',
     'combination (levels for Heaviside, K for NCM, ...) are dropped and duplicates merged.',
     'Writes runs.csv (one row per run), summary.csv (mean and std over seeds) and summary.json.',
+    'Beyond one machine: --queue redis://HOST:PORT puts the runs on a queue that `gbm worker --queue ...` processes',
+    'on any machines pull from (a rerun of the same command picks the sweep up); or --plan, then --run-index I per',
+    'task of an array job (no server), then --collect.',
     `Grid keys: ${gridKeys().join(', ')}.`,
     `Studies (--study): ${Object.entries(STUDIES)
       .map(([k, s]) => `${k}: ${s.description}`)
@@ -51,6 +55,13 @@ export const sweepCommand: Command = {
     { name: 'name', type: 'string', help: 'sweep folder name under <results>/sweeps/ (default: the study name, or "sweep")' },
     { name: 'jobs', type: 'int', help: 'runs at a time (default: number of cores)' },
     { name: 'collect', type: 'boolean', help: 'run nothing: tabulate the runs of the sweep that have finished (the others are counted as left)' },
+    {
+      name: 'queue',
+      type: 'string',
+      help: 'redis://HOST:PORT: put the runs on a BullMQ queue that `gbm worker` processes on any machines pull from, and collect their results here',
+    },
+    { name: 'plan', type: 'boolean', help: 'run nothing: write the expanded runs to <sweep>/plan.jsonl (index, hash, config per line) for an array job' },
+    { name: 'run-index', type: 'int', help: 'run only the run at this index of the plan (a Kubernetes Indexed Job or SLURM array task); then --collect' },
     ...RUN_OPTIONS.filter((o) => o.name !== 'no-figure'),
   ],
   async run(o) {
@@ -85,7 +96,26 @@ export const sweepCommand: Command = {
       console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json}`);
       return;
     }
-    const r = await runSweep(spec, { results, executor: new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined) });
+    if (o['plan']) {
+      const p = planSweep(spec, { results });
+      console.log(`${p.jobs.length} runs written to ${path.relative(process.cwd(), p.file)}`);
+      console.log(`run index I (0 to ${p.jobs.length - 1}) anywhere with the same options and --run-index I, then gather them with --collect`);
+      return;
+    }
+    if (o['queue'] !== undefined && o['run-index'] !== undefined)
+      throw new GbmError('--queue and --run-index are two ways to spread a sweep.', 'pass one of them.');
+    // The queue's client (BullMQ, ioredis) loads only for a queued sweep.
+    const executor =
+      o['queue'] !== undefined
+        ? new (require('../sweep/queue.js') as typeof Queue).QueueExecutor(String(o['queue']))
+        : new ProcessPoolExecutor(o['jobs'] ? Number(o['jobs']) : undefined);
+    const r = await runSweep(spec, { results, executor, runIndex: o['run-index'] as number | undefined });
+    if (o['run-index'] !== undefined) {
+      const state = r.failed.length ? 'failed' : r.ran ? 'finished' : 'was already done';
+      console.log(`run ${o['run-index']} of sweep ${spec.name} ${state}; gather the sweep's runs with --collect`);
+      if (r.failed.length) throw new Error(`run ${o['run-index']} failed: ${r.failed[0].error}`);
+      return;
+    }
     printSummary(r.summary, gridColumns(checkGrids(spec.grid)));
     console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
     console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json}`);

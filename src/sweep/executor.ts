@@ -16,6 +16,8 @@ export interface ExecutorTask {
  * onDone is called once per task, with an error line when the run failed.
  */
 export interface SweepExecutor {
+  /** True when runs execute on other machines, which extract their own features (nothing to prepare on this one). */
+  readonly remote?: boolean;
   run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void>;
 }
 

@@ -40,6 +40,8 @@ export interface SweepOptions {
   progress?: boolean;
   /** Where to report failed runs and the summary (default: console.error). */
   log?: (line: string) => void;
+  /** Run only the run at this index of the expanded grid (an array job's task); no tables are written. */
+  runIndex?: number;
 }
 
 /** One row per finished run: the swept values and the run's summary metrics. */
@@ -79,13 +81,10 @@ function extraMetrics(r: RunResult): Record<string, number> {
 }
 
 /**
- * Run every combination of a grid as independent runs (one process per core by default), skipping runs whose
- * results.json already exists (an interrupted sweep resumes where it stopped), then collect runs.csv (one row
- * per run) and summary.csv (mean and sample std of every metric over seeds).
+ * A sweep's folder and runs: the grid expanded (every config checked), sweep.json written on first use and compared
+ * on every later one, so a folder never mixes two configs.
  */
-export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
-  const t0 = Date.now();
-  const log = opts.log ?? ((l: string) => console.error(l));
+function openSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'>): { dir: string; jobs: SweepJob[]; grids: Grid[]; record: object } {
   const { grids, record: grid } = specGrids(spec);
   if (!/^[\w.-]+$/.test(spec.name)) throw new GbmError(`sweep name "${spec.name}" is not a plain folder name.`, 'use letters, digits, ".", "-" and "_".');
   const base: RunConfig = resolveConfig(configFromOptions(spec.base));
@@ -111,7 +110,38 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
       );
     }
   } else writeJsonAtomic(recordFile, record);
+  return { dir, jobs, grids, record };
+}
 
+/**
+ * Write a sweep's expanded runs to <sweep>/plan.jsonl, one JSON object per line (index, config hash, grid point,
+ * full config), so an array job (a Kubernetes Indexed Job, a SLURM array) runs index I with `--run-index I` and no
+ * queue server; `--collect` then tabulates them.
+ */
+export function planSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'> = {}): { dir: string; file: string; jobs: SweepJob[] } {
+  const { dir, jobs } = openSweep(spec, opts);
+  const file = path.join(dir, 'plan.jsonl');
+  const lines = jobs.map((j, index) => JSON.stringify({ index, id: j.id, point: j.point, config: j.config }));
+  writeFileAtomic(file, `${lines.join('\n')}\n`);
+  return { dir, file, jobs };
+}
+
+/**
+ * Run every combination of a grid as independent runs (one process per core by default), skipping runs whose
+ * results.json already exists (an interrupted sweep resumes where it stopped), then collect runs.csv (one row
+ * per run) and summary.csv (mean and sample std of every metric over seeds).
+ */
+export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepResult> {
+  const t0 = Date.now();
+  const log = opts.log ?? ((l: string) => console.error(l));
+  const { dir, jobs: all, grids, record } = openSweep(spec, opts);
+  let jobs = all;
+  if (opts.runIndex !== undefined) {
+    const i = opts.runIndex;
+    if (!Number.isInteger(i) || i < 0 || i >= all.length)
+      throw new GbmError(`--run-index ${i} is not a run of sweep ${spec.name} (it has ${all.length}: 0 to ${all.length - 1}).`, 'see them with --plan.');
+    jobs = [all[i]];
+  }
   const runDir = (j: SweepJob) => path.join(dir, 'runs', j.id);
   // A results.json that does not parse (cut short by a crash or a full disk) marks an unfinished run: rerun it.
   const done = (j: SweepJob) => {
@@ -123,6 +153,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
     return false;
   };
   const todo = jobs.filter((j) => !done(j));
+  const executor: SweepExecutor = opts.executor ?? new ProcessPoolExecutor();
   const bar = new Progress({
     label: `sweep ${spec.name}`,
     total: jobs.length,
@@ -132,11 +163,13 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   });
   const failed: SweepResult['failed'] = [];
   for (const j of todo) fs.mkdirSync(runDir(j), { recursive: true });
-  // Extract (or check) every feature set once here, so parallel runs never extract the same one side by side.
+  // Extract (or check) every feature set once here, so parallel runs never extract the same one side by side
+  // (remote workers keep their own caches and extract there).
   const featureSets = new Map(todo.map((j) => [JSON.stringify(j.config.features), j.config.features] as const));
-  for (const f of featureSets.values())
-    if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
-  await (opts.executor ?? new ProcessPoolExecutor()).run(
+  if (!executor.remote)
+    for (const f of featureSets.values())
+      if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
+  await executor.run(
     todo.map((job) => ({ job, dir: runDir(job) })),
     (t, error) => {
       if (error) {
@@ -147,13 +180,15 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
     },
   );
   bar.finish();
-
-  const c = collectRuns(dir, jobs, gridColumns(grids), record, failed);
+  // One run of an array job (--run-index): the other indices write beside it; --collect tabulates them all.
+  if (opts.runIndex !== undefined)
+    return { dir, jobs: 1, ran: todo.length - failed.length, skipped: 1 - todo.length, failed, runs: [], summary: [], seconds: (Date.now() - t0) / 1000 };
+  const c = collectRuns(dir, all, gridColumns(grids), record, failed);
   return {
     dir,
-    jobs: jobs.length,
+    jobs: all.length,
     ran: todo.length - failed.length,
-    skipped: jobs.length - todo.length,
+    skipped: all.length - todo.length,
     failed,
     runs: c.runs,
     summary: c.summary,
