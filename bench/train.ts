@@ -3,7 +3,7 @@ import { switchBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import type { Pass } from '../src/models/layers.js';
 import { buildNet } from '../src/models/nets.js';
-import { SgdMomentum } from '../src/train/sgd.js';
+import { sgdMomentum } from '../src/train/sgd.js';
 import type { BenchRow } from './run.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -26,7 +26,7 @@ function timeIt(f: () => tf.Tensor, n: number): number {
 /** One SGD step of a network on a random batch, as the trainer takes it (forward, backward, update with weight decay, BN moments). */
 function stepTime(arch: string, width: number, batch: number, n: number): number {
   const net = buildNet({ arch, inputSize: 32, numClasses: 100, width, bits: 256 }, 1);
-  const opt = new SgdMomentum(0.05, 0.9, 5e-4); // the trainer's optimizer: weight decay in the update
+  const opt = sgdMomentum(0.05, 0.9, 5e-4); // the trainer's optimizer: weight decay in the update
   const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.oneHot(
     tf.tensor1d(

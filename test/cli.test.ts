@@ -71,6 +71,20 @@ describe('cli', () => {
     }
   });
 
+  it('help and input errors answer without loading tfjs or the queue client (CLI start-up)', () => {
+    // One child process runs main() on each argument list, then reports which heavy packages were loaded.
+    const probe = [
+      "require('tsx/cjs');",
+      `const { main } = require(${JSON.stringify(path.resolve(__dirname, '..', 'src', 'cli', 'main.ts'))});`,
+      'console.log = console.error = () => {};',
+      "(async () => { for (const a of [['--help'], ['run', '--help'], ['sweep', '--help'], ['worker', '--help'], ['run', '--K', 'abc'], ['run', '--dataset', 'foo']]) await main(a);",
+      "process.stdout.write(JSON.stringify(['@tensorflow/tfjs', 'bullmq', 'danfojs-node'].filter((p) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${p}/`))))); })();",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  });
+
   it('parses inline values and booleans', () => {
     const cmd: Command = {
       name: 't',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import { countWebGpuDispatches } from '../src/backend/webgpu.js';
-import { SgdMomentum } from '../src/train/sgd.js';
+import { sgdMomentum } from '../src/train/sgd.js';
 import { requireWebGpu } from './helpers.js';
 
 /** Three steps of SGD with momentum and L2 decay by its definition, in float64: the reference for both paths. */
@@ -22,7 +22,7 @@ function sgdReference(w0: Float32Array, grads: Float32Array[], lr: number, m: nu
 async function threeSteps(name: string) {
   const w = tf.variable(tf.randomNormal([5, 7], 0, 1, 'float32', 51), true, name);
   const grads = [52, 53, 54].map((s) => tf.randomNormal([5, 7], 0, 1, 'float32', s));
-  const opt = new SgdMomentum(0.1, 0.9, 0.01);
+  const opt = sgdMomentum(0.1, 0.9, 0.01);
   const w0 = Float32Array.from(await w.data());
   opt.applyGradients({ [name]: grads[0] });
   opt.setLearningRate(0.05);
@@ -89,7 +89,7 @@ describe('SgdMomentum: SGD with momentum and weight decay in the update', () => 
     // The one kit kernel is two GPU launches (velocity, then weights).
     const w = tf.variable(tf.randomNormal([5, 7], 0, 1, 'float32', 55), true, 'sgd-webgpu-launches');
     const g = tf.randomNormal([5, 7], 0, 1, 'float32', 56);
-    const opt = new SgdMomentum(0.1, 0.9, 0.01);
+    const opt = sgdMomentum(0.1, 0.9, 0.01);
     opt.applyGradients({ 'sgd-webgpu-launches': g });
     assert.equal(await countWebGpuDispatches(() => opt.applyGradients({ 'sgd-webgpu-launches': g })), 2);
     opt.dispose();

@@ -9,7 +9,7 @@ import { tf } from '../src/backend/tf.js';
 import { countWebGpuDispatches } from '../src/backend/webgpu.js';
 import { batchNorm, conv, dense, type Pass } from '../src/models/layers.js';
 import { ParamStore } from '../src/models/params.js';
-import { SgdMomentum } from '../src/train/sgd.js';
+import { sgdMomentum } from '../src/train/sgd.js';
 import { buildNet } from '../src/models/nets.js';
 import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
 
@@ -149,7 +149,7 @@ describe('kernels: webgpu fused batch norm and SGD update (a training step)', fu
     const d = dense(ps, 'd', 6, 4);
     const x = tf.randomNormal([5, 9, 9, 3], 0, 1, 'float32', 61) as tf.Tensor4D;
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 1], 'int32'), 4);
-    const opt = new SgdMomentum(0.1, 0.9, 5e-4);
+    const opt = sgdMomentum(0.1, 0.9, 5e-4);
     const pass: Pass = { training: true, updates: [] };
     let dispatches = 0;
     let cost: tf.Scalar | null = null;

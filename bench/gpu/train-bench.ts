@@ -13,7 +13,7 @@ import { useKernels } from '../../src/backend/kernels/registry.js';
 import { tf } from '../../src/backend/tf.js';
 import type { Pass } from '../../src/models/layers.js';
 import { buildNet } from '../../src/models/nets.js';
-import { SgdMomentum } from '../../src/train/sgd.js';
+import { sgdMomentum } from '../../src/train/sgd.js';
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       useKernels(kernel === 'stock' ? 'stock' : 'kit');
       tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', kernel !== 'kit+mm-dx');
       const net = buildNet({ arch, inputSize: size, numClasses: 100, width: 1 }, 1);
-      const opt = new SgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
+      const opt = sgdMomentum(0.05, 0.9, 5e-4); // what gbm train-backbone steps with
       const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
       const y = tf.oneHot(
         tf.tensor1d(

@@ -6,7 +6,11 @@ import { tf } from '../backend/tf.js';
  */
 /** customGrad's declared type takes variadic inputs; our ops take one tensor and the save function. */
 type UnaryGrad = (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor };
-const unaryCustomGrad = (f: UnaryGrad) => tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+/** tf.customGrad made on first call, so importing this module does not load tfjs. */
+const unaryCustomGrad = (f: UnaryGrad) => {
+  let op: ((x: tf.Tensor) => tf.Tensor) | null = null;
+  return (x: tf.Tensor) => (op ??= tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor)(x);
+};
 
 export const heavisideSTE = unaryCustomGrad((u, save) => {
   save([u]);

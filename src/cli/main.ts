@@ -1,5 +1,5 @@
 import { describeBackend, initBackend } from '../backend/index.js';
-import { tf } from '../backend/tf.js';
+import { useProdMode } from '../backend/tf.js';
 import { METHODS } from '../methods/registry.js';
 import { DATASETS } from '../data/registry.js';
 import { BACKBONES } from '../models/registry.js';
@@ -77,8 +77,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    // No tfjs "you are running in Node" banner for commands that never pick a backend (sweep --collect, tables).
-    tf.enableProdMode();
+    // Production mode once tfjs loads (no debug checks, no "running in Node" banner); commands that never compute
+    // (help, input errors, sweep --collect) never load it.
+    useProdMode();
     await cmd.run(parseOptions(cmd, rest));
     return 0;
   } catch (err) {

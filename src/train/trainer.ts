@@ -8,7 +8,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import type { ParamStore } from '../models/params.js';
 import { MT19937 } from '../util/mt19937.js';
-import { SgdMomentum } from './sgd.js';
+import { sgdMomentum } from './sgd.js';
 import { Progress } from '../util/progress.js';
 import { randomCropFlip } from './augment.js';
 import { batchOf, type ImageSet } from './data.js';
@@ -103,7 +103,7 @@ function epochRng(seed: number, epoch: number): MT19937 {
 }
 
 function makeOptimizer(c: TrainConfig): tf.Optimizer {
-  return c.optimizer === 'sgd' ? new SgdMomentum(c.lr, c.momentum, c.weightDecay) : tf.train.adam(c.lr);
+  return c.optimizer === 'sgd' ? sgdMomentum(c.lr, c.momentum, c.weightDecay) : tf.train.adam(c.lr);
 }
 
 function setLearningRate(opt: tf.Optimizer, lr: number): void {
