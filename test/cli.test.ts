@@ -78,7 +78,8 @@ describe('cli', () => {
       `const { main } = require(${JSON.stringify(path.resolve(__dirname, '..', 'src', 'cli', 'main.ts'))});`,
       'console.log = console.error = () => {};',
       "(async () => { for (const a of [['--help'], ['run', '--help'], ['sweep', '--help'], ['worker', '--help'], ['run', '--K', 'abc'], ['run', '--dataset', 'foo']]) await main(a);",
-      "process.stdout.write(JSON.stringify(['@tensorflow/tfjs', 'bullmq', 'danfojs-node'].filter((p) => Object.keys(require.cache).some((k) => k.includes(`/node_modules/${p}/`))))); })();",
+      "const loaded = (p) => Object.keys(require.cache).some((k) => k.includes('/node_modules/' + p + '/'));",
+      "process.stdout.write(JSON.stringify(['@tensorflow/tfjs', 'bullmq', 'danfojs-node'].filter(loaded))); })();",
     ].join('\n');
     const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

@@ -9,7 +9,10 @@ type UnaryGrad = (x: tf.Tensor, save: tf.GradSaveFunc) => { value: tf.Tensor; gr
 /** tf.customGrad made on first call, so importing this module does not load tfjs. */
 const unaryCustomGrad = (f: UnaryGrad) => {
   let op: ((x: tf.Tensor) => tf.Tensor) | null = null;
-  return (x: tf.Tensor) => (op ??= tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor)(x);
+  return (x: tf.Tensor) => {
+    op ??= tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor) => tf.Tensor;
+    return op(x);
+  };
 };
 
 export const heavisideSTE = unaryCustomGrad((u, save) => {
