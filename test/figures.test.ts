@@ -2,14 +2,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { featureHistogramFigure, histogram, imageGridFigure, lineChart } from '../src/figures/charts.js';
+import { barChart, featureHistogramFigure, histogram, imageGridFigure, lineChart } from '../src/figures/charts.js';
 import { closeFigureRenderer, saveFigure } from '../src/figures/render.js';
+import { memoryAccuracyFigure, sweepCurveFigure } from '../src/figures/studies.js';
+import { binarizerKey, forPrint, MIN_PRINT_PT, METHOD_STYLES, PRINT_PRESETS, smallestFontPt, styleOf, withSetting } from '../src/figures/style.js';
+import { METHODS } from '../src/methods/registry.js';
 import { syntheticRgb, tmpDir } from './helpers.js';
 
 describe('figures', () => {
   after(() => closeFigureRenderer());
 
-  it('saves a line chart as a real PNG of the right size, not blank, and an SVG', async () => {
+  it('saves a line chart as a real PNG of the right size, not blank, an SVG and a one-page PDF', async () => {
     const dir = tmpDir('fig');
     const fig = {
       data: [{ x: [0, 1, 2, 3], y: [10, 30, 20, 40], type: 'scatter' as const, line: { color: '#d62728', width: 4 } }],
@@ -31,6 +34,64 @@ describe('figures', () => {
     const svg = fs.readFileSync(out.svg, 'utf8');
     assert.match(svg, /^<svg/);
     assert.match(svg, /accuracy/);
+    // A one-page vector PDF at the figure's size (400 x 300 CSS px = 300 x 225 pt).
+    const pdf = fs.readFileSync(out.pdf);
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    const box = /\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(pdf.toString('latin1'));
+    assert.ok(box, 'a MediaBox');
+    assert.ok(Math.abs(Number(box[1]) - 300) < 2 && Math.abs(Number(box[2]) - 225) < 2, `page ${box[1]} x ${box[2]} pt`);
+    assert.equal((pdf.toString('latin1').match(/\/Type\s*\/Page\b/g) ?? []).length, 1, 'one page');
+  });
+
+  it('draws each method in one colour and under one readable name in every figure, and every method has a style', () => {
+    for (const m of Object.keys(METHODS)) assert.ok(METHOD_STYLES[m], `no style for method ${m}`);
+    const colours = Object.values(METHOD_STYLES).map((s) => s.color);
+    assert.equal(new Set(colours).size, colours.length, 'two methods share a colour');
+    const rows = (acc: number) => [1, 8].map((K) => ({ method: 'x', K, n: 1, avg_inc_acc_mean: acc, avg_inc_acc_std: '' }));
+    const curves = sweepCurveFigure(
+      new Map([
+        ['gbm', rows(0.3)],
+        [binarizerKey('thermometer', 2), rows(0.2)],
+      ]),
+      'K',
+      'avg_inc_acc',
+      { title: 't', xTitle: 'K', yTitle: '%' },
+    );
+    const mem = memoryAccuracyFigure(new Map([['gbm', [{ bits: 1024, acc: 0.3, label: 'K=1' }]]]), 't', '%');
+    const bars = barChart('t', ['fetril', 'gbm'], [{ name: 'avg', y: [1, 2] }], '%');
+    const trace = (f: typeof curves, i: number) => f.data[i] as { name: string; line?: { color: string }; marker: { color: unknown } };
+    assert.equal(trace(curves, 0).name, 'GBM');
+    assert.equal(trace(curves, 0).line!.color, METHOD_STYLES.gbm.color);
+    assert.equal(trace(mem, 0).marker.color, METHOD_STYLES.gbm.color);
+    assert.equal(trace(curves, 1).name, 'thermometer, p = 2');
+    assert.deepEqual(trace(bars, 0).marker.color, [METHOD_STYLES.fetril.color, METHOD_STYLES.gbm.color]);
+    assert.deepEqual((bars.data[0] as { x: string[] }).x, ['FeTrIL', 'GBM']);
+    // One seed: no error bars of zero height.
+    assert.equal((curves.data[0] as { error_y: { visible: boolean } }).error_y.visible, false);
+    // The memory-accuracy figure labels points on hover only (dense regions stay readable).
+    assert.equal((mem.data[0] as { mode: string }).mode, 'markers');
+    // An unknown series keeps its name and the same colour every time.
+    assert.deepEqual(styleOf('my-method'), styleOf('my-method'));
+    assert.equal(styleOf('my-method').label, 'my-method');
+  });
+
+  it('lays a figure out for print: at one- and two-column width every text is at least 7 pt, and the setting is on it', () => {
+    const fig = withSetting(
+      memoryAccuracyFigure(new Map([['gbm', [{ bits: 1024, acc: 0.3, label: 'K=1' }]]]), 'Accuracy vs memory', '%'),
+      'TinyImageNet B100 + 5 x 20, seeds 1993-1995',
+    );
+    // As drawn for the screen (800 px wide) and shrunk to one column, its text would be far below 7 pt.
+    assert.ok(smallestFontPt({ ...fig, layout: { ...fig.layout, width: 800 } }, PRINT_PRESETS['one-column'].widthIn) < 5);
+    for (const preset of ['one-column', 'two-column'] as const) {
+      const p = forPrint(fig, preset);
+      assert.equal(p.layout!.width, Math.round(PRINT_PRESETS[preset].widthIn * 96));
+      const pt = smallestFontPt(p, PRINT_PRESETS[preset].widthIn);
+      assert.ok(pt >= MIN_PRINT_PT, `${preset}: smallest text ${pt.toFixed(2)} pt`);
+      assert.ok(
+        (p.layout!.annotations ?? []).some((a) => String(a.text).includes('seeds 1993-1995')),
+        'the setting stays on the figure',
+      );
+    }
   });
 
   it('draws an image grid whose pixels are the images', async () => {

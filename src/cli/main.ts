@@ -18,7 +18,7 @@ const startCommand: Command = {
     'the main job (npm start): the default GBM experiment, TinyImageNet B100 + 5x20, the committed clean ResNet-20 backbone, thermometer p=1, K=8, seed 1993',
   description:
     'Extracts (or loads) the features, runs GBM class-incrementally, prints a table per step and writes\n' +
-    'results/<run>/{results.json, steps.csv, accuracy.png, accuracy.svg, memory/}. Same options as `gbm run`.',
+    'results/<run>/{results.json, steps.csv, accuracy.png, accuracy.svg, accuracy.pdf, memory/}. Same options as `gbm run`.',
   options: RUN_OPTIONS,
   run: runCommand,
 };

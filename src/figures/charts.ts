@@ -1,5 +1,6 @@
 import { encodePng, type RawImage } from '../data/image.js';
 import { baseLayout, type Figure } from './figure.js';
+import { isStyled, labelOf, styleOf } from './style.js';
 
 /** One row of an image grid: a label and its images. */
 export interface GridRow {
@@ -87,7 +88,7 @@ export function featureHistogramFigure(values: Float32Array, title: string, bins
   };
 }
 
-/** A named series of y values over shared x values. */
+/** A named series of y values over shared x values; a method name or binarizer key as `name` gets the kit's style for it. */
 export interface Series {
   name: string;
   y: (number | null)[];
@@ -99,7 +100,18 @@ export function lineChart(title: string, x: (number | string)[], series: Series[
   const whole = x.every((v) => typeof v === 'number' && Number.isInteger(v));
   const span = whole && x.length > 0 ? Math.max(...(x as number[])) - Math.min(...(x as number[])) : Infinity;
   return {
-    data: series.map((s) => ({ x, y: s.y as number[], type: 'scatter', mode: 'lines+markers', name: s.name })),
+    data: series.map((s) => {
+      const st = styleOf(s.name);
+      return {
+        x,
+        y: s.y as number[],
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: st.label,
+        line: { color: st.color, dash: st.dash ?? 'solid' },
+        marker: { color: st.color },
+      };
+    }),
     layout: baseLayout(title, {
       xaxis: { title: { text: xTitle }, type: logX ? 'log' : undefined, dtick: !logX && span <= 20 ? 1 : undefined },
       yaxis: { title: { text: yTitle }, type: logY ? 'log' : 'linear' },
@@ -107,10 +119,18 @@ export function lineChart(title: string, x: (number | string)[], series: Series[
   };
 }
 
-/** Grouped bars: one group per category, one bar per series. */
+/**
+ * Grouped bars: one group per category, one bar per series. Categories that are method names or binarizer keys
+ * show the kit's names for them; with a single series over such categories each bar takes its category's colour.
+ */
 export function barChart(title: string, categories: string[], series: Series[], yTitle: string): Figure {
+  const x = categories.map(labelOf);
   return {
-    data: series.map((s) => ({ x: categories, y: s.y as number[], type: 'bar', name: s.name })),
+    data: series.map((s) => {
+      const st = styleOf(s.name);
+      const color = series.length === 1 && categories.every(isStyled) ? categories.map((c) => styleOf(c).color) : st.color;
+      return { x, y: s.y as number[], type: 'bar', name: st.label, marker: { color } };
+    }),
     // automargin: long category names are rotated by Plotly and must not be cut off at the bottom.
     layout: baseLayout(title, { xaxis: { automargin: true }, yaxis: { title: { text: yTitle } }, barmode: 'group' }),
   };

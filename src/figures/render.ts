@@ -7,6 +7,8 @@ import { FIGURE_DEFAULTS, type Figure, type RenderSize } from './figure.js';
 // Minimal structural types of the playwright-core objects used here (the package's own types are huge).
 interface Page {
   setContent(html: string): Promise<void>;
+  pdf(o: { width: string; height: string; printBackground: boolean; pageRanges: string }): Promise<Buffer>;
+  close(): Promise<void>;
   addScriptTag(o: { path: string }): Promise<unknown>;
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
 }
@@ -40,6 +42,7 @@ export function chromiumPath(): string {
 }
 
 let session: { browser: Browser; page: Page } | null = null;
+let pdfPage: Page | null = null;
 let starting: Promise<{ browser: Browser; page: Page }> | null = null;
 let idleTimer: NodeJS.Timeout | null = null;
 
@@ -75,6 +78,7 @@ export async function closeFigureRenderer(): Promise<void> {
   idleTimer = null;
   const s = session;
   session = null;
+  pdfPage = null;
   if (s) await s.browser.close();
 }
 
@@ -103,15 +107,30 @@ export async function renderFigure(fig: Figure, format: 'png' | 'svg', size: Par
   }
 }
 
-/** Save a figure as `<base>.png` and `<base>.svg` (written atomically), ready to drop into a paper. */
-export async function saveFigure(fig: Figure, base: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string }> {
-  const stem = base.replace(/\.(png|svg)$/i, '');
+/** A vector PDF of one page the figure's size, printed by Chromium from its SVG (fonts stay text). */
+async function svgToPdf(svg: string, width: number, height: number): Promise<Buffer> {
+  await getPage();
+  try {
+    pdfPage ??= await session!.browser.newPage();
+    await pdfPage.setContent(`<!doctype html><html><head><style>@page{margin:0}body{margin:0}</style></head><body>${svg}</body></html>`);
+    return await pdfPage.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
+  } finally {
+    scheduleClose();
+  }
+}
+
+/** Save a figure as `<base>.png`, `<base>.svg` and `<base>.pdf` (each written atomically), ready to drop into a paper. */
+export async function saveFigure(fig: Figure, base: string, size: Partial<RenderSize> = {}): Promise<{ png: string; svg: string; pdf: string }> {
+  const stem = base.replace(/\.(png|svg|pdf)$/i, '');
+  const { width, height } = { ...FIGURE_DEFAULTS, ...size };
   const png = await renderFigure(fig, 'png', size);
   const svg = await renderFigure(fig, 'svg', size);
+  const pdf = await svgToPdf(svg, width, height);
   fs.mkdirSync(path.dirname(stem), { recursive: true });
   writeFileAtomic(`${stem}.png`, png);
   writeFileAtomic(`${stem}.svg`, svg);
-  return { png: `${stem}.png`, svg: `${stem}.svg` };
+  writeFileAtomic(`${stem}.pdf`, pdf);
+  return { png: `${stem}.png`, svg: `${stem}.svg`, pdf: `${stem}.pdf` };
 }
 
 /** Open a figure in a browser with nodeplotlib (interactive; needs a desktop and its CDN). */

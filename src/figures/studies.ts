@@ -1,5 +1,6 @@
 import type { SweepRow } from '../sweep/sweep.js';
 import { baseLayout, type Figure } from './figure.js';
+import { styleOf, withSetting } from './style.js';
 
 const PCT = (v: unknown) => 100 * Number(v);
 
@@ -22,26 +23,31 @@ export function seriesBy(
 }
 
 /**
- * A metric of a sweep summary against one swept key, one line per series, error bars = std over seeds:
- * the ablation plot (accuracy vs K, vs p, ...).
+ * A metric of a sweep summary against one swept key, one line per series, error bars = std over seeds (none for
+ * one seed): the ablation plot (accuracy vs K, vs p, ...). Series keyed by a method name or a binarizer key
+ * (`binarizerKey`) get the kit's colour and legend name for it (figures/style.ts); `setting` is written on the figure.
  */
 export function sweepCurveFigure(
   series: Map<string, SweepRow[]>,
   x: string,
   metric: string,
-  o: { title: string; xTitle: string; yTitle: string; logX?: boolean; percent?: boolean },
+  o: { title: string; xTitle: string; yTitle: string; logX?: boolean; percent?: boolean; setting?: string },
 ): Figure {
   const f = o.percent === false ? Number : PCT;
-  return {
-    data: [...series.entries()].map(([name, rows]) => {
+  const fig: Figure = {
+    data: [...series.entries()].map(([key, rows]) => {
       const sorted = [...rows].sort((a, b) => Number(a[x]) - Number(b[x]));
+      const st = styleOf(key);
+      const std = sorted.map((r) => (r[`${metric}_std`] === '' ? Number.NaN : f(r[`${metric}_std`])));
       return {
         x: sorted.map((r) => Number(r[x])),
         y: sorted.map((r) => f(r[`${metric}_mean`])),
-        error_y: { type: 'data', array: sorted.map((r) => f(r[`${metric}_std`])), visible: true },
+        error_y: { type: 'data', array: std, visible: std.some((v) => Number.isFinite(v)) },
         type: 'scatter',
         mode: 'lines+markers',
-        name,
+        name: st.label,
+        line: { color: st.color, dash: st.dash ?? 'solid' },
+        marker: { color: st.color },
       } as never;
     }),
     layout: baseLayout(o.title, {
@@ -51,6 +57,7 @@ export function sweepCurveFigure(
       margin: { l: 60, r: 20, t: 60, b: 90 },
     }),
   };
+  return o.setting ? withSetting(fig, o.setting) : fig;
 }
 
 /** A point on the memory-accuracy plane: bits per class and accuracy, with a label. */
@@ -96,41 +103,40 @@ export function frontierCrossings(a: MemoryPoint[], b: MemoryPoint[]): Array<{ b
   return out;
 }
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
-
 /**
- * Accuracy against memory per class (log axis): every option of a method as a labelled marker, and a line along
- * the method's frontier (the best accuracy it reaches for at most that memory).
+ * Accuracy against memory per class (log axis): every option of a method as a marker (its label on hover, not
+ * printed, so dense regions stay readable), a line along the method's frontier (the best accuracy it reaches for at
+ * most that memory), one legend entry per method in the kit's colours. Groups keyed by method name.
  */
-export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: string, yTitle: string): Figure {
+export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: string, yTitle: string, setting?: string): Figure {
   const data: Figure['data'] = [];
-  [...groups.entries()].forEach(([name, pts], i) => {
-    const color = PALETTE[i % PALETTE.length];
+  for (const [key, pts] of groups) {
+    const st = styleOf(key);
     const front = paretoFrontier(pts);
     data.push({
       x: pts.map((p) => p.bits / 8 / 1024),
       y: pts.map((p) => 100 * p.acc),
-      text: pts.map((p) => p.label),
+      hovertext: pts.map((p) => `${st.label}: ${p.label}`),
+      hoverinfo: 'text+x+y',
       type: 'scatter',
-      mode: 'markers+text',
-      textposition: 'top center',
-      textfont: { size: 9, color },
-      marker: { color, size: 7 },
-      name,
-      legendgroup: name,
+      mode: 'markers',
+      marker: { color: st.color, size: 7, opacity: 0.8 },
+      name: st.label,
+      legendgroup: key,
     } as never);
     data.push({
       x: front.map((p) => p.bits / 8 / 1024),
       y: front.map((p) => 100 * p.acc),
       type: 'scatter',
       mode: 'lines',
-      line: { color, width: 2 },
-      name: `${name}: frontier`,
-      legendgroup: name,
+      line: { color: st.color, width: 2, dash: st.dash ?? 'solid' },
+      name: `${st.label}: frontier`,
+      legendgroup: key,
       showlegend: false,
+      hoverinfo: 'skip',
     } as never);
-  });
-  return {
+  }
+  const fig: Figure = {
     data,
     layout: baseLayout(title, {
       xaxis: { title: { text: 'memory per class (KiB, log scale)' }, type: 'log' },
@@ -139,4 +145,5 @@ export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: 
       margin: { l: 60, r: 20, t: 60, b: 90 },
     }),
   };
+  return setting ? withSetting(fig, setting) : fig;
 }

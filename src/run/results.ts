@@ -101,14 +101,14 @@ export async function writeRunResults(dir: string, r: RunResult, figure = true):
   const files = [path.join(dir, 'steps.csv'), path.join(dir, 'accuracy_matrix.csv'), path.join(dir, 'results.json')];
   const warnings: string[] = [];
   const figBase = path.join(dir, 'accuracy');
-  for (const ext of ['png', 'svg']) fs.rmSync(`${figBase}.${ext}`, { force: true });
+  for (const ext of ['png', 'svg', 'pdf']) fs.rmSync(`${figBase}.${ext}`, { force: true });
   writeFileAtomic(files[0], danfo().toCSV(stepsFrame(r), {}) as string);
   writeFileAtomic(files[1], accuracyMatrixCsv(r.accuracyMatrix));
   writeJsonAtomic(files[2], r);
   if (figure) {
     try {
       const f = await saveFigure(accuracyFigure([r]), figBase);
-      files.push(f.png, f.svg);
+      files.push(f.png, f.svg, f.pdf);
     } catch (err) {
       const why = (err as Error).message.split('\n')[0];
       warnings.push(
