@@ -7,32 +7,7 @@ import { runExperiment, type RunResult } from '../src/run/runner.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { extractFeatures } from '../src/features/extract.js';
 import { MT19937 } from '../src/util/mt19937.js';
-import { python, requireData } from './helpers.js';
-
-/** An in-memory feature set: `classes` Gaussian blobs in `dim` dimensions, non-negative (like post-ReLU features). */
-function blobs(classes: number, dim: number, perClass: { train: number; test: number }, spread: number, seed: number): FeatureSet {
-  const rng = new MT19937(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rng.random())) * Math.cos(2 * Math.PI * rng.random());
-  const centres = Array.from({ length: classes }, () => Array.from({ length: dim }, () => 1 + 4 * rng.random()));
-  const split = (n: number) => {
-    const features = new Float32Array(classes * n * dim);
-    const labels = new Int32Array(classes * n);
-    for (let c = 0; c < classes; c++) {
-      for (let i = 0; i < n; i++) {
-        const r = c * n + i;
-        labels[r] = c;
-        for (let d = 0; d < dim; d++) features[r * dim + d] = Math.max(0, centres[c][d] + spread * gauss());
-      }
-    }
-    return { features, labels, count: classes * n, dim };
-  };
-  return {
-    dir: '(in memory)',
-    train: split(perClass.train),
-    test: split(perClass.test),
-    meta: { notes: [] } as unknown as FeatureSet['meta'],
-  };
-}
+import { blobs, python, requireData } from './helpers.js';
 
 const FEATURES = { dataset: 'tinyimagenet', backbone: 'mobilenet' };
 

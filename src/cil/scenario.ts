@@ -11,6 +11,37 @@ export interface ScenarioConfig {
   orderSeed: number;
   /** Run even when a trained backbone saw some of the incremental classes (the results record which). */
   allowBackboneOverlap?: boolean;
+  /**
+   * 'few-shot': the base task with all its training images, then every incremental task N-way k-shot (N = its
+   * classes, k = `shots` training images per class, the same images for every method and seed). Absent: every
+   * task with all its images (the class-incremental protocol). Absent by default, so older configs keep their hash.
+   */
+  kind?: 'few-shot';
+  /** Few-shot: training images per new class after the base task (default FEW_SHOT_DEFAULT_SHOTS). */
+  shots?: number;
+}
+
+/** Scenario kinds `--scenario` takes ('class-incremental' is the default, stored as no kind). */
+export const SCENARIO_KINDS = ['class-incremental', 'few-shot'] as const;
+
+/** Shots per new class in a few-shot scenario unless --shots says otherwise (5, as the FSCIL benchmarks use). */
+export const FEW_SHOT_DEFAULT_SHOTS = 5;
+
+/**
+ * Rows of a step's training data a few-shot scenario keeps: for each class, `shots` of its rows chosen by a
+ * permutation seeded with the class-order seed and the class id, so every method and every run seed learns from the
+ * same images (as FSCIL benchmarks fix their session lists). Rows of a class with fewer images are all kept.
+ */
+export function fewShotRows(labels: ArrayLike<number>, classIds: readonly number[], shots: number, orderSeed: number): Int32Array {
+  const rowsOf = new Map<number, number[]>(classIds.map((c) => [c, []]));
+  for (let i = 0; i < labels.length; i++) rowsOf.get(classIds[labels[i]])?.push(i);
+  const out: number[] = [];
+  for (const c of classIds) {
+    const rows = rowsOf.get(c)!;
+    const perm = numpyPermutation(rows.length, (orderSeed * 1000003 + c) % 2 ** 32);
+    out.push(...perm.slice(0, shots).map((j) => rows[j]));
+  }
+  return Int32Array.from(out).sort();
 }
 
 /** Defaults of ScenarioConfig (TinyImageNet B100, 5 tasks of 20). */

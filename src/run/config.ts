@@ -5,7 +5,7 @@ import { binarizerSpec } from '../binarize/registry.js';
 import { checkEmConfig, EM_DEFAULTS } from '../memory/em.js';
 import { checkMuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
-import { SCENARIO_DEFAULTS, type ScenarioConfig } from '../cil/scenario.js';
+import { FEW_SHOT_DEFAULT_SHOTS, SCENARIO_DEFAULTS, SCENARIO_KINDS, type ScenarioConfig } from '../cil/scenario.js';
 import type { RunConfig } from '../cil/config.js';
 import { datasetProtocol, defaultBackbone } from '../data/registry.js';
 import { backboneIsBinary } from '../models/registry.js';
@@ -97,6 +97,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
       `--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`,
       'pass --base-classes 2 or more.',
     );
+  checkScenarioKind(cfg, spec.usesBmm === true);
   checkEmConfig(cfg.memory.em);
   bspec.check(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);
@@ -111,4 +112,27 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
   }
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0) throw new GbmError(`seed ${cfg.seed} must be a non-negative integer.`, 'use e.g. --seed 1993.');
   return cfg;
+}
+
+/**
+ * The scenario's kind, normalised and checked in place: 'class-incremental' is stored as no kind (older configs keep
+ * their hash); few-shot gets its shots (default 5), and a mixture memory may not have more components than shots.
+ */
+function checkScenarioKind(cfg: RunConfig, usesBmm: boolean): void {
+  const sc = cfg.scenario as Omit<ScenarioConfig, 'kind'> & { kind?: string };
+  if (sc.kind === 'class-incremental') delete sc.kind;
+  if (sc.kind === undefined) {
+    if (sc.shots !== undefined) throw new GbmError(`--shots ${sc.shots} applies to --scenario few-shot only.`, 'add --scenario few-shot, or drop --shots.');
+    return;
+  }
+  if (!(SCENARIO_KINDS as readonly string[]).includes(sc.kind))
+    throw new GbmError(`scenario "${sc.kind}" is not known.`, `use --scenario ${SCENARIO_KINDS.join(' | ')}.`);
+  sc.shots ??= FEW_SHOT_DEFAULT_SHOTS;
+  if (!Number.isInteger(sc.shots) || sc.shots < 1)
+    throw new GbmError(`--shots ${sc.shots} must be a positive integer.`, `pass e.g. --shots ${FEW_SHOT_DEFAULT_SHOTS}.`);
+  if (usesBmm && cfg.memory.em.K > sc.shots)
+    throw new GbmError(
+      `few-shot with ${sc.shots} shots: a mixture of K = ${cfg.memory.em.K} components cannot be fitted to ${sc.shots} codes per new class.`,
+      `pass --K ${sc.shots} or fewer (e.g. --K 1), or more --shots.`,
+    );
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BINARIZERS, binarizerSpec } from '../binarize/registry.js';
 import type { RunConfig } from '../cil/config.js';
+import { FEW_SHOT_DEFAULT_SHOTS } from '../cil/scenario.js';
 import { DATASETS } from '../data/registry.js';
 import { EM_RESEEDS } from '../memory/em.js';
 import { METHODS, methodSpec } from '../methods/registry.js';
@@ -212,6 +213,23 @@ export function runOptions(): RunOption[] {
       defaultText: `${RUN_DEFAULTS.scenario.tasks}; CORe50 8`,
     }),
     core({ name: 'order-seed', path: 'scenario.orderSeed', type: 'int', owner: 'scenario', help: 'class-order seed, numpy permutation' }),
+    core({
+      name: 'scenario',
+      path: 'scenario.kind',
+      type: 'string',
+      owner: 'scenario',
+      help: 'class-incremental (every task with all its images) | few-shot (the base task in full, then every task N-way --shots-shot)',
+      defaultText: 'class-incremental',
+    }),
+    core({
+      name: 'shots',
+      path: 'scenario.shots',
+      type: 'int',
+      owner: 'scenario',
+      help: 'few-shot: training images per new class after the base task, the same for every method and seed',
+      defaultText: String(FEW_SHOT_DEFAULT_SHOTS),
+      applies: (c) => c.scenario.kind === 'few-shot',
+    }),
     core({
       name: 'allow-backbone-overlap',
       path: 'scenario.allowBackboneOverlap',

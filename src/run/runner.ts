@@ -8,7 +8,7 @@ import { reopenDataset } from '../data/registry.js';
 import type { FeatureSet, SplitFeatures } from '../features/cache.js';
 import { loadExternalFeatures } from '../features/external.js';
 import { extractFeatures } from '../features/extract.js';
-import { selectClasses } from '../features/select.js';
+import { gatherRows, selectClasses } from '../features/select.js';
 import { methodSpec } from '../methods/registry.js';
 import { MOBILENET_MIN_INPUT, mobilenetInputWarning } from '../models/mobilenet.js';
 import { GbmError } from '../util/errors.js';
@@ -20,7 +20,7 @@ import type { RunConfig } from '../cil/config.js';
 import { accuracyOn, matrixMetrics, type AccuracyMatrix } from '../cil/metrics.js';
 import type { CilMethod, StepStats } from '../cil/method.js';
 import { scenarioOver } from '../cil/base-task.js';
-import { buildScenario, type Scenario } from '../cil/scenario.js';
+import { buildScenario, fewShotRows, type Scenario } from '../cil/scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
 import { checkBackboneOverlap } from './overlap.js';
 import { configHash } from '../util/hash.js';
@@ -31,6 +31,8 @@ export interface StepResult {
   /** Classes seen after this step. */
   seenClasses: number;
   newClasses: number;
+  /** Training images the step learned from (absent in results written before it was recorded). */
+  trainImages?: number;
   /** A_t: top-1 accuracy on the test images of all classes seen so far. */
   accuracy: number;
   /** Accuracy on classes of earlier steps (NaN at the base step). */
@@ -114,7 +116,8 @@ export function runName(c: RunConfig): string {
   // A trained network given by its folder is named by the folder (a path would nest the results folder).
   const bb = /[/\\]/.test(c.features.backbone) ? path.basename(path.resolve(c.features.backbone)) : c.features.backbone;
   const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${bb}`;
-  const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}-${b}`;
+  const shotTag = c.scenario.kind === 'few-shot' ? `-${c.scenario.shots}shot` : '';
+  const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}${shotTag}-${b}`;
   // EM settings away from the defaults name themselves, so such a run never shares a folder with a default one.
   const em = c.memory.em;
   const emTag = [
@@ -260,10 +263,21 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
       const newSet = new Set(newPos);
       const seen = scenario.steps.slice(0, t + 1).flat();
       const oldPos = scenario.steps.slice(0, t).flat();
-      const sel = selectClasses(
+      const all = selectClasses(
         feats.train,
         newPos.map((p) => order[p]),
       );
+      // Few-shot: after the base task, each new class brings `shots` training images (the same for every method).
+      const fewShot = t > 0 && config.scenario.kind === 'few-shot';
+      const keep = fewShot
+        ? fewShotRows(
+            all.y,
+            newPos.map((p) => order[p]),
+            config.scenario.shots!,
+            config.scenario.orderSeed,
+          )
+        : null;
+      const sel = keep ? { x: gatherRows(all.x, F, keep), y: Int32Array.from(keep, (r) => all.y[r]), n: keep.length } : all;
       const y = sel.y.map((i) => newPos[i]);
 
       // The method's input: codes of the binarizer fitted on the base task only (then frozen), or the features.
@@ -318,6 +332,7 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
         step: t,
         seenClasses: seen.length,
         newClasses: newPos.length,
+        trainImages: sel.n,
         accuracy: accuracyOn(pred, testPos, new Set(seen)),
         oldAccuracy: t === 0 ? NaN : accuracyOn(pred, testPos, new Set(oldPos)),
         newAccuracy: accuracyOn(pred, testPos, newSet),
