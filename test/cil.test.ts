@@ -72,7 +72,12 @@ describe('class-incremental runner', () => {
       SUBSET.classes,
     );
     const df = stepsFrame(p);
-    assert.deepEqual(df.shape, [4, 22]);
+    assert.deepEqual(df.shape, [4, 24]);
+    assert.deepEqual(
+      df.column('train_images').values,
+      p.steps.map((s) => s.trainImages),
+    );
+    assert.deepEqual([...new Set(df.column('scenario').values as string[])], ['class-incremental']);
     // GBM's own statistics (StepStats.extra) become columns as they are; no-replay fine-tuning has none of them.
     for (const c of ['em_iterations', 'em_log_likelihood', 'em_reseeds']) assert.ok(df.columns.includes(c), `steps.csv lacks ${c}`);
     assert.ok(p.steps.every((s) => s.extra.emIterations >= 1 && Number.isFinite(s.extra.emLogLikelihood)));

@@ -61,8 +61,8 @@ describe('few-shot class-incremental scenario (--scenario few-shot --shots k)', 
     assert.equal(resolveConfig({ scenario: { kind: 'few-shot' } as never, memory: { em: { K: 1 } } } as never).scenario.shots, 5);
     assert.throws(() => resolveConfig({ scenario: { shots: 5 } as never }), /--shots 5 applies to --scenario few-shot only/);
     assert.throws(
-      () => resolveConfig({ scenario: { kind: 'online' } as never }),
-      /scenario "online" is not known\. Fix: use --scenario class-incremental \| few-shot/,
+      () => resolveConfig({ scenario: { kind: 'streaming' } as never }),
+      /scenario "streaming" is not known\. Fix: use --scenario class-incremental \| few-shot \| online/,
     );
     // Naming the default changes nothing: same config, same hash, so earlier results keep their folders.
     assert.equal(configHash(resolveConfig({ scenario: { kind: 'class-incremental' } as never })), configHash(resolveConfig({})));

@@ -39,6 +39,11 @@ export interface StepStats {
 /** A class-incremental method, as the runner drives it: learn a step, predict, report its memory. */
 export interface CilMethod {
   learn(d: StepData): Promise<StepStats>;
+  /**
+   * Learn a step from a stream (the online scenario): the step's rows arrive as `batches` (row indices into d.x, in
+   * order), each seen once. Only methods whose spec says `online` have it.
+   */
+  learnStream?(d: StepData, batches: Int32Array[]): Promise<StepStats>;
   /** Predicted class position of each row [N x dim] (input space). */
   predict(x: tf.Tensor2D): Promise<Int32Array>;
   /** Bits the method keeps about past classes (its memory), after the last learn(). */
@@ -74,6 +79,8 @@ export interface MethodSpec {
   usesClassifier: boolean;
   /** True when the method's memory is GBM's (the memory.em / muBits options apply). */
   usesBmm: boolean;
+  /** True when the method can learn from a stream (CilMethod.learnStream): it runs in the online scenario. */
+  online?: boolean;
   options: Record<string, MethodOption>;
   /**
    * Config values the method fixes, by config path (gbm-k1: `memory.em.K` = 1): set on every run of it, a different

@@ -16,13 +16,42 @@ export interface ScenarioConfig {
    * classes, k = `shots` training images per class, the same images for every method and seed). Absent: every
    * task with all its images (the class-incremental protocol). Absent by default, so older configs keep their hash.
    */
-  kind?: 'few-shot';
+  kind?: 'few-shot' | 'online';
   /** Few-shot: training images per new class after the base task (default FEW_SHOT_DEFAULT_SHOTS). */
   shots?: number;
+  /**
+   * Online: after the base task (learned as usual: it is what F and the binarizer were fitted on), every task's
+   * training images arrive in mini-batches of `batch`, in one seeded order, each seen once; a method's memory learns
+   * per batch (GBM: streaming EM, `em` float or integer, step exponent `alpha`).
+   */
+  stream?: StreamConfig;
+}
+
+/** The online scenario's stream: mini-batch size and how GBM's memory learns from it. */
+export interface StreamConfig {
+  batch: number;
+  /** Gradient steps of the classifier on each mini-batch (online CL's "iterations per batch"). */
+  steps: number;
+  em: 'float' | 'integer';
+  alpha: number;
+}
+
+/** Defaults of the online stream: batches of 10 (online CIL benchmarks use 10), one step each, stepwise EM at alpha 0.6. */
+export const STREAM_DEFAULTS: StreamConfig = { batch: 10, steps: 1, em: 'float', alpha: 0.6 };
+
+/**
+ * The online scenario's mini-batches of one step's n training rows: one permutation seeded by the class-order seed
+ * and the step (the same stream for every method and run seed), cut into batches of `batch` rows.
+ */
+export function streamBatches(n: number, batch: number, orderSeed: number, step: number): Int32Array[] {
+  const order = Int32Array.from(numpyPermutation(n, (orderSeed * 7919 + step) % 2 ** 32));
+  const out: Int32Array[] = [];
+  for (let s = 0; s < n; s += batch) out.push(order.slice(s, Math.min(n, s + batch)));
+  return out;
 }
 
 /** Scenario kinds `--scenario` takes ('class-incremental' is the default, stored as no kind). */
-export const SCENARIO_KINDS = ['class-incremental', 'few-shot'] as const;
+export const SCENARIO_KINDS = ['class-incremental', 'few-shot', 'online'] as const;
 
 /** Shots per new class in a few-shot scenario unless --shots says otherwise (5, as the FSCIL benchmarks use). */
 export const FEW_SHOT_DEFAULT_SHOTS = 5;

@@ -10,5 +10,6 @@ export const FINETUNE_METHOD: MethodSpec = {
   usesClassifier: true,
   usesBmm: false,
   options: {},
+  online: true,
   create: (ctx) => new LinearReplayMethod(ctx, null),
 };

@@ -1,6 +1,9 @@
 import { gatherRows } from '../features/select.js';
 import { fitBernoulliMixtures } from '../memory/em.js';
 import { BinaryMemory } from '../memory/memory.js';
+import { StreamingBmm } from '../memory/online-em.js';
+import { STREAM_DEFAULTS } from '../cil/scenario.js';
+import { GbmError } from '../util/errors.js';
 import { LinearReplayMethod, type ReplayMemory } from './linear-method.js';
 import { rowsByClass, type MethodContext, type MethodSpec, type StepData } from '../cil/method.js';
 
@@ -27,6 +30,32 @@ class BmmReplayMemory implements ReplayMemory {
     return { emIterations: em.iterations, emLogLikelihood: em.finalLogLik.reduce((a, b) => a + b, 0) / em.finalLogLik.length, emReseeds: em.reseeds.length };
   }
 
+  /** Online: one StreamingBmm per new class learns from the stream; finish() stores its mixture like EM's. */
+  stream(d: StepData, seed: number) {
+    const { memory, scenario } = this.ctx.config;
+    const s = { ...STREAM_DEFAULTS, ...scenario.stream };
+    const models = new Map(
+      d.newClasses.map((p, i) => [p, new StreamingBmm(d.dim, { K: memory.em.K, eps: memory.em.eps, variant: s.em, alpha: s.alpha }, seed + i)] as const),
+    );
+    return {
+      update: (rows: Int32Array) => {
+        for (const [p, model] of models) {
+          const mine = Array.from(rows).filter((r) => d.y[r] === p);
+          if (mine.length) model.update(gatherRows(d.x, d.dim, mine, new Uint8Array(mine.length * d.dim)));
+        }
+      },
+      finish: () => {
+        for (const [p, model] of models) {
+          if (model.seen === 0) throw new GbmError(`class position ${p} had no image in the stream.`, 'give every class at least one training image.');
+          this.store.add(p, model.mu(), model.pi());
+        }
+        const state = [...models.values()].reduce((a, m) => a + m.stateBits(), 0);
+        // Bits of one class's learning state (the formula in online-em.ts), averaged over the step's classes.
+        return { streamStateBits: state / models.size };
+      },
+    };
+  }
+
   sample = (labels: Int32Array, seed: number) => this.store.sampleCodes(labels, seed);
   bits = () => this.store.sizeInBits();
   save(dir: string) {
@@ -48,6 +77,7 @@ export const GBM_METHOD: MethodSpec = {
   input: 'codes',
   usesClassifier: true,
   usesBmm: true,
+  online: true,
   options: {},
   create: (ctx) => new LinearReplayMethod(ctx, new BmmReplayMemory(ctx)),
 };

@@ -39,6 +39,20 @@ class NcmMethod implements CilMethod {
     return { trainLoss: NaN, extra: {}, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
   }
 
+  /** Online: a running sum of normalised rows per class, normalised at the end: the same means as learn(), in any order. */
+  async learnStream(d: StepData, batches: Int32Array[]): Promise<StepStats> {
+    const ts = Date.now();
+    const sums = new Map(d.newClasses.map((c) => [c, new Float64Array(d.dim)] as const));
+    for (const rows of batches)
+      for (const r of rows) {
+        const u = l2normalize(d.x.subarray(r * d.dim, (r + 1) * d.dim));
+        const acc = sums.get(d.y[r])!;
+        for (let j = 0; j < d.dim; j++) acc[j] += u[j];
+      }
+    for (const [c, acc] of sums) this.means.set(c, l2normalize(acc));
+    return { trainLoss: NaN, extra: {}, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
+  }
+
   async predict(x: tf.Tensor2D): Promise<Int32Array> {
     const M = tf.tensor2d(meansMatrix(this.means, this.ctx.dim), [this.means.size, this.ctx.dim]);
     // For unit vectors, the nearest mean is the one with the largest dot product.
@@ -64,6 +78,7 @@ export const NCM_METHOD: MethodSpec = {
   input: 'features',
   usesClassifier: false,
   usesBmm: false,
+  online: true,
   options: {},
   create: (ctx) => new NcmMethod(ctx),
 };

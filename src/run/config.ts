@@ -5,11 +5,12 @@ import { binarizerSpec } from '../binarize/registry.js';
 import { checkEmConfig, EM_DEFAULTS } from '../memory/em.js';
 import { checkMuBits } from '../memory/memory.js';
 import { GbmError } from '../util/errors.js';
-import { FEW_SHOT_DEFAULT_SHOTS, SCENARIO_DEFAULTS, SCENARIO_KINDS, type ScenarioConfig } from '../cil/scenario.js';
+import { FEW_SHOT_DEFAULT_SHOTS, SCENARIO_DEFAULTS, SCENARIO_KINDS, STREAM_DEFAULTS, type ScenarioConfig } from '../cil/scenario.js';
 import type { RunConfig } from '../cil/config.js';
 import { datasetProtocol, defaultBackbone } from '../data/registry.js';
 import { backboneIsBinary } from '../models/registry.js';
-import { methodSpec, resolveMethodOptions } from '../methods/registry.js';
+import { METHODS, methodSpec, resolveMethodOptions } from '../methods/registry.js';
+import type { MethodSpec } from '../cil/method.js';
 
 /**
  * The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, the committed ResNet-20 trained on the
@@ -97,7 +98,7 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
       `--base-classes ${cfg.scenario.baseClasses}: method ${spec.name} trains a classifier on the base classes, which needs at least 2.`,
       'pass --base-classes 2 or more.',
     );
-  checkScenarioKind(cfg, spec.usesBmm === true);
+  checkScenarioKind(cfg, spec);
   checkEmConfig(cfg.memory.em);
   bspec.check(cfg.binarizer);
   checkMuBits(cfg.memory.muBits);
@@ -116,21 +117,43 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
 
 /**
  * The scenario's kind, normalised and checked in place: 'class-incremental' is stored as no kind (older configs keep
- * their hash); few-shot gets its shots (default 5), and a mixture memory may not have more components than shots.
+ * their hash); few-shot gets its shots (default 5), and a mixture memory may not have more components than shots;
+ * online gets its stream (defaults STREAM_DEFAULTS) and runs only methods that can learn from a stream.
  */
-function checkScenarioKind(cfg: RunConfig, usesBmm: boolean): void {
+function checkScenarioKind(cfg: RunConfig, spec: MethodSpec): void {
   const sc = cfg.scenario as Omit<ScenarioConfig, 'kind'> & { kind?: string };
   if (sc.kind === 'class-incremental') delete sc.kind;
-  if (sc.kind === undefined) {
-    if (sc.shots !== undefined) throw new GbmError(`--shots ${sc.shots} applies to --scenario few-shot only.`, 'add --scenario few-shot, or drop --shots.');
-    return;
-  }
+  if (sc.kind !== 'few-shot' && sc.shots !== undefined)
+    throw new GbmError(`--shots ${sc.shots} applies to --scenario few-shot only.`, 'add --scenario few-shot, or drop --shots.');
+  if (sc.kind !== 'online' && sc.stream !== undefined)
+    throw new GbmError(
+      '--stream-batch, --stream-steps, --stream-em and --stream-alpha apply to --scenario online only.',
+      'add --scenario online, or drop them.',
+    );
+  if (sc.kind === undefined) return;
   if (!(SCENARIO_KINDS as readonly string[]).includes(sc.kind))
     throw new GbmError(`scenario "${sc.kind}" is not known.`, `use --scenario ${SCENARIO_KINDS.join(' | ')}.`);
+  if (sc.kind === 'online') {
+    const online = Object.values(METHODS)
+      .filter((m) => m.online)
+      .map((m) => m.name);
+    if (!spec.online)
+      throw new GbmError(
+        `method ${spec.name} has no online version (it needs a whole task at once).`,
+        `use --method ${online.join(' | ')} with --scenario online.`,
+      );
+    const st = { ...STREAM_DEFAULTS, ...sc.stream };
+    sc.stream = st;
+    if (!Number.isInteger(st.batch) || st.batch < 1)
+      throw new GbmError(`--stream-batch ${st.batch} must be a positive integer.`, 'pass e.g. --stream-batch 10.');
+    if (st.em !== 'float' && st.em !== 'integer') throw new GbmError(`--stream-em ${st.em} is not known.`, 'use --stream-em float | integer.');
+    if (!(st.alpha > 0.5 && st.alpha <= 1)) throw new GbmError(`--stream-alpha ${st.alpha} must be in (0.5, 1].`, 'pass e.g. --stream-alpha 0.6.');
+    return;
+  }
   sc.shots ??= FEW_SHOT_DEFAULT_SHOTS;
   if (!Number.isInteger(sc.shots) || sc.shots < 1)
     throw new GbmError(`--shots ${sc.shots} must be a positive integer.`, `pass e.g. --shots ${FEW_SHOT_DEFAULT_SHOTS}.`);
-  if (usesBmm && cfg.memory.em.K > sc.shots)
+  if (spec.usesBmm && cfg.memory.em.K > sc.shots)
     throw new GbmError(
       `few-shot with ${sc.shots} shots: a mixture of K = ${cfg.memory.em.K} components cannot be fitted to ${sc.shots} codes per new class.`,
       `pass --K ${sc.shots} or fewer (e.g. --K 1), or more --shots.`,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BINARIZERS, binarizerSpec } from '../binarize/registry.js';
 import type { RunConfig } from '../cil/config.js';
-import { FEW_SHOT_DEFAULT_SHOTS } from '../cil/scenario.js';
+import { FEW_SHOT_DEFAULT_SHOTS, STREAM_DEFAULTS } from '../cil/scenario.js';
 import { DATASETS } from '../data/registry.js';
 import { EM_RESEEDS } from '../memory/em.js';
 import { METHODS, methodSpec } from '../methods/registry.js';
@@ -218,7 +218,7 @@ export function runOptions(): RunOption[] {
       path: 'scenario.kind',
       type: 'string',
       owner: 'scenario',
-      help: 'class-incremental (every task with all its images) | few-shot (the base task in full, then every task N-way --shots-shot)',
+      help: 'class-incremental (every task with all its images) | few-shot (the base task in full, then every task N-way --shots-shot) | online (the base task in full, then every task as a stream of --stream-batch images, each seen once)',
       defaultText: 'class-incremental',
     }),
     core({
@@ -229,6 +229,42 @@ export function runOptions(): RunOption[] {
       help: 'few-shot: training images per new class after the base task, the same for every method and seed',
       defaultText: String(FEW_SHOT_DEFAULT_SHOTS),
       applies: (c) => c.scenario.kind === 'few-shot',
+    }),
+    core({
+      name: 'stream-batch',
+      path: 'scenario.stream.batch',
+      type: 'int',
+      owner: 'scenario',
+      help: 'online: images per mini-batch of the stream, the same stream for every method and seed',
+      defaultText: String(STREAM_DEFAULTS.batch),
+      applies: (c) => c.scenario.kind === 'online',
+    }),
+    core({
+      name: 'stream-steps',
+      path: 'scenario.stream.steps',
+      type: 'int',
+      owner: 'scenario',
+      help: "online: gradient steps of the classifier on each mini-batch (online CL's iterations per batch)",
+      defaultText: String(STREAM_DEFAULTS.steps),
+      applies: (c) => c.scenario.kind === 'online' && methodSpec(c.method.name).usesClassifier,
+    }),
+    core({
+      name: 'stream-em',
+      path: 'scenario.stream.em',
+      type: 'string',
+      owner: 'scenario',
+      help: "online: how GBM's memory learns from the stream: float (stepwise EM) | integer (hard assignments, counters only)",
+      defaultText: STREAM_DEFAULTS.em,
+      applies: (c) => c.scenario.kind === 'online' && usesBmm(c),
+    }),
+    core({
+      name: 'stream-alpha',
+      path: 'scenario.stream.alpha',
+      type: 'number',
+      owner: 'scenario',
+      help: 'online, float: step size (t + 2)^-alpha of stepwise EM after t batches, alpha in (0.5, 1]',
+      defaultText: String(STREAM_DEFAULTS.alpha),
+      applies: (c) => c.scenario.kind === 'online' && usesBmm(c) && c.scenario.stream?.em !== 'integer',
     }),
     core({
       name: 'allow-backbone-overlap',

@@ -20,7 +20,7 @@ import type { RunConfig } from '../cil/config.js';
 import { accuracyOn, matrixMetrics, type AccuracyMatrix } from '../cil/metrics.js';
 import type { CilMethod, StepStats } from '../cil/method.js';
 import { scenarioOver } from '../cil/base-task.js';
-import { buildScenario, fewShotRows, type Scenario } from '../cil/scenario.js';
+import { buildScenario, fewShotRows, streamBatches, type Scenario } from '../cil/scenario.js';
 import { EM_DEFAULTS } from '../memory/em.js';
 import { checkBackboneOverlap } from './overlap.js';
 import { configHash } from '../util/hash.js';
@@ -116,7 +116,9 @@ export function runName(c: RunConfig): string {
   // A trained network given by its folder is named by the folder (a path would nest the results folder).
   const bb = /[/\\]/.test(c.features.backbone) ? path.basename(path.resolve(c.features.backbone)) : c.features.backbone;
   const src = c.features.path ? `npy-${path.basename(path.resolve(c.features.path))}` : `${c.features.dataset}${sub}-${bb}`;
-  const shotTag = c.scenario.kind === 'few-shot' ? `-${c.scenario.shots}shot` : '';
+  const sc = c.scenario;
+  const shotTag =
+    sc.kind === 'few-shot' ? `-${sc.shots}shot` : sc.kind === 'online' ? `-online${sc.stream!.batch}${sc.stream!.em === 'integer' ? 'int' : ''}` : '';
   const head = `${src}-B${c.scenario.baseClasses}-T${c.scenario.tasks}${shotTag}-${b}`;
   // EM settings away from the defaults name themselves, so such a run never shares a folder with a default one.
   const em = c.memory.em;
@@ -318,7 +320,13 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
 
       let stats: StepStats;
       try {
-        stats = await method!.learn({ step: t, newClasses: newPos, oldClasses: oldPos, x, xTensor, y, n: sel.n, dim: xTensor.shape[1] });
+        const data = { step: t, newClasses: newPos, oldClasses: oldPos, x, xTensor, y, n: sel.n, dim: xTensor.shape[1] };
+        // Online: after the base task, the step's rows arrive as a stream of mini-batches (the same for every method).
+        const { stream } = config.scenario;
+        stats =
+          t > 0 && config.scenario.kind === 'online'
+            ? await method!.learnStream!(data, streamBatches(sel.n, stream!.batch, config.scenario.orderSeed, t))
+            : await method!.learn(data);
       } finally {
         xTensor.dispose();
       }
