@@ -1,7 +1,7 @@
 import type { SplitFeatures, Subset } from './cache.js';
 
 /** Copy the given rows of x [n x dim] into `out` (a new float32 array by default), in the order given. */
-export function gatherRows<T extends Float32Array | Uint8Array = Float32Array>(x: Float32Array, dim: number, rows: ArrayLike<number>, out?: T): T {
+export function gatherRows<T extends Float32Array | Uint8Array = Float32Array>(x: Float32Array | Uint8Array, dim: number, rows: ArrayLike<number>, out?: T): T {
   const dst = out ?? (new Float32Array(rows.length * dim) as T);
   for (let j = 0; j < rows.length; j++) dst.set(x.subarray(rows[j] * dim, (rows[j] + 1) * dim), j * dim);
   return dst;

@@ -69,7 +69,12 @@ export function resolveConfig(input: RunConfigInput = {}): RunConfig {
       ? { dataset: 'npy', backbone: 'external', path: input.features.path }
       : { ...input.features, dataset, backbone }) as RunConfig['features'],
     // B and T default to the dataset's protocol (CIFAR-100 B50, TinyImageNet B100, ...).
-    scenario: { ...RUN_DEFAULTS.scenario, ...protocolDefaults(input.features?.path ? 'npy' : dataset, input.features?.root), ...input.scenario },
+    // (A partial stream is completed from STREAM_DEFAULTS by checkScenarioKind below.)
+    scenario: {
+      ...RUN_DEFAULTS.scenario,
+      ...protocolDefaults(input.features?.path ? 'npy' : dataset, input.features?.root),
+      ...(input.scenario as Partial<ScenarioConfig> | undefined),
+    },
     // Only the chosen binarizer's fields (a thermometer's levels mean nothing to Heaviside), declared ones checked.
     binarizer: resolveBinarizer(bspec, input.binarizer as Record<string, unknown> | undefined),
     memory: { em: { ...RUN_DEFAULTS.memory.em, ...input.memory?.em }, muBits: input.memory?.muBits ?? RUN_DEFAULTS.memory.muBits },

@@ -47,12 +47,13 @@ export function stepsFrame(r: RunResult): DataFrame {
 }
 
 /** A_t after every step, with the old/new split: the paper's accuracy-per-step plot. */
-export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all classes seen so far'): Figure {
+export function accuracyFigure(runs: RunResult[], title = 'Accuracy on all classes seen so far', labels?: string[]): Figure {
   const pct = (v: number) => (Number.isNaN(v) ? null : 100 * v);
   const data: Figure['data'] = [];
-  runs.forEach((r) => {
+  runs.forEach((r, i) => {
     const x = r.steps.map((s) => s.seenClasses);
-    const label = runs.length > 1 ? `${r.name}: ` : '';
+    // Several runs: each named by its label (readable) or, without one, its run name.
+    const label = runs.length > 1 ? `${labels?.[i] ?? r.name}: ` : '';
     data.push({
       x,
       y: r.steps.map((s) => pct(s.accuracy)) as number[],
