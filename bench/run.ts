@@ -6,6 +6,7 @@ import { benchFeatures } from './features.js';
 import { benchTrain, benchTrainCores } from './train.js';
 import { benchEmSafeguards } from './em-safeguards.js';
 import { benchQueue } from './queue.js';
+import { benchCli } from './cli.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -22,6 +23,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   'train-cores': benchTrainCores,
   'em-safeguards': benchEmSafeguards,
   queue: benchQueue,
+  cli: benchCli,
 };
 
 async function main(): Promise<void> {
