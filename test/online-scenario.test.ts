@@ -26,17 +26,23 @@ describe('online class-incremental scenario (--scenario online)', () => {
     assert.notDeepEqual(streamBatches(23, 5, 1993, 2), b, 'each step has its own order');
   });
 
-  it('NCM learns the same class means from the stream as from whole tasks (its mean does not depend on order)', async () => {
-    const feats = blobs(8, 12, { train: 30, test: 10 }, 0.8, 9);
-    const run = (scenario: object) =>
-      runExperiment({ features: FEATURES, scenario: { baseClasses: 4, tasks: 2, ...scenario }, method: { name: 'ncm' } }, { features: feats, progress: false });
-    const batch = await run({});
-    const online = await run({ kind: 'online', stream: { batch: 7 } });
-    assert.deepEqual(
-      online.steps.map((s) => s.accuracy),
-      batch.steps.map((s) => s.accuracy),
-    );
-  });
+  for (const name of ['ncm', 'fecam']) {
+    it(`${name} learns the same class statistics from the stream as from whole tasks (single-pass sums, in any order)`, async () => {
+      const feats = blobs(8, 12, { train: 30, test: 10 }, 0.8, 9);
+      const run = (scenario: object) =>
+        runExperiment({ features: FEATURES, scenario: { baseClasses: 4, tasks: 2, ...scenario }, method: { name } }, { features: feats, progress: false });
+      const batch = await run({});
+      const online = await run({ kind: 'online', stream: { batch: 7 } });
+      assert.deepEqual(
+        online.steps.map((s) => s.accuracy),
+        batch.steps.map((s) => s.accuracy),
+      );
+      assert.deepEqual(
+        online.steps.map((s) => s.memoryBits),
+        batch.steps.map((s) => s.memoryBits),
+      );
+    });
+  }
 
   it('GBM learns each new task from the stream (streaming EM + replay steps per batch), with batch GBM’s memory size', async () => {
     const feats = blobs(8, 12, { train: 60, test: 20 }, 0.3, 4);
@@ -68,7 +74,7 @@ describe('online class-incremental scenario (--scenario online)', () => {
   it('refuses methods that need whole tasks, and stream options without the online scenario', () => {
     assert.throws(
       () => resolveConfig({ scenario: { kind: 'online' } as never, method: { name: 'fetril' } }),
-      /method fetril has no online version .* Fix: use --method gbm \| gbm-k1 \| finetune \| ncm with --scenario online/,
+      /method fetril has no online version .* Fix: use --method gbm \| gbm-k1 \| finetune \| ncm \| fecam with --scenario online/,
     );
     assert.throws(() => resolveConfig({ scenario: { stream: { batch: 5 } } as never }), /apply to --scenario online only/);
     assert.throws(() => resolveConfig({ scenario: { kind: 'online', stream: { alpha: 0.3 } } as never }), /--stream-alpha 0\.3 must be in \(0\.5, 1\]/);

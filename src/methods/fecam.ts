@@ -155,23 +155,69 @@ class FecamMethod implements CilMethod {
       const raw = gatherRows(d.x, F, rows);
       const t = tukey(raw, this.o.beta);
       const { mean: meanOfTukey, cov } = covariance(t, rows.length, F);
-      const mean =
-        this.o.classMean === 'tukey-of-mean'
-          ? tukey(
-              meanOfRows(
-                raw,
-                F,
-                Int32Array.from(rows, (_, j) => j),
-              ),
-              this.o.beta,
-            )
-          : meanOfTukey;
-      // Shrunk twice (once in compute_new_cov, once more before normalising), then scaled to a correlation matrix.
-      const s = shrinkCovariance(shrinkCovariance(cov, F, this.o.alpha1, this.o.alpha2), F, this.o.alpha1, this.o.alpha2);
-      this.means.set(d.newClasses[i], Float32Array.from(l2normalize(mean)));
-      this.precisions.set(d.newClasses[i], Float32Array.from(invertSpd(normalizeCovariance(s, F), F)));
+      const rawMean = meanOfRows(
+        raw,
+        F,
+        Int32Array.from(rows, (_, j) => j),
+      );
+      this.keep(d.newClasses[i], rawMean, meanOfTukey, cov);
     });
     return { ...stats, seconds: { memory: (Date.now() - ts) / 1000, train: stats.seconds.train } };
+  }
+
+  /** A class's mean and precision from its raw mean, the mean and covariance of its Tukey-transformed rows. */
+  private keep(cls: number, rawMean: ArrayLike<number>, meanOfTukey: ArrayLike<number>, cov: Float64Array): void {
+    const F = this.ctx.dim;
+    const mean = this.o.classMean === 'tukey-of-mean' ? tukey(rawMean, this.o.beta) : meanOfTukey;
+    // Shrunk twice (once in compute_new_cov, once more before normalising), then scaled to a correlation matrix.
+    const s = shrinkCovariance(shrinkCovariance(cov, F, this.o.alpha1, this.o.alpha2), F, this.o.alpha1, this.o.alpha2);
+    this.means.set(cls, Float32Array.from(l2normalize(mean)));
+    this.precisions.set(cls, Float32Array.from(invertSpd(normalizeCovariance(s, F), F)));
+  }
+
+  /**
+   * Online (after the base step): one pass over the stream keeps, per class, the count and the sums of its raw rows,
+   * of their Tukey transforms and of the transforms' outer products (float64); the means and covariance follow at the
+   * end of the task, the same statistics as learn() up to float rounding.
+   */
+  async learnStream(d: StepData, batches: Int32Array[]): Promise<StepStats> {
+    this.step = d.step;
+    this.base?.dispose();
+    this.base = null;
+    const ts = Date.now();
+    const F = d.dim;
+    const acc = new Map(d.newClasses.map((c) => [c, { n: 0, raw: new Float64Array(F), t: new Float64Array(F), tt: new Float64Array(F * F) }]));
+    for (const rows of batches)
+      for (const r of rows) {
+        const a = acc.get(d.y[r])!;
+        const row = d.x.subarray(r * F, (r + 1) * F);
+        const t = tukey(row, this.o.beta);
+        a.n++;
+        for (let j = 0; j < F; j++) {
+          a.raw[j] += row[j];
+          a.t[j] += t[j];
+          const tj = t[j];
+          if (tj === 0) continue;
+          for (let k = j; k < F; k++) a.tt[j * F + k] += tj * t[k];
+        }
+      }
+    for (const [cls, a] of acc) {
+      const mean = a.t.map((v) => v / a.n);
+      const cov = new Float64Array(F * F);
+      const denom = Math.max(1, a.n - 1);
+      for (let j = 0; j < F; j++)
+        for (let k = j; k < F; k++) {
+          cov[j * F + k] = (a.tt[j * F + k] - a.n * mean[j] * mean[k]) / denom;
+          cov[k * F + j] = cov[j * F + k];
+        }
+      this.keep(
+        cls,
+        a.raw.map((v) => v / a.n),
+        mean,
+        cov,
+      );
+    }
+    return { trainLoss: NaN, extra: {}, seconds: { memory: (Date.now() - ts) / 1000, train: 0 } };
   }
 
   async predict(x: tf.Tensor2D): Promise<Int32Array> {
@@ -243,5 +289,6 @@ export const FECAM_METHOD: MethodSpec = {
       choices: ['classifier', 'mahalanobis'],
     },
   },
+  online: true,
   create: (ctx) => new FecamMethod(ctx),
 };
