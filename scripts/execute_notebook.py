@@ -15,6 +15,7 @@ def main() -> int:
     ap.add_argument("notebook")
     ap.add_argument("--save", action="store_true", help="write the outputs back into the notebook")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
+    ap.add_argument("--ts-version", default=None, help="TypeScript version tslab compiles with (it reports 3.7.2 to Jupyter)")
     args = ap.parse_args()
     nb = nbformat.read(args.notebook, as_version=4)
     client = NotebookClient(nb, timeout=args.timeout, kernel_name="gbm-tslab", allow_errors=False,
@@ -32,6 +33,8 @@ def main() -> int:
                         print(o.get("text", ""), file=sys.stderr)
         return 1
     if args.save:
+        if args.ts_version:
+            nb.metadata.setdefault("language_info", {})["version"] = args.ts_version
         nbformat.write(nb, args.notebook)
     return 0
 

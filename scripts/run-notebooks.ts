@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tslabTypescriptVersion } from '../src/notebook/check.js';
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -23,16 +24,22 @@ if (notebooks.length === 0) {
   console.error('gbm: no notebooks matched. Fix: name one of notebooks/*.ipynb.');
   process.exit(1);
 }
+// tslab tells Jupyter it is TypeScript 3.7.2; saved notebooks record the version it really compiles with.
+const tsVersion = tslabTypescriptVersion();
 let passed = 0;
 let failed = 0;
 for (const nb of notebooks) {
   const t0 = Date.now();
-  const r = spawnSync(python, [path.join(root, 'scripts', 'execute_notebook.py'), path.join('notebooks', nb), ...(save ? ['--save'] : [])], {
-    cwd: root,
-    stdio: ['ignore', 'inherit', 'pipe'],
-    encoding: 'utf8',
-    env: { ...process.env, JUPYTER_PATH: path.join(root, '.jupyter'), GBM_QUICK: quick ? '1' : '0' },
-  });
+  const r = spawnSync(
+    python,
+    [path.join(root, 'scripts', 'execute_notebook.py'), path.join('notebooks', nb), ...(save ? ['--save', '--ts-version', tsVersion] : [])],
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'pipe'],
+      encoding: 'utf8',
+      env: { ...process.env, JUPYTER_PATH: path.join(root, '.jupyter'), GBM_QUICK: quick ? '1' : '0' },
+    },
+  );
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   if (r.status === 0) {
     passed++;

@@ -93,6 +93,12 @@ export function resolveTrainBackbone(o: TrainBackboneOptions): ResolvedTrainBack
   };
 }
 
+/** A folder as the log shows it: relative to the working folder when inside it (no machine paths in stored notebooks). */
+function shown(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : dir;
+}
+
 /** Refuse an output folder that cannot be written, before any long work. */
 function assertWritable(dir: string): void {
   try {
@@ -141,7 +147,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) &&
       rec.data.dataset === o.dataset
     ) {
-      log(`${out} already holds this network (trained ${rec.environment.date}); pass --fresh to train it again.`);
+      log(`${shown(out)} already holds this network (trained ${rec.environment.date}); pass --fresh to train it again.`);
       return rec;
     }
     throw new GbmError(`${out} already holds a network trained with other options.`, 'pass --fresh to replace it, or --out <another folder>.');
@@ -172,7 +178,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     }
     classIds = numpyPermutation(n, o.orderSeed).slice(0, o.baseClasses);
     log(
-      `training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${out}`,
+      `training ${o.arch} on the ${o.baseClasses} base classes of ${o.dataset} (order seed ${o.orderSeed}) at ${o.inputSize}x${o.inputSize}, ${backend.name} backend -> ${shown(out)}`,
     );
     train = await loadImageSet(ds, 'train', classIds, o.inputSize, { perClass: o.trainPerClass, progress: o.progress });
     val = await loadImageSet(ds, 'test', classIds, o.inputSize, { perClass: o.valPerClass, progress: o.progress });
