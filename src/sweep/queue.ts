@@ -92,7 +92,7 @@ export class QueueExecutor implements SweepExecutor {
 
   constructor(
     readonly url: string,
-    readonly opts: { pollMs?: number; attempts?: number; log?: (line: string) => void } = {},
+    readonly opts: { pollMs?: number; attempts?: number } = {},
   ) {}
 
   async run(tasks: ExecutorTask[], onDone: (t: ExecutorTask, error: string | null) => void): Promise<void> {
