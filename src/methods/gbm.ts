@@ -39,10 +39,10 @@ class BmmReplayMemory implements ReplayMemory {
     );
     return {
       update: (rows: Int32Array) => {
-        for (const [p, model] of models) {
-          const mine = Array.from(rows).filter((r) => d.y[r] === p);
-          if (mine.length) model.update(gatherRows(d.x, d.dim, mine, new Uint8Array(mine.length * d.dim)));
-        }
+        // The batch's rows grouped by class in one pass (not one scan of the batch per class of the step).
+        const byClass = new Map<number, number[]>();
+        for (const r of rows) byClass.set(d.y[r], [...(byClass.get(d.y[r]) ?? []), r]);
+        for (const [p, mine] of byClass) models.get(p)!.update(gatherRows(d.x, d.dim, mine, new Uint8Array(mine.length * d.dim)));
       },
       finish: () => {
         for (const [p, model] of models) {
