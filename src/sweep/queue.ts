@@ -117,21 +117,20 @@ export class QueueExecutor implements SweepExecutor {
       }
       while (pending.size && !interrupted) {
         for (const [id, t] of [...pending]) {
-          const job = await queue.getJob(id);
-          if (!job) {
+          // One round trip per run and poll; the job itself is read only once it has ended.
+          const state = await queue.getJobState(id);
+          if (state === 'unknown') {
             await this.add(queue, t); // removed from the queue by someone: put it back
             continue;
           }
-          const state = await job.getState();
+          if (state !== 'completed' && state !== 'failed') continue;
+          const job = (await queue.getJob(id))!;
+          pending.delete(id);
           if (state === 'completed') {
-            pending.delete(id);
             // One result per run, whoever delivered it and however often: a finished results.json is kept.
             if (!finished(t.dir)) await writeRunResults(t.dir, job.returnvalue, false);
             onDone(t, null);
-          } else if (state === 'failed') {
-            pending.delete(id);
-            onDone(t, job.failedReason || 'failed on the queue (no reason given)');
-          }
+          } else onDone(t, job.failedReason || 'failed on the queue (no reason given)');
         }
         if (pending.size && !interrupted)
           await new Promise<void>((resolve) => {
