@@ -16,6 +16,12 @@ describe('stored notebooks: what a reader would trip over', () => {
       { cell_type: 'markdown', source: ['See ![a figure](img/fig.png), [the paper](https://arxiv.org/abs/2503.10333) and [below](#results).'] },
       { cell_type: 'code', source: 'x', outputs: [{ output_type: 'stream', name: 'stdout', text: 'wrote results/run-1/results.json\n' }] },
       { cell_type: 'code', source: 'y', outputs: [{ output_type: 'display_data', data: { 'image/png': 'iVBORw0KGgo=', 'text/plain': '<Figure>' } }] },
+      // An interactive figure's HTML: its inline PNG may hold a path-like run of base64 characters, which is no path.
+      {
+        cell_type: 'code',
+        source: 'z',
+        outputs: [{ output_type: 'display_data', data: { 'text/html': '<img src="data:image/png;base64,iVB=/root/tmp/x+/work/a"/>' } }],
+      },
     ]);
     assert.deepEqual(notebookProblems(clean, dir, '5.0.4'), []);
     const dirty = notebook(
@@ -24,6 +30,7 @@ describe('stored notebooks: what a reader would trip over', () => {
         { cell_type: 'code', source: 'a', outputs: [{ output_type: 'error', ename: 'TypeError', evalue: 'x', traceback: [] }] },
         { cell_type: 'code', source: 'b', outputs: [{ output_type: 'stream', name: 'stderr', text: ['models/bnn already holds this network\n'] }] },
         { cell_type: 'code', source: 'c', outputs: [{ output_type: 'execute_result', data: { 'text/plain': "{ png: '/home/me/kit/figures/a.png' }" } }] },
+        { cell_type: 'code', source: 'd', outputs: [{ output_type: 'display_data', data: { 'text/html': '<p>saved to /work/kit/a.png</p>' } }] },
       ],
       '3.7.2',
     );
@@ -34,6 +41,7 @@ describe('stored notebooks: what a reader would trip over', () => {
         [1, 'an error output'],
         [2, 'stderr'],
         [3, 'an absolute path in its output'],
+        [4, 'an absolute path in its output'],
         [-1, 'metadata.language_info.version is 3.7.2'],
       ],
     );

@@ -36,7 +36,8 @@ export function notebookProblems(json: string, notebookDir: string, typescriptVe
           : Object.values(o.data ?? {})
               .map((v) => (typeof v === 'string' || Array.isArray(v) ? text(v) : ''))
               .join('\n');
-      const m = ABSOLUTE_PATH.exec(shown);
+      // Inline images (base64) are data, not text a reader sees: a path-like run of their characters is no path.
+      const m = ABSOLUTE_PATH.exec(shown.replace(/data:[\w/+.-]+;base64,[\w/+=]*/g, 'data:'));
       if (m) out.push({ cell: i, what: `an absolute path in its output: ${m[0].slice(0, 120)}` });
     }
     if (c.cell_type === 'markdown')

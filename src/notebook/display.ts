@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { DataFrame } from 'danfojs-node';
-import type { Figure, RenderSize } from '../figures/figure.js';
+import { FIGURE_DEFAULTS, type Figure, type RenderSize } from '../figures/figure.js';
 import { renderFigure, saveFigure } from '../figures/render.js';
 import { PROJECT_ROOT } from '../util/project.js';
+import { interactiveFigureHtml, servePlotly } from './interactive.js';
 
 /** True when notebooks should run on small subsets (CI, `npm run notebooks -- --quick`). */
 export function quickMode(): boolean {
@@ -15,27 +16,46 @@ interface TslabDisplay {
   text(s: string): void;
 }
 
-/** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */
-function tslabDisplay(): TslabDisplay | null {
+/** One Jupyter display_data message: a bundle of MIME types, of which the front end shows the richest it can. */
+type WriteDisplayData = (msg: { data: Record<string, string>; metadata: object; transient: object }, update: boolean) => void;
+
+/** tslab's writer of display_data for the cell running now; null outside a tslab kernel. */
+function tslabWriter(): WriteDisplayData | null {
   try {
     // required at run time, on this path only (an optional module)
-    const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: unknown };
-    if (jupyter.lastWriteDisplayData == null) return null;
-    // required at run time, on this path only (an optional module)
-    return (require('tslab') as { display: TslabDisplay }).display;
+    const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: WriteDisplayData | null };
+    return jupyter.lastWriteDisplayData ?? null;
   } catch {
     return null;
   }
 }
 
+/** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */
+function tslabDisplay(): TslabDisplay | null {
+  if (tslabWriter() === null) return null;
+  // required at run time, on this path only (an optional module)
+  return (require('tslab') as { display: TslabDisplay }).display;
+}
+
 /**
- * Show a figure inline in a tslab notebook (PNG), and save it as PNG+SVG under figures/ (figures/quick/ in quick
- * mode) when `name` is given;
- * outside a notebook it only saves. Returns the saved paths.
+ * Show a figure inline in a tslab notebook, and save it as PNG, SVG and PDF under figures/ (figures/quick/ in quick
+ * mode) when `name` is given; outside a notebook it only saves. In Jupyter the figure is a live Plotly chart (zoom,
+ * hover) drawn by the kit's own plotly.js, served offline from the kernel (`src/notebook/interactive.ts`); GitHub,
+ * headless runs and a notebook reopened without its kernel show the static PNG of the same output.
+ * Set GBM_STATIC_FIGURES=1 for PNG-only outputs.
  */
 export async function showInline(fig: Figure, name?: string, size: Partial<RenderSize> = {}): Promise<void> {
-  const d = tslabDisplay();
-  if (d) d.png(await renderFigure(fig, 'png', { scale: 1, ...size, ...sizeOf(fig) }));
+  const write = tslabWriter();
+  if (write) {
+    const at = { ...FIGURE_DEFAULTS, scale: 1, ...size, ...sizeOf(fig) };
+    const png = (await renderFigure(fig, 'png', at)).toString('base64');
+    const data: Record<string, string> = { 'image/png': png, 'text/plain': '<figure>' };
+    if (process.env.GBM_STATIC_FIGURES !== '1') {
+      const port = await servePlotly();
+      data['text/html'] = interactiveFigureHtml(fig, png, `http://127.0.0.1:${port}/plotly.min.js`, at);
+    }
+    write({ data, metadata: {}, transient: {} }, false);
+  }
   // Quick mode (CI, small subsets) saves under figures/quick/, so it never replaces a full run's figures.
   // Nothing is returned: tslab would echo the saved files' absolute paths under every figure.
   if (name) await saveFigure(fig, path.join(PROJECT_ROOT, 'figures', ...(quickMode() ? ['quick'] : []), name), sizeOf(fig));
