@@ -132,10 +132,3 @@ export async function saveFigure(fig: Figure, base: string, size: Partial<Render
   writeFileAtomic(`${stem}.pdf`, pdf);
   return { png: `${stem}.png`, svg: `${stem}.svg`, pdf: `${stem}.pdf` };
 }
-
-/** Open a figure in a browser with nodeplotlib (interactive; needs a desktop and its CDN). */
-export function showFigure(fig: Figure): void {
-  // required at run time, on this path only (an optional module)
-  const { plot } = require('nodeplotlib') as typeof import('nodeplotlib');
-  plot(fig.data, fig.layout, fig.config);
-}

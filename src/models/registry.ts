@@ -29,6 +29,8 @@ const trainedEntry = (
 const NAMED_NETS: Record<string, string> = {
   'resnet20-64':
     'ResNet-20 at 64x64 input with a stride-2 stem (the cost of 32x32), trained with the STE phase: gbm train-backbone --arch resnet20 --input-size 64 --stem-stride 2 --out models/resnet20-64-<dataset>',
+  'resnet20-ste':
+    'ResNet-20 at 32x32, 8 epochs on every core then the STE phase (thermometer p = 1 in the loop): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 2 --out models/resnet20-ste-<dataset>',
 };
 
 /**
