@@ -9,6 +9,7 @@ import {
   shuffleColumns,
   shuffledNullTest,
 } from '../src/analysis/bit-correlation.js';
+import { clusterOrder, permuteSquare } from '../src/analysis/cluster-order.js';
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('bit correlation analysis', () => {
@@ -107,5 +108,29 @@ describe('bit correlation analysis', () => {
     for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j] += train[i * d + j];
     for (let j = 0; j < d; j++) mu[j] = (mu[j] + 0.5) / (n + 1);
     assert.ok(Math.abs(mixtureLogLikelihood(mu, [1], 1, test, 1000, d) - ind) < 1e-9);
+  });
+
+  it('orders a shuffled block-diagonal similarity so each block is contiguous again, deterministically', () => {
+    // Three blocks of sizes 4, 3 and 5, hidden under a fixed permutation of 12 items.
+    const block = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2];
+    const perm = [7, 2, 11, 0, 5, 9, 3, 10, 1, 6, 4, 8];
+    const n = block.length;
+    const rng = new MT19937(3);
+    const sim = new Float64Array(n * n);
+    for (let a = 0; a < n; a++)
+      for (let b = 0; b < n; b++) sim[a * n + b] = (block[perm[a]] === block[perm[b]] ? 1 : 0.1) + (a === b ? 0 : 0.01 * rng.random());
+    const order = clusterOrder(sim, n);
+    assert.deepEqual(
+      [...order].sort((x, y) => x - y),
+      Array.from({ length: n }, (_, i) => i),
+      'a permutation of the items',
+    );
+    const blocks = order.map((i) => block[perm[i]]);
+    const runs = blocks.filter((b, i) => i === 0 || b !== blocks[i - 1]).length;
+    assert.equal(runs, 3, `each block in one run: ${blocks.join('')}`);
+    assert.deepEqual(clusterOrder(sim, n), order);
+    const m = permuteSquare(sim, n, order);
+    assert.equal(m[0][1], sim[order[0] * n + order[1]]);
+    assert.throws(() => clusterOrder(sim, 5), /5 x 5/);
   });
 });

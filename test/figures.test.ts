@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { barChart, featureHistogramFigure, histogram, imageGridFigure, lineChart } from '../src/figures/charts.js';
+import {
+  barChart,
+  featureHistogramFigure,
+  histogram,
+  imageGridFigure,
+  lineChart,
+  overlayHistogramFigure,
+  scatterPanelsFigure,
+  withReferenceLine,
+} from '../src/figures/charts.js';
 import { closeFigureRenderer, saveFigure } from '../src/figures/render.js';
 import { memoryAccuracyFigure, sweepCurveFigure } from '../src/figures/studies.js';
 import { binarizerKey, forPrint, MIN_PRINT_PT, METHOD_STYLES, PRINT_PRESETS, smallestFontPt, styleOf, withSetting } from '../src/figures/style.js';
@@ -116,6 +125,54 @@ describe('figures', () => {
     assert.equal(xaxis(Array.from({ length: 101 }, (_, i) => i)).dtick, undefined); // 100 iterations: auto ticks
     assert.equal(xaxis([0.01, 0.25, 1]).dtick, undefined);
     assert.equal(xaxis([1, 2, 4, 8], true).dtick, undefined); // log axes keep their own ticks
+  });
+
+  it('overlays histograms as fractions of each sample, so samples of different sizes compare', () => {
+    const fig = overlayHistogramFigure(
+      't',
+      [
+        { name: 'a', values: [0.1, 0.2, 0.9, 0.95] },
+        { name: 'b', values: Array.from({ length: 100 }, () => 0.5) },
+      ],
+      4,
+      0,
+      1,
+      'x',
+    );
+    const ys = fig.data.map((d) => (d as { y: number[] }).y);
+    assert.deepEqual(ys[0], [0.5, 0, 0, 0.5]);
+    assert.deepEqual(ys[1], [0, 0, 1, 0]);
+    assert.equal(fig.layout?.barmode, 'overlay');
+  });
+
+  it('draws a ceiling as a line of the layout with its label, not as a series of the legend', () => {
+    const base = lineChart('acc', [1, 2, 3], [{ name: 'gbm', y: [60, 65, 66] }], 'epoch', '%');
+    const fig = withReferenceLine(base, 72.5, 'real-valued head (ceiling)');
+    assert.equal(fig.data.length, 1);
+    const shape = (fig.layout?.shapes ?? [])[0] as { y0: number; y1: number; xref: string };
+    assert.deepEqual([shape.y0, shape.y1, shape.xref], [72.5, 72.5, 'paper']);
+    assert.equal((fig.layout?.annotations ?? [])[0]?.text, 'real-valued head (ceiling)');
+    assert.equal(base.layout?.shapes, undefined, 'the figure passed in is left as it was');
+  });
+
+  it('puts scatter panels side by side on shared, non-overlapping axes, each group one colour and one legend entry', () => {
+    const g = (name: string, v: number) => ({ name, x: [v, v + 1], y: [v, v * 2] });
+    const fig = scatterPanelsFigure('t', [
+      { title: 'real', groups: [g('class A', 0), g('class B', 5)] },
+      { title: 'K = 1', groups: [g('class A', 1), g('class B', 2)] },
+      { title: 'K = 8', groups: [g('class A', -3), g('class B', 9)] },
+    ]);
+    assert.equal(fig.data.length, 6);
+    const lay = fig.layout as unknown as Record<string, { domain?: number[]; range?: number[] }>;
+    const domains = ['xaxis', 'xaxis2', 'xaxis3'].map((k) => lay[k].domain as number[]);
+    for (let i = 1; i < 3; i++) assert.ok(domains[i][0] > domains[i - 1][1], 'panels do not overlap');
+    assert.deepEqual(lay.xaxis.range, lay.xaxis3.range, 'shared x range');
+    assert.ok((lay.xaxis.range as number[])[0] < -3 && (lay.xaxis.range as number[])[1] > 10, 'the range covers every panel');
+    const traces = fig.data as { name: string; showlegend: boolean; marker: { color: string } }[];
+    const colourOf = (name: string) => new Set(traces.filter((t) => t.name === name).map((t) => t.marker.color));
+    assert.equal(colourOf('class A').size, 1);
+    assert.notDeepEqual([...colourOf('class A')], [...colourOf('class B')]);
+    assert.equal(traces.filter((t) => t.showlegend).length, 2);
   });
 
   it('bins values like a direct count', () => {

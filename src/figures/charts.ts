@@ -1,6 +1,6 @@
 import { encodePng, type RawImage } from '../data/image.js';
 import { baseLayout, type Figure } from './figure.js';
-import { isStyled, labelOf, styleOf } from './style.js';
+import { CATEGORY_COLORS, isStyled, labelOf, styleOf } from './style.js';
 
 /** One row of an image grid: a label and its images. */
 export interface GridRow {
@@ -149,5 +149,108 @@ export function scatterChart(title: string, groups: { name: string; x: number[];
   return {
     data: groups.map((g) => ({ x: g.x, y: g.y, type: 'scatter', mode: 'markers', name: g.name, marker: { size: 5, opacity: 0.7 } })),
     layout: baseLayout(title, { xaxis: { showticklabels: false, zeroline: false }, yaxis: { showticklabels: false, zeroline: false } }),
+  };
+}
+
+/** Overlaid histograms of several samples on shared bins, as fractions of each sample (samples of unequal size compare). */
+export function overlayHistogramFigure(
+  title: string,
+  samples: { name: string; values: ArrayLike<number> }[],
+  bins: number,
+  lo: number,
+  hi: number,
+  xTitle: string,
+  opts: { logY?: boolean; yTitle?: string } = {},
+): Figure {
+  return {
+    data: samples.map((s) => {
+      const h = histogram(s.values, bins, lo, hi);
+      const n = Math.max(1, s.values.length);
+      const st = styleOf(s.name);
+      return { x: h.centers, y: h.counts.map((c) => c / n), type: 'bar', name: st.label, marker: { color: st.color }, opacity: samples.length > 1 ? 0.6 : 1 };
+    }),
+    layout: baseLayout(title, {
+      barmode: 'overlay',
+      bargap: 0.02,
+      xaxis: { title: { text: xTitle } },
+      yaxis: { title: { text: opts.yTitle ?? 'fraction' }, type: opts.logY ? 'log' : 'linear' },
+    }),
+  };
+}
+
+/**
+ * A horizontal reference line across the plot (a ceiling, a chance level) with its label: drawn as a line of the
+ * layout, not a data series, so it neither enters the legend nor stretches the axis beyond what the data need.
+ */
+export function withReferenceLine(fig: Figure, y: number, label: string, color = '#4D4D4D'): Figure {
+  const layout = fig.layout ?? {};
+  return {
+    ...fig,
+    layout: {
+      ...layout,
+      shapes: [...(layout.shapes ?? []), { type: 'line', xref: 'paper', x0: 0, x1: 1, yref: 'y', y0: y, y1: y, line: { color, width: 1.5, dash: 'dash' } }],
+      annotations: [
+        ...(layout.annotations ?? []),
+        { xref: 'paper', x: 1, xanchor: 'right', yref: 'y', y, yanchor: 'bottom', text: label, showarrow: false, font: { color } },
+      ],
+    },
+  };
+}
+
+/**
+ * Side-by-side scatter panels on shared axes (e.g. real codes, then pseudo-exemplars of K = 1 and K = 8), each group
+ * in the same colour in every panel, so a reader compares the panels' shapes rather than decoding overplotted points.
+ */
+export function scatterPanelsFigure(title: string, panels: { title: string; groups: { name: string; x: number[]; y: number[] }[] }[]): Figure {
+  const n = panels.length;
+  const gap = 0.03;
+  const w = (1 - gap * (n - 1)) / n;
+  const all = panels.flatMap((p) => p.groups);
+  const range = (k: 'x' | 'y') => {
+    const v = all.flatMap((g) => g[k]);
+    const lo = Math.min(...v);
+    const hi = Math.max(...v);
+    const pad = 0.04 * (hi - lo || 1);
+    return [lo - pad, hi + pad];
+  };
+  const names = [...new Set(all.map((g) => g.name))];
+  const color = (name: string) => (isStyled(name) ? styleOf(name).color : CATEGORY_COLORS[names.indexOf(name) % CATEGORY_COLORS.length]);
+  const axes: Record<string, object> = {};
+  panels.forEach((_, i) => {
+    const sx = i === 0 ? '' : String(i + 1);
+    axes[`xaxis${sx}`] = { domain: [i * (w + gap), i * (w + gap) + w], range: range('x'), showticklabels: false, zeroline: false, anchor: `y${sx}` };
+    axes[`yaxis${sx}`] = { range: range('y'), showticklabels: false, zeroline: false, anchor: `x${sx}` };
+  });
+  return {
+    data: panels.flatMap((p, i) =>
+      p.groups.map((g) => ({
+        x: g.x,
+        y: g.y,
+        type: 'scatter' as const,
+        mode: 'markers' as const,
+        name: styleOf(g.name).label,
+        legendgroup: g.name,
+        showlegend: i === 0,
+        xaxis: i === 0 ? 'x' : `x${i + 1}`,
+        yaxis: i === 0 ? 'y' : `y${i + 1}`,
+        marker: { size: 4, opacity: 0.6, color: names.length > 1 ? color(g.name) : undefined },
+      })),
+    ),
+    layout: baseLayout(title, {
+      ...axes,
+      height: 420,
+      width: 360 * n,
+      legend: { orientation: 'h', y: -0.05 },
+      annotations: panels.map((p, i) => ({
+        xref: 'paper',
+        yref: 'paper',
+        x: i * (w + gap) + w / 2,
+        y: 1.0,
+        xanchor: 'center',
+        yanchor: 'bottom',
+        text: p.title,
+        showarrow: false,
+      })),
+    }) as never,
   };
 }

@@ -40,7 +40,9 @@ export function binarizerKey(kind: string, levels?: number | string): string {
   return kind === 'thermometer' ? `thermometer p=${levels ?? 1}` : kind;
 }
 
-const FALLBACK = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#882255', '#8C8C8C'];
+/** Okabe and Ito's colours in a fixed order: for series that are not methods or binarizers (classes, groups). */
+export const CATEGORY_COLORS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#882255', '#8C8C8C'];
+const FALLBACK = CATEGORY_COLORS;
 
 /**
  * The style of a series by its key (a method name, or a binarizer key): the kit's own when known, otherwise the

@@ -1,0 +1,71 @@
+import type { DataFrame } from 'danfojs-node';
+import type { SweepRow } from '../sweep/sweep.js';
+import { danfo } from '../util/danfo.js';
+import { formatMeanStd } from './uncertainty.js';
+
+/** How a study table is laid out: its row keys, an optional key spread over columns, the metrics in its cells. */
+export interface StudyTableSpec {
+  /** Grid keys (runs.csv columns) whose values make the rows, e.g. ['binarizer', 'K']. */
+  rows: string[];
+  /** A grid key whose values become columns (a pivot), e.g. 'method'; one column per metric when absent. */
+  columns?: string;
+  /** runs.csv metrics shown in the cells (default: average incremental accuracy). */
+  metrics?: string[];
+  /** Multiply means and stds by this before printing (100: fractions as %); per metric, or one for all. */
+  scale?: number | Record<string, number>;
+  digits?: number;
+}
+
+/**
+ * A study's table from its runs, one run per seed: grouped with danfo over the row keys (and the column key), each
+ * cell the mean ± sample std over seeds (no ± with one seed), and a `seeds` column; pivoted when `columns` is given.
+ */
+export function studyTable(runs: SweepRow[], spec: StudyTableSpec): DataFrame {
+  const metrics = spec.metrics ?? ['avg_inc_acc'];
+  const keys = [...spec.rows, ...(spec.columns ? [spec.columns] : [])];
+  const missing = [...keys, ...metrics].filter((k) => runs.length > 0 && !(k in runs[0]));
+  if (missing.length) throw new Error(`studyTable: the runs have no column ${missing.join(', ')} (they have ${Object.keys(runs[0]).join(', ')})`);
+  const dfd = danfo();
+  // danfo groups on strings reliably; numbers keep their order through `order` below.
+  const df = new dfd.DataFrame(runs.map((r) => Object.fromEntries([...keys.map((k) => [k, String(r[k] ?? '')]), ...metrics.map((m) => [m, Number(r[m])])])));
+  const agg = df.groupby(keys).agg(Object.fromEntries(metrics.map((m) => [m, ['mean', 'std', 'count']])));
+  const cols = agg.columns;
+  const at = (row: unknown[], c: string) => row[cols.indexOf(c)];
+  const scaleOf = (m: string) => (typeof spec.scale === 'number' ? spec.scale : (spec.scale?.[m] ?? 1));
+  const cell = (row: unknown[], m: string) =>
+    formatMeanStd(Number(at(row, `${m}_mean`)), Number(at(row, `${m}_std`)), Number(at(row, `${m}_count`)), spec.digits ?? 2, scaleOf(m));
+  const order = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b));
+  const rowKey = (row: unknown[]) => spec.rows.map((k) => String(at(row, k)));
+  const grouped = (agg.values as unknown[][]).slice().sort((x, y) => {
+    const a = rowKey(x);
+    const b = rowKey(y);
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return order(a[i], b[i]);
+    return 0;
+  });
+  const out = new Map<string, Record<string, string | number>>();
+  for (const row of grouped) {
+    const id = rowKey(row).join('\u0000');
+    const rec = out.get(id) ?? Object.fromEntries(spec.rows.map((k) => [k, String(at(row, k))]));
+    const n = Number(at(row, `${metrics[0]}_count`));
+    if (spec.columns) {
+      const col = String(at(row, spec.columns));
+      for (const m of metrics) rec[metrics.length > 1 ? `${col} ${m}` : col] = cell(row, m);
+      rec.seeds = Math.max(Number(rec.seeds ?? 0), n);
+    } else {
+      for (const m of metrics) rec[m] = cell(row, m);
+      rec.seeds = n;
+    }
+    out.set(id, rec);
+  }
+  const records = [...out.values()];
+  // Every row with every column, in the order the column values sort (a missing combination shows as "-").
+  const columnNames = [...new Set(records.flatMap((r) => Object.keys(r)))].filter((c) => !spec.rows.includes(c) && c !== 'seeds');
+  if (spec.columns) columnNames.sort(order);
+  return new dfd.DataFrame(
+    records.map((r) => ({
+      ...Object.fromEntries(spec.rows.map((k) => [k, r[k]])),
+      ...Object.fromEntries(columnNames.map((c) => [c, r[c] ?? '-'])),
+      seeds: r.seeds,
+    })),
+  );
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { nearestHamming } from '../src/analysis/codes.js';
+import * as gbm from '../src/notebook/index.js';
+import { notebookParams } from '../src/notebook/params.js';
+import type { SweepRow } from '../src/sweep/sweep.js';
+import { studyTable } from '../src/tables/study.js';
+import { MT19937 } from '../src/util/mt19937.js';
+
+describe('notebook library', () => {
+  it('one import gives a notebook the whole pipeline', () => {
+    for (const name of [
+      'extractFeatures',
+      'baseTask',
+      'fitBernoulliMixtures',
+      'runExperiment',
+      'runSweep',
+      'studyTable',
+      'showInline',
+      'notebookParams',
+      'scatterPanelsFigure',
+    ])
+      assert.equal(typeof (gbm as Record<string, unknown>)[name], 'function', name);
+  });
+
+  it('study tables: grouped and pivoted with danfo, mean ± sample std over seeds, no ± for one seed, rows in numeric order', () => {
+    const run = (method: string, K: number, seed: number, acc: number): SweepRow => ({ method, K, seed, avg_inc_acc: acc, final_acc: acc / 2 });
+    const runs = [run('gbm', 8, 1, 0.2), run('gbm', 8, 2, 0.3), run('gbm', 16, 1, 0.4), run('gbm', 16, 2, 0.6), run('ncm', 8, 1, 0.25), run('gbm', 2, 1, 0.1)];
+    const t = studyTable(runs, { rows: ['K'], columns: 'method', scale: 100 });
+    assert.deepEqual(t.columns, ['K', 'gbm', 'ncm', 'seeds']);
+    const rows = t.values as string[][];
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      ['2', '8', '16'],
+    );
+    // 8: mean 25, sample std sqrt(((20-25)^2 + (30-25)^2) / 1) = 7.07; 16: 50 ± 14.14; one seed: no ±.
+    assert.deepEqual(rows[1], ['8', '25.00 ± 7.07', '25.00', 2]);
+    assert.deepEqual(rows[2], ['16', '50.00 ± 14.14', '-', 2]);
+    assert.deepEqual(rows[0], ['2', '10.00', '-', 1]);
+    const flat = studyTable(runs.slice(0, 4), {
+      rows: ['method', 'K'],
+      metrics: ['avg_inc_acc', 'final_acc'],
+      scale: { avg_inc_acc: 100, final_acc: 100 },
+      digits: 1,
+    });
+    assert.deepEqual(flat.values, [
+      ['gbm', '8', '25.0 ± 7.1', '12.5 ± 3.5', 2],
+      ['gbm', '16', '50.0 ± 14.1', '25.0 ± 7.1', 2],
+    ]);
+    assert.throws(() => studyTable(runs, { rows: ['levels'] }), /no column levels/);
+  });
+
+  it('nearest Hamming distance equals a brute-force count, across 32-bit word boundaries', () => {
+    const rng = new MT19937(5);
+    const d = 70;
+    const [na, nb] = [13, 9];
+    const a = Float32Array.from({ length: na * d }, () => (rng.random() < 0.4 ? 1 : 0));
+    const b = Float32Array.from({ length: nb * d }, () => (rng.random() < 0.4 ? 1 : 0));
+    b.set(a.subarray(3 * d, 4 * d), 2 * d); // row 3 of a is in b: distance 0
+    const got = nearestHamming(a, na, b, nb, d);
+    for (let i = 0; i < na; i++) {
+      let best = Infinity;
+      for (let k = 0; k < nb; k++) {
+        let h = 0;
+        for (let j = 0; j < d; j++) h += a[i * d + j] !== b[k * d + j] ? 1 : 0;
+        best = Math.min(best, h);
+      }
+      assert.equal(got[i], best, `row ${i}`);
+    }
+    assert.equal(got[3], 0);
+  });
+
+  it('parameters: the quick set over the full one in quick mode, a JSON override on top, an unknown name refused', () => {
+    const saved = process.env.GBM_QUICK;
+    const log = console.log;
+    console.log = () => {};
+    try {
+      process.env.GBM_QUICK = '1';
+      assert.deepEqual(notebookParams({ classes: 200, seeds: [1993, 1994, 1995] }, { classes: 20 }, undefined), {
+        classes: 20,
+        seeds: [1993, 1994, 1995],
+        quick: true,
+      });
+      process.env.GBM_QUICK = '0';
+      assert.deepEqual(notebookParams({ classes: 200, seeds: [1993, 1994, 1995] }, { classes: 20 }, '{"seeds":[7]}'), {
+        classes: 200,
+        seeds: [7],
+        quick: false,
+      });
+      assert.throws(() => notebookParams({ classes: 200 }, {}, '{"K":8}'), /names K, which this notebook does not have.*classes/);
+      assert.throws(() => notebookParams({ classes: 200 }, {}, '{K:8'), /GBM_PARAMS is not JSON/);
+    } finally {
+      console.log = log;
+      if (saved === undefined) delete process.env.GBM_QUICK;
+      else process.env.GBM_QUICK = saved;
+    }
+  });
+});
