@@ -95,3 +95,44 @@ describe('notebook library', () => {
     }
   });
 });
+
+describe('seed summaries for notebooks', () => {
+  // Two seeds of a 3-step run: only what the summaries read.
+  const fake = (seed: number, acc: number[], old: number[], method = 'gbm') =>
+    ({
+      name: `r-s${seed}`,
+      config: { seed, method: { name: method } },
+      steps: acc.map((a, t) => ({ step: t, seenClasses: 10 * (t + 1), accuracy: a, oldAccuracy: old[t], newAccuracy: a / 2, memoryBits: 8192 * (t + 1) })),
+    }) as unknown as gbm.RunResult;
+  const runs = [fake(1, [0.5, 0.4, 0.3], [NaN, 0.35, 0.25]), fake(2, [0.7, 0.6, 0.5], [NaN, 0.45, 0.35])];
+
+  it('tabulates each step as mean ± sample std over seeds, with "-" where a step has no old classes', () => {
+    const t = gbm.seedStepsTable(runs);
+    // step 0: A_t = 60 ± 14.14 (sample std of 50 and 70); old: none at the base step.
+    assert.deepEqual(t[0], { step: 0, 'classes seen': 10, 'A_t (%)': '60.00 ± 14.14', 'old (%)': '-', 'new (%)': '30.00 ± 7.07', 'memory KiB': 1 });
+    assert.equal(t[2]['old (%)'], '30.00 ± 7.07');
+    assert.equal(gbm.seedStepsTable([runs[0]])[1]['A_t (%)'], '40.00', 'one seed: no ±');
+  });
+
+  it('draws each method once, at its seed mean with ± std error bars, in its own colour', () => {
+    const fig = gbm.seedAccuracyFigure(
+      [
+        { method: 'gbm', runs },
+        { method: 'finetune', runs: [fake(1, [0.5, 0.1, 0.05], [NaN, 0, 0], 'finetune')] },
+      ],
+      'A_t',
+    );
+    const [g, f] = fig.data as Array<{ y: number[]; error_y?: { array: number[] }; name: string; line: { color: string } }>;
+    assert.deepEqual(
+      g.y.map((v) => Math.round(v)),
+      [60, 50, 40],
+    );
+    assert.deepEqual(
+      g.error_y?.array.map((v) => v.toFixed(2)),
+      ['14.14', '14.14', '14.14'],
+    );
+    assert.equal(g.name, 'GBM (2 seeds)');
+    assert.equal(f.error_y, undefined, 'one seed: no error bars');
+    assert.notEqual(g.line.color, f.line.color);
+  });
+});

@@ -8,6 +8,7 @@
 // Display, quick mode, parameters
 export { type NotebookParams, notebookParams } from './params.js';
 export { quickMode, showInline, showTable } from './display.js';
+export { BASE_TASK_FULL, BASE_TASK_QUICK, type BaseTaskParams, openBaseTask } from './setup.js';
 
 // Backend
 export { describeBackend, initBackend } from '../backend/index.js';
@@ -42,6 +43,7 @@ export { linearProbe } from '../classifier/probe.js';
 export { RUN_DEFAULTS } from '../run/config.js';
 export { accuracyFigure } from '../run/results.js';
 export { type RunResult, runExperiment } from '../run/runner.js';
+export { type SeedGroup, seedAccuracyFigure, seedStepsTable, summarizeSeeds } from '../run/seeds.js';
 export { checkGrids } from '../sweep/grid.js';
 export { studySweeps } from '../sweep/studies.js';
 export { runSweep, type SweepRow } from '../sweep/sweep.js';

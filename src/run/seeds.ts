@@ -2,7 +2,11 @@ import path from 'node:path';
 import { danfo } from '../util/danfo.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
-import { meanStd } from '../tables/uncertainty.js';
+import { baseLayout, type Figure } from '../figures/figure.js';
+import { styleOf } from '../figures/style.js';
+import { formatMeanStd, meanStd } from '../tables/uncertainty.js';
+
+type MeanStd = ReturnType<typeof meanStd>;
 import type { RunResult } from './runner.js';
 
 /** The summary metrics aggregated over seeds. */
@@ -65,4 +69,65 @@ export function writeSeedSummary(dir: string, s: SeedSummary): string[] {
   writeFileAtomic(files[1], danfo().toCSV(new (danfo().DataFrame)(rows), {}) as string);
   writeJsonAtomic(files[0], s);
   return files;
+}
+
+/** Runs of one method over seeds, as a figure or table groups them: the method's name keys its style. */
+export interface SeedGroup {
+  method: string;
+  runs: RunResult[];
+}
+
+/** Per step, over the seeds of a group: mean and sample std of A_t, old- and new-class accuracy (NaN where undefined). */
+export function seedSteps(runs: RunResult[]): Array<{ step: number; seen: number; accuracy: MeanStd; old: MeanStd; new: MeanStd; memoryBits: number }> {
+  const steps = runs[0]?.steps ?? [];
+  if (runs.some((r) => r.steps.length !== steps.length))
+    throw new GbmError('runs given to seedSteps have different numbers of steps.', 'group runs of one scenario only.');
+  return steps.map((s, t) => ({
+    step: s.step,
+    seen: s.seenClasses,
+    accuracy: meanStd(runs.map((r) => r.steps[t].accuracy)),
+    old: meanStd(runs.map((r) => r.steps[t].oldAccuracy).filter((v) => !Number.isNaN(v))),
+    new: meanStd(runs.map((r) => r.steps[t].newAccuracy)),
+    memoryBits: s.memoryBits,
+  }));
+}
+
+/** A step table over seeds: mean ± std (%) of A_t and its old/new split per step; one seed shows no ±. */
+export function seedStepsTable(runs: RunResult[]): Array<Record<string, string | number>> {
+  const pct = (m: MeanStd) => (m.n === 0 ? '-' : formatMeanStd(m.mean, m.std, m.n, 2, 100));
+  return seedSteps(runs).map((s) => ({
+    step: s.step,
+    'classes seen': s.seen,
+    'A_t (%)': pct(s.accuracy),
+    'old (%)': pct(s.old),
+    'new (%)': pct(s.new),
+    'memory KiB': Math.round(s.memoryBits / 8192),
+  }));
+}
+
+/** A_t against classes seen for each method, mean over its seeds with ± std error bars, in the method's colour. */
+export function seedAccuracyFigure(groups: SeedGroup[], title: string, subtitle?: string): Figure {
+  return {
+    data: groups.map((g) => {
+      const st = styleOf(g.method);
+      const s = seedSteps(g.runs);
+      const several = g.runs.length > 1;
+      return {
+        x: s.map((v) => v.seen),
+        y: s.map((v) => 100 * v.accuracy.mean),
+        error_y: several ? { type: 'data', array: s.map((v) => 100 * v.accuracy.std), visible: true, color: st.color } : undefined,
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `${st.label}${several ? ` (${g.runs.length} seeds)` : ''}`,
+        line: { color: st.color, dash: st.dash ?? 'solid' },
+        marker: { color: st.color },
+      } as Figure['data'][number];
+    }),
+    layout: baseLayout(subtitle ? `${title}<br><sub>${subtitle}</sub>` : title, {
+      xaxis: { title: { text: 'classes seen' } },
+      yaxis: { title: { text: 'top-1 accuracy on all classes seen (%)' }, rangemode: 'tozero' },
+      legend: { orientation: 'h', y: -0.2 },
+      margin: { l: 60, r: 20, t: 70, b: 90 },
+    }),
+  };
 }
