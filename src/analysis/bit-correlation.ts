@@ -212,21 +212,23 @@ export function shuffledNullTest(classes: ClassCodeSplit[], d: number, random: (
 /**
  * Held-out log-likelihood per code, averaged over classes, of three models of a class's bits: independent bits,
  * the class's fitted BMM (mu [K x d] and pi [K] per class, as fitBernoulliMixtures returns them, classes in order),
- * and a Chow-Liu tree: how much of the bits' dependence a mixture captures, against a model built for it.
+ * and a Chow-Liu tree: how much of the bits' dependence a mixture captures, against a model built for it. Each
+ * class's own values too (`perClass`), for a paired comparison over classes.
  */
 export function heldOutLogLikelihoods(
   classes: ClassCodeSplit[],
   bmm: { mu: ArrayLike<number>; pi: ArrayLike<number> },
   K: number,
   d: number,
-): { independent: number; bmm: number; chowLiu: number } {
-  const out = { independent: 0, bmm: 0, chowLiu: 0 };
+): { independent: number; bmm: number; chowLiu: number; perClass: { independent: number[]; bmm: number[]; chowLiu: number[] } } {
+  const perClass = { independent: [] as number[], bmm: [] as number[], chowLiu: [] as number[] };
   const mu = Float32Array.from(bmm.mu);
   const pi = Float32Array.from(bmm.pi);
   classes.forEach((c, i) => {
-    out.independent += independentLogLikelihood(c.train, c.nTrain, c.test, c.nTest, d) / classes.length;
-    out.bmm += mixtureLogLikelihood(mu.subarray(i * K * d, (i + 1) * K * d), pi.subarray(i * K, (i + 1) * K), K, c.test, c.nTest, d) / classes.length;
-    out.chowLiu += chowLiuLogLikelihood(fitChowLiu(c.train, c.nTrain, d), c.test, c.nTest, d) / classes.length;
+    perClass.independent.push(independentLogLikelihood(c.train, c.nTrain, c.test, c.nTest, d));
+    perClass.bmm.push(mixtureLogLikelihood(mu.subarray(i * K * d, (i + 1) * K * d), pi.subarray(i * K, (i + 1) * K), K, c.test, c.nTest, d));
+    perClass.chowLiu.push(chowLiuLogLikelihood(fitChowLiu(c.train, c.nTrain, d), c.test, c.nTest, d));
   });
-  return out;
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return { independent: mean(perClass.independent), bmm: mean(perClass.bmm), chowLiu: mean(perClass.chowLiu), perClass };
 }

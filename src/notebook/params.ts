@@ -3,12 +3,15 @@ import { quickMode } from './display.js';
 /** A notebook's parameters: the values of a full run, with `quick` telling which set is in force. */
 export type NotebookParams<T> = T & { quick: boolean };
 
+/** T, but not a place TypeScript infers T from (the built-in NoInfer needs TypeScript 5.4; tslab compiles with 5.0). */
+type Later<T> = [T][T extends unknown ? 0 : never];
+
 /**
  * The parameters cell of a notebook: the full run's values, the quick run's changes (CI, `GBM_QUICK=1`), and any
  * override a user passes as JSON in GBM_PARAMS (e.g. `GBM_PARAMS='{"seeds":[1993]}' npm run notebooks -- 04`),
  * checked against the names the notebook declares. Prints what is in force, so a stored notebook records it.
  */
-export function notebookParams<T extends Record<string, unknown>>(full: T, quick: Partial<T> = {}, env = process.env.GBM_PARAMS): NotebookParams<T> {
+export function notebookParams<T extends object>(full: T, quick: Partial<Later<T>> = {}, env = process.env.GBM_PARAMS): NotebookParams<T> {
   const isQuick = quickMode();
   let override: Record<string, unknown> = {};
   if (env) {
