@@ -17,7 +17,7 @@ export { tf } from '../backend/tf.js';
 // Data and features
 export { classCounts } from '../data/dataset.js';
 export { openDataset } from '../data/registry.js';
-export { extractFeatures } from '../features/extract.js';
+export { extractFeatures, runExperiment, trainBackbone } from './quiet.js';
 export { selectClasses } from '../features/select.js';
 export { loadImageSet } from '../train/data.js';
 
@@ -26,7 +26,6 @@ export { imagesToBatch } from '../models/backbone.js';
 export { loadNet, saveNet } from '../models/checkpoint.js';
 export { loadBackbone, locateBackbone } from '../models/registry.js';
 export { steFinetune } from '../train/ste-phase.js';
-export { trainBackbone } from '../train/train-backbone.js';
 
 // Binarizers
 export { BINARIZER_DEFAULTS, fitBinarizer } from '../binarize/index.js';
@@ -42,7 +41,7 @@ export { baseTask } from '../cil/base-task.js';
 export { linearProbe } from '../classifier/probe.js';
 export { RUN_DEFAULTS } from '../run/config.js';
 export { accuracyFigure } from '../run/results.js';
-export { type RunResult, runExperiment } from '../run/runner.js';
+export type { RunResult } from '../run/runner.js';
 export { type SeedGroup, seedAccuracyFigure, seedStepsTable, summarizeSeeds } from '../run/seeds.js';
 export { checkGrids } from '../sweep/grid.js';
 export { studySweeps } from '../sweep/studies.js';

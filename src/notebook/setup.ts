@@ -1,7 +1,8 @@
 import { describeBackend, initBackend } from '../backend/index.js';
 import { type BaseTask, baseTask } from '../cil/base-task.js';
 import { openDataset } from '../data/registry.js';
-import { type ExtractResult, extractFeatures } from '../features/extract.js';
+import type { ExtractResult } from '../features/extract.js';
+import { extractFeatures } from './quiet.js';
 
 /** What the notebooks that study the base task share: the dataset, its subset in quick mode, and the protocol. */
 export interface BaseTaskParams {
@@ -33,7 +34,7 @@ export async function openBaseTask(
     p.classes === undefined
       ? undefined
       : { classes: Array.from({ length: p.classes }, (_, i) => i), trainPerClass: p.trainPerClass, testPerClass: p.testPerClass };
-  const feats = await extractFeatures({ dataset: p.dataset, backbone: p.backbone, subset, progress: false });
+  const feats = await extractFeatures({ dataset: p.dataset, backbone: p.backbone, subset });
   const task = baseTask(feats, { baseClasses: p.baseClasses, tasks: p.tasks, orderSeed: p.orderSeed });
   console.log(
     `${describeBackend(backend)}; base task: ${task.baseIds.length} of ${task.order.length} classes, ${task.train.n} train / ${task.test.n} test images, ${feats.train.dim}-d features of ${feats.meta.key.backbone.name} at ${feats.meta.key.backbone.inputSize}x${feats.meta.key.backbone.inputSize}`,

@@ -194,6 +194,8 @@ export interface RunOptions {
   onStep?: (s: StepResult, run: { scenario: Scenario }) => void;
   /** Draw progress bars on stderr. */
   progress?: boolean;
+  /** Where feature extraction reports what it does (default: stderr). */
+  log?: (line: string) => void;
   /** Where the final memory is saved (optional). */
   memoryDir?: string;
   /** Folder of trained Heaviside binarizers (default: <cache>/binarizers); null to always train afresh. */
@@ -229,7 +231,7 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
   const feats =
     opts.features ??
     (run.source
-      ? await extractFeatures({ ...config.features, resolved: run.source, progress: opts.progress !== false })
+      ? await extractFeatures({ ...config.features, resolved: run.source, progress: opts.progress !== false, log: opts.log })
       : loadExternalFeatures(config.features.path!));
   assertFinite(feats.train, 'train', feats.dir);
   assertFinite(feats.test, 'test', feats.dir);
