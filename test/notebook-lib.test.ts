@@ -136,3 +136,40 @@ describe('seed summaries for notebooks', () => {
     assert.notEqual(g.line.color, f.line.color);
   });
 });
+
+describe('ranking a study with its ties', () => {
+  it('calls an option a tie with the best when the paired gap is within twice its standard error, and behind otherwise', async () => {
+    const { rankWithTies } = await import('../src/tables/study.js');
+    const row = (K: number, seed: number, acc: number) => ({ K, seed, avg_inc_acc: acc });
+    // K=16 best (mean 0.30); K=32 differs by -0.01, -0.00, +0.005 per seed (a tie); K=1 trails by ~0.05 every seed.
+    const runs = [
+      row(16, 1, 0.3),
+      row(16, 2, 0.31),
+      row(16, 3, 0.29),
+      row(32, 1, 0.29),
+      row(32, 2, 0.31),
+      row(32, 3, 0.295),
+      row(1, 1, 0.25),
+      row(1, 2, 0.26),
+      row(1, 3, 0.245),
+    ];
+    const s = rankWithTies(runs, 'K');
+    assert.deepEqual(
+      s.map((x) => [x.value, x.verdict]),
+      [
+        ['16', 'best'],
+        ['32', 'tie'],
+        ['1', 'behind'],
+      ],
+    );
+    // K=1: differences -0.05, -0.05, -0.045: mean -0.04833, sd 0.002887, se 0.001667.
+    assert.ok(Math.abs(s[2].diff + 0.048333) < 1e-6 && Math.abs(s[2].se - 0.0016667) < 1e-6);
+    const one = rankWithTies([row(8, 1, 0.3), row(16, 1, 0.31)], 'K');
+    assert.deepEqual(
+      one.map((x) => x.verdict),
+      ['best', 'untested'],
+      'one seed: neither a tie nor a gap can be shown',
+    );
+    assert.ok(Number.isNaN(one[1].se));
+  });
+});

@@ -1,7 +1,7 @@
 import type { DataFrame } from 'danfojs-node';
 import type { SweepRow } from '../sweep/sweep.js';
 import { danfo } from '../util/danfo.js';
-import { formatMeanStd } from './uncertainty.js';
+import { formatMeanStd, pairedGap } from './uncertainty.js';
 
 /** How a study table is laid out: its row keys, an optional key spread over columns, the metrics in its cells. */
 export interface StudyTableSpec {
@@ -68,4 +68,51 @@ export function studyTable(runs: SweepRow[], spec: StudyTableSpec): DataFrame {
       seeds: r.seeds,
     })),
   );
+}
+
+/** One option's standing against the best option of a study, paired over the seeds both ran. */
+export interface Standing {
+  value: string;
+  mean: number;
+  /** Mean over shared seeds of (this - best); 0 for the best itself. */
+  diff: number;
+  /** Standard error of that paired difference (NaN with one shared seed). */
+  se: number;
+  seeds: number;
+  /** 'best', 'tie' (within twice the standard error of the best), 'behind', or 'untested' (fewer than 2 shared seeds). */
+  verdict: 'best' | 'tie' | 'behind' | 'untested';
+}
+
+/**
+ * Rank the values of one grid key (e.g. K) by a metric's mean over seeds, and say which are ties with the best:
+ * each is compared with the best by the paired per-seed difference, a tie when within twice its standard error
+ * (with one shared seed there is no spread to judge by: the verdict is 'untested' and se is NaN).
+ */
+export function rankWithTies(runs: SweepRow[], key: string, metric = 'avg_inc_acc'): Standing[] {
+  const byValue = new Map<string, Map<number, number>>();
+  for (const r of runs) {
+    const v = String(r[key]);
+    if (!byValue.has(v)) byValue.set(v, new Map());
+    byValue.get(v)?.set(Number(r.seed), Number(r[metric]));
+  }
+  const mean = (m: Map<number, number>) => [...m.values()].reduce((a, b) => a + b, 0) / m.size;
+  const ranked = [...byValue.entries()].sort((a, b) => mean(b[1]) - mean(a[1]));
+  if (ranked.length === 0) return [];
+  const [bestValue, best] = ranked[0];
+  return ranked.map(([value, m]) => {
+    if (value === bestValue) return { value, mean: mean(m), diff: 0, se: 0, seeds: m.size, verdict: 'best' as const };
+    const shared = [...m.keys()].filter((s) => best.has(s));
+    const g = pairedGap(
+      shared.map((s) => m.get(s) as number),
+      shared.map((s) => best.get(s) as number),
+    );
+    return {
+      value,
+      mean: mean(m),
+      diff: g.diff,
+      se: g.se,
+      seeds: shared.length,
+      verdict: g.n < 2 ? ('untested' as const) : g.real ? ('behind' as const) : ('tie' as const),
+    };
+  });
 }
