@@ -47,6 +47,13 @@ describe('notebook library', () => {
       ['gbm', '16', '50.0 ± 14.1', '25.0 ± 7.1', 2],
     ]);
     assert.throws(() => studyTable(runs, { rows: ['levels'] }), /no column levels/);
+    const named = studyTable(runs.slice(0, 2), {
+      rows: ['K'],
+      metrics: ['avg_inc_acc'],
+      scale: 100,
+      names: { K: 'prototypes K', avg_inc_acc: 'avg inc acc (%)' },
+    });
+    assert.deepEqual(named.columns, ['prototypes K', 'avg inc acc (%)', 'seeds']);
   });
 
   it('nearest Hamming distance equals a brute-force count, across 32-bit word boundaries', () => {

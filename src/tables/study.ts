@@ -14,6 +14,8 @@ export interface StudyTableSpec {
   /** Multiply means and stds by this before printing (100: fractions as %); per metric, or one for all. */
   scale?: number | Record<string, number>;
   digits?: number;
+  /** Column headings for keys and metrics, e.g. { avg_inc_acc: 'avg inc acc (%)' } (default: the names themselves). */
+  names?: Record<string, string>;
 }
 
 /**
@@ -61,10 +63,11 @@ export function studyTable(runs: SweepRow[], spec: StudyTableSpec): DataFrame {
   // Every row with every column, in the order the column values sort (a missing combination shows as "-").
   const columnNames = [...new Set(records.flatMap((r) => Object.keys(r)))].filter((c) => !spec.rows.includes(c) && c !== 'seeds');
   if (spec.columns) columnNames.sort(order);
+  const name = (c: string) => spec.names?.[c] ?? c;
   return new dfd.DataFrame(
     records.map((r) => ({
-      ...Object.fromEntries(spec.rows.map((k) => [k, r[k]])),
-      ...Object.fromEntries(columnNames.map((c) => [c, r[c] ?? '-'])),
+      ...Object.fromEntries(spec.rows.map((k) => [name(k), r[k]])),
+      ...Object.fromEntries(columnNames.map((c) => [name(c), r[c] ?? '-'])),
       seeds: r.seeds,
     })),
   );
