@@ -3,6 +3,7 @@ import type { DataFrame } from 'danfojs-node';
 import { FIGURE_DEFAULTS, type Figure, type RenderSize } from '../figures/figure.js';
 import { renderFigure, saveFigure } from '../figures/render.js';
 import { PROJECT_ROOT } from '../util/project.js';
+import { tslabWriter } from '../util/jupyter.js';
 import { interactiveFigureHtml, servePlotly } from './interactive.js';
 
 /** True when notebooks should run on small subsets (CI, `npm run notebooks -- --quick`). */
@@ -14,20 +15,6 @@ interface TslabDisplay {
   png(b: Uint8Array): void;
   html(s: string): void;
   text(s: string): void;
-}
-
-/** One Jupyter display_data message: a bundle of MIME types, of which the front end shows the richest it can. */
-type WriteDisplayData = (msg: { data: Record<string, string>; metadata: object; transient: object }, update: boolean) => void;
-
-/** tslab's writer of display_data for the cell running now; null outside a tslab kernel. */
-function tslabWriter(): WriteDisplayData | null {
-  try {
-    // required at run time, on this path only (an optional module)
-    const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: WriteDisplayData | null };
-    return jupyter.lastWriteDisplayData ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */

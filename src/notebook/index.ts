@@ -17,7 +17,7 @@ export { tf } from '../backend/tf.js';
 // Data and features
 export { classCounts } from '../data/dataset.js';
 export { openDataset } from '../data/registry.js';
-export { extractFeatures, runExperiment, trainBackbone } from './quiet.js';
+export { extractFeatures, runExperiment, runSweep, trainBackbone } from './calls.js';
 export { selectClasses } from '../features/select.js';
 export { loadImageSet } from '../train/data.js';
 
@@ -45,7 +45,7 @@ export type { RunResult } from '../run/runner.js';
 export { type SeedGroup, seedAccuracyFigure, seedStepsTable, summarizeSeeds } from '../run/seeds.js';
 export { checkGrids } from '../sweep/grid.js';
 export { studySweeps } from '../sweep/studies.js';
-export { runSweep, type SweepRow } from '../sweep/sweep.js';
+export type { SweepRow } from '../sweep/sweep.js';
 
 // Analysis
 export { heldOutLogLikelihoods, pairwiseMutualInformation, shuffledNullTest } from '../analysis/bit-correlation.js';
@@ -77,4 +77,4 @@ export {
 } from '../figures/charts.js';
 export { baseLayout } from '../figures/figure.js';
 export { frontierCrossings, type MemoryPoint, memoryAccuracyFigure, seriesBy, sweepCurveFigure } from '../figures/studies.js';
-export { forPrint, labelOf, styleOf, withSetting } from '../figures/style.js';
+export { binarizerKey, forPrint, labelOf, styleOf, withSetting } from '../figures/style.js';

@@ -2,7 +2,7 @@ import { describeBackend, initBackend } from '../backend/index.js';
 import { type BaseTask, baseTask } from '../cil/base-task.js';
 import { openDataset } from '../data/registry.js';
 import type { ExtractResult } from '../features/extract.js';
-import { extractFeatures } from './quiet.js';
+import { extractFeatures } from './calls.js';
 
 /** What the notebooks that study the base task share: the dataset, its subset in quick mode, and the protocol. */
 export interface BaseTaskParams {

@@ -38,7 +38,7 @@ export interface SweepOptions {
   executor?: SweepExecutor;
   /** Draw the overall progress bar on stderr. */
   progress?: boolean;
-  /** Where to report failed runs and the summary (default: console.error). */
+  /** Where to report failed runs, feature extraction and the summary (default: console.error). */
   log?: (line: string) => void;
   /** Run only the run at this index of the expanded grid (an array job's task); no tables are written. */
   runIndex?: number;
@@ -168,7 +168,7 @@ export async function runSweep(spec: SweepSpec, opts: SweepOptions = {}): Promis
   const featureSets = new Map(todo.map((j) => [JSON.stringify(j.config.features), j.config.features] as const));
   if (!executor.remote)
     for (const f of featureSets.values())
-      if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : undefined });
+      if (!f.path) await extractFeatures({ ...f, progress: opts.progress !== false, log: opts.progress === false ? () => {} : opts.log });
   await executor.run(
     todo.map((job) => ({ job, dir: runDir(job) })),
     (t, error) => {

@@ -1,3 +1,5 @@
+import { liveTextDisplay } from './jupyter.js';
+
 /** Options of a progress bar. */
 export interface ProgressOptions {
   /** Label shown before the bar. */
@@ -6,7 +8,10 @@ export interface ProgressOptions {
   total: number;
   /** Unit name for the rate, e.g. "img". */
   unit?: string;
-  /** Where to draw; default stderr. Pass null to stay silent (tests, notebooks that draw their own). */
+  /**
+   * Where to draw; default stderr, or, inside a Jupyter notebook (tslab), one output line updated in place.
+   * Pass null to stay silent (tests, callers that draw their own).
+   */
   stream?: NodeJS.WriteStream | null;
   /** Units already done (a resumed run): excluded from the rate. */
   initial?: number;
@@ -28,10 +33,14 @@ export class Progress {
   private readonly initial: number;
   private readonly stream: NodeJS.WriteStream | null;
 
+  private readonly live: ((text: string) => void) | null;
+
   constructor(private readonly opts: ProgressOptions) {
     this.done = opts.initial ?? 0;
     this.initial = this.done;
     this.stream = opts.stream === undefined ? process.stderr : opts.stream;
+    // In a notebook, stderr would be stored with the notebook line by line: draw into one updating output instead.
+    this.live = this.stream === process.stderr ? liveTextDisplay() : null;
   }
 
   /** Units per second since this bar started (resumed work excluded). */
@@ -44,7 +53,7 @@ export class Progress {
   tick(n = 1): void {
     this.done += n;
     const now = Date.now();
-    const tty = !!this.stream?.isTTY;
+    const tty = !!this.stream?.isTTY || this.live !== null;
     if (now - this.lastDraw >= (tty ? 200 : 5000) || this.done >= this.opts.total) {
       this.lastDraw = now;
       this.draw(false);
@@ -74,7 +83,8 @@ export class Progress {
       `${label} [${bar}] ${this.done}/${total} ${(frac * 100).toFixed(0)}% ${rate.toFixed(0)} ${unit}/s ` +
       (final ? `in ${formatSeconds(elapsed)}` : `ETA ${formatSeconds(eta)}`) +
       (this.status ? ` ${this.status}` : '');
-    if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
+    if (this.live) this.live(line);
+    else if (this.stream.isTTY) this.stream.write(`\r${line}\x1b[K${final ? '\n' : ''}`);
     else this.stream.write(`${line}\n`);
   }
 }

@@ -1,0 +1,33 @@
+/** One Jupyter display_data message: a bundle of MIME types, of which the front end shows the richest it can. */
+export type WriteDisplayData = (msg: { data: Record<string, string>; metadata: object; transient: object }, update: boolean) => void;
+
+/** tslab's writer of display_data for the cell running now; null outside a tslab kernel (or before its first cell). */
+export function tslabWriter(): WriteDisplayData | null {
+  try {
+    // required at run time, on this path only (an optional module)
+    const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData?: WriteDisplayData | null };
+    return jupyter.lastWriteDisplayData ?? null;
+  } catch {
+    return null;
+  }
+}
+
+let displays = 0;
+let current: { write: WriteDisplayData; id: string; shown: boolean } | null = null;
+
+/**
+ * The progress line of the notebook cell running now: text shown in the cell's output and replaced in place at
+ * every call (Jupyter's update_display_data). Every bar of one cell shares the line, so a cell that runs many steps
+ * shows one line, and the stored notebook keeps its last state. null outside a tslab kernel.
+ */
+export function liveTextDisplay(): ((text: string) => void) | null {
+  const write = tslabWriter();
+  if (!write) return null;
+  // tslab makes a new writer for every cell it executes: a new writer is a new cell, hence a new line.
+  if (current?.write !== write) current = { write, id: `gbm-progress-${process.pid}-${++displays}`, shown: false };
+  const line = current;
+  return (text: string) => {
+    line.write({ data: { 'text/plain': text }, metadata: {}, transient: { display_id: line.id } }, line.shown);
+    line.shown = true;
+  };
+}
