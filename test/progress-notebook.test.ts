@@ -63,3 +63,28 @@ describe('progress inside a notebook', () => {
     assert.equal(msgs.length, 0);
   });
 });
+
+describe('tables inside a notebook', () => {
+  const jupyter = require('tslab/dist/jupyter.js') as { lastWriteDisplayData: unknown };
+  const saved = jupyter.lastWriteDisplayData;
+  afterEach(() => {
+    jupyter.lastWriteDisplayData = saved;
+  });
+
+  it('shows one output with an HTML table (numbers right-aligned, text escaped) and the same table as text', async () => {
+    const { showTable } = await import('../src/notebook/display.js');
+    const msgs: Array<Record<string, string>> = [];
+    jupyter.lastWriteDisplayData = (m: { data: Record<string, string> }) => msgs.push(m.data);
+    showTable([
+      { method: 'fetril <svm>', 'avg (%)': '23.40 ± 0.12', gap: '+0.03 (tie)' },
+      { method: 'gbm', 'avg (%)': '22.10', gap: '-' },
+    ]);
+    assert.equal(msgs.length, 1);
+    const html = msgs[0]['text/html'];
+    assert.match(html, /<td style="text-align:left">fetril &lt;svm&gt;<\/td>/);
+    assert.match(html, /<td style="text-align:right">23\.40 ± 0\.12<\/td>/);
+    assert.match(html, /<td style="text-align:right">\+0\.03 \(tie\)<\/td>/);
+    // Columns as wide as their widest cell, two spaces apart; text left, numbers right.
+    assert.equal(msgs[0]['text/plain'].split('\n')[2], `${'gbm'.padEnd(12)}  ${'22.10'.padStart(12)}  ${'-'.padStart(11)}`);
+  });
+});

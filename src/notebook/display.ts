@@ -11,19 +11,6 @@ export function quickMode(): boolean {
   return process.env.GBM_QUICK === '1';
 }
 
-interface TslabDisplay {
-  png(b: Uint8Array): void;
-  html(s: string): void;
-  text(s: string): void;
-}
-
-/** tslab's display when running inside a tslab kernel; null elsewhere (its display throws "Not ready" there). */
-function tslabDisplay(): TslabDisplay | null {
-  if (tslabWriter() === null) return null;
-  // required at run time, on this path only (an optional module)
-  return (require('tslab') as { display: TslabDisplay }).display;
-}
-
 /**
  * Show a figure inline in a tslab notebook, and save it as PNG, SVG and PDF under figures/ (figures/quick/ in quick
  * mode) when `name` is given; outside a notebook it only saves. In Jupyter the figure is a live Plotly chart (zoom,
@@ -65,16 +52,38 @@ function sizeOf(fig: Figure): Partial<RenderSize> {
   return out;
 }
 
-/** Show a table (danfo DataFrame or plain rows) inline as HTML, or print it outside a notebook. */
+/** Text safe inside HTML. */
+const escapeHtml = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A cell that reads as a number (23.40, -0.51, "23.40 ± 0.12", "+0.03 (tie)", "-"): right-aligned, as numbers are. */
+const NUMERIC = /^[-+]?(\d[\d,]*(\.\d+)?|\.\d+)?( ?[±] ?\d+(\.\d+)?)?( ?%| \(tie\))?$|^-$/;
+
+/**
+ * Show a table (danfo DataFrame or plain rows) inline, or print it outside a notebook. In a notebook it is one output
+ * with an HTML table (numbers right-aligned, a light rule under the header, text escaped) and the same table as
+ * plain text for viewers that show no HTML.
+ */
 export function showTable(table: Record<string, unknown>[] | DataFrame, digits = 4): void {
   const rows = Array.isArray(table) ? table : frameRows(table);
   const cols = Object.keys(rows[0] ?? {});
-  const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(digits) : String(v));
-  const d = tslabDisplay();
-  if (d) {
-    const head = cols.map((c) => `<th>${c}</th>`).join('');
-    const body = rows.map((r) => `<tr>${cols.map((c) => `<td>${fmt(r[c])}</td>`).join('')}</tr>`).join('');
-    d.html(`<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`);
+  const fmt = (v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(digits) : String(v ?? ''));
+  const write = tslabWriter();
+  if (write) {
+    const right = cols.map((c) => rows.length > 0 && rows.every((r) => NUMERIC.test(fmt(r[c]).trim())));
+    const align = (j: number) => (right[j] ? 'text-align:right' : 'text-align:left');
+    const head = cols.map((c, j) => `<th style="${align(j)};border-bottom:1px solid #888">${escapeHtml(c)}</th>`).join('');
+    const body = rows.map((r) => `<tr>${cols.map((c, j) => `<td style="${align(j)}">${escapeHtml(fmt(r[c]))}</td>`).join('')}</tr>`).join('');
+    const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c]).length)));
+    const pad = (v: string, j: number) => (right[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]));
+    const text = [cols.map(pad).join('  '), ...rows.map((r) => cols.map((c, j) => pad(fmt(r[c]), j)).join('  '))].join('\n');
+    write(
+      {
+        data: { 'text/html': `<table style="border-collapse:collapse"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`, 'text/plain': text },
+        metadata: {},
+        transient: {},
+      },
+      false,
+    );
   } else {
     console.table(rows.map((r) => Object.fromEntries(cols.map((c) => [c, fmt(r[c])]))));
   }
