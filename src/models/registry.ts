@@ -30,7 +30,9 @@ const NAMED_NETS: Record<string, string> = {
   'resnet20-64':
     'ResNet-20 at 64x64 input with a stride-2 stem (the cost of 32x32), trained with the STE phase: gbm train-backbone --arch resnet20 --input-size 64 --stem-stride 2 --out models/resnet20-64-<dataset>',
   'resnet20-ste':
-    'ResNet-20 at 32x32, 8 epochs on every core then the STE phase (thermometer p = 1 in the loop): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 2 --out models/resnet20-ste-<dataset>',
+    'ResNet-20 at 32x32, 8 epochs on every core then one epoch of the STE phase (thermometer p = 1 in the loop): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 1 --out models/resnet20-ste-<dataset>',
+  'resnet20-e8':
+    'The same ResNet-20 before its STE phase (8 epochs at 32x32, on every core): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 0 --out models/resnet20-e8-<dataset>',
 };
 
 /**
