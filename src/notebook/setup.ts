@@ -40,7 +40,9 @@ export async function openBaseTask(
     `${describeBackend(backend)}; base task: ${task.baseIds.length} of ${task.order.length} classes, ${task.train.n} train / ${task.test.n} test images, ${feats.train.dim}-d features of ${feats.meta.key.backbone.name} at ${feats.meta.key.backbone.inputSize}x${feats.meta.key.backbone.inputSize}`,
   );
   // One readable name per class everywhere (TinyImageNet's words.txt, first synonym), never the WordNet id.
-  const titles = (await openDataset(p.dataset)).classTitles;
+  const ds = await openDataset(p.dataset);
+  const titles = ds.classTitles;
+  ds.close();
   const title = (classId: number) => (titles[classId] ?? feats.meta.classNames[classId] ?? String(classId)).split(',')[0].trim();
   return { ...task, feats, F: feats.train.dim, title };
 }
