@@ -79,7 +79,7 @@ describe('data-parallel backbone training (shards on worker threads)', () => {
 
   it('the STE phase on two threads ends with the weights of one unsharded thread (batch norm frozen: shards only reorder sums)', async () => {
     const set = images(96, 3);
-    const ste = { epochs: 2, lr: 0.05, levels: 2, percentile: 75 };
+    const ste = { epochs: 2, lr: 0.05, levels: 2, percentile: 75, head: 'fit' as const };
     const run = async (shards: number, workers: number) => {
       const net = buildNet({ arch: 'resnet20', inputSize: 16, numClasses: 4, width: 0.25 }, 7);
       const w0 = weightsOf(net);

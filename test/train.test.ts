@@ -11,8 +11,9 @@ import { buildNet } from '../src/models/nets.js';
 import { ParamStore } from '../src/models/params.js';
 import { loadBackbone, locateBackbone } from '../src/models/registry.js';
 import { randomCropFlip } from '../src/train/augment.js';
-import { loadImageSet, type ImageSet } from '../src/train/data.js';
-import { steFinetune, STE_DEFAULTS } from '../src/train/ste-phase.js';
+import { batchOf, loadImageSet, type ImageSet } from '../src/train/data.js';
+import { fitSteHead, inferenceFeatures, rangeOf, steFinetune, STE_DEFAULTS } from '../src/train/ste-phase.js';
+import { buildLossPath } from '../src/train/loss-path.js';
 import { resolveTrainBackbone, trainBackbone } from '../src/train/train-backbone.js';
 import { trainOptionsFrom } from '../src/cli/train.js';
 import { evaluate, TRAIN_DEFAULTS, trainNet, type TrainConfig } from '../src/train/trainer.js';
@@ -164,7 +165,7 @@ describe('backbone training', function () {
     const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 0.25 }, 5);
     await trainNet(net, train, null, { ...TRAIN_DEFAULTS, epochs: 2, batchSize: 32, lr: 0.05 }, { progress: false });
     const before = weightsOf(net);
-    const r = await steFinetune(net, train, val, { epochs: 3, lr: 0.05, levels: 1, percentile: 75 }, { progress: false, seed: 1 });
+    const r = await steFinetune(net, train, val, { epochs: 3, lr: 0.05, levels: 1, percentile: 75, head: 'random' }, { progress: false, seed: 1 });
     assert.equal(r.records.length, 3);
     assert.equal(r.range.length, net.featureDim);
     assert.ok(r.range.every((c) => c > 0));
@@ -179,6 +180,88 @@ describe('backbone training', function () {
       "F's own head is left alone",
     );
     net.dispose();
+  });
+
+  it("the STE head starts from G fitted on the frozen codes: the path's logits are thermometer codes times that head", async () => {
+    const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 4, width: 0.25 }, 5);
+    await trainNet(net, train, null, { ...TRAIN_DEFAULTS, epochs: 2, batchSize: 32, lr: 0.05 }, { progress: false });
+    const d = net.featureDim;
+    const feats = await inferenceFeatures(net, train);
+    const range = rangeOf(feats, train.count, d, 75);
+    const levels = 2;
+    const head = await fitSteHead(feats, train.labels, d, 4, range, levels, 3);
+    // The fitted head reads the codes better than chance (0.25) on the set it was fitted on, computed here in float64.
+    const code = (i: number, j: number, l: number) => (Math.min(Math.max(feats[i * d + j], 0), range[j]) > (range[j] * (l + 1)) / (levels + 1) ? 1 : 0);
+    const logitsRef = (i: number) =>
+      Array.from({ length: 4 }, (_, c) => {
+        let z = head.bias[c];
+        for (let j = 0; j < d; j++) for (let l = 0; l < levels; l++) z += code(i, j, l) * head.kernel[(j * levels + l) * 4 + c];
+        return z;
+      });
+    let right = 0;
+    for (let i = 0; i < train.count; i++) {
+      const z = logitsRef(i);
+      if (z.indexOf(Math.max(...z)) === train.labels[i]) right++;
+    }
+    assert.ok(right / train.count > 0.4, `fitted head's accuracy on its codes ${right / train.count}`);
+    // The loss path built with that head computes the same logits.
+    const path_ = buildLossPath(net, { kind: 'ste', range, levels, seed: 1, trainFeatures: true, head });
+    const rows = Array.from({ length: 16 }, (_, i) => i * 7);
+    const got = tf.tidy(() => path_.logits(net, batchOf(train, rows), INFERENCE).arraySync());
+    rows.forEach((i, k) =>
+      logitsRef(i).forEach((z, c) => assert.ok(Math.abs(got[k][c] - z) < 1e-3 * (1 + Math.abs(z)), `row ${i} class ${c}: ${got[k][c]} vs ${z}`)),
+    );
+    path_.dispose();
+    net.dispose();
+  });
+
+  it('gbm train-backbone --from: only the STE phase, on the weights of a finished network, recorded with its source; bad input refused', async () => {
+    const dir = tmpDir('ste-from');
+    const common = {
+      arch: 'resnet20',
+      dataset: 'fashion-mnist',
+      width: 0.25,
+      inputSize: 32,
+      baseClasses: 4,
+      trainPerClass: 40,
+      valPerClass: 10,
+      progress: false,
+      log: () => {},
+    };
+    const src = path.join(dir, 'src');
+    const first = await trainBackbone({ ...common, train: { epochs: 1, batchSize: 32 }, ste: { epochs: 0 }, out: src });
+    const srcWeights = weightsOf(loadNet(src).net);
+    const out = path.join(dir, 'ste');
+    // Options of the source's record win over the command's (architecture, width): the network is the source's.
+    const rec = await trainBackbone({
+      from: src,
+      arch: 'bnn',
+      dataset: 'fashion-mnist',
+      trainPerClass: 40,
+      valPerClass: 10,
+      ste: { epochs: 1 },
+      out,
+      progress: false,
+      log: () => {},
+    });
+    assert.deepEqual(rec.epochs, first.epochs);
+    assert.equal(rec.ste?.records.length, 1);
+    assert.equal(rec.ste?.head, 'fit');
+    assert.equal(rec.from?.fingerprint.length, 64);
+    assert.deepEqual(rec.net, first.net);
+    const after = weightsOf(loadNet(out).net);
+    assert.ok(
+      after.some((p, i) => p.v.some((v, k) => v !== srcWeights[i].v[k])),
+      'the STE phase moved F',
+    );
+    assert.deepEqual(after.find((p) => p.name === 'head/kernel')!.v, srcWeights.find((p) => p.name === 'head/kernel')!.v);
+    await assert.rejects(trainBackbone({ ...common, from: src, ste: { epochs: 0 }, out: path.join(dir, 'x') }), /--from runs only the STE phase/);
+    await assert.rejects(trainBackbone({ ...common, from: src, ste: { epochs: 1 }, out: src }), /--out is the --from folder/);
+    await assert.rejects(trainBackbone({ ...common, from: dir, ste: { epochs: 1 }, out: path.join(dir, 'y') }), /holds no finished network/);
+    await assert.rejects(
+      trainBackbone({ ...common, trainPerClass: 30, from: src, ste: { epochs: 1 }, out: path.join(dir, 'z') }),
+      /differ from those .* was trained on/,
+    );
   });
 
   it('gbm train-backbone: a BNN on the base classes, saved, reloaded as a backbone, and GBM runs on its codes', async () => {

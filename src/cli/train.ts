@@ -41,6 +41,11 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   },
   { name: 'ste-lr', type: 'number', help: `learning rate of the STE phase (default: ${STE_DEFAULTS.lr})` },
   { name: 'ste-levels', type: 'int', help: `thermometer levels p in the loop (default: ${STE_DEFAULTS.levels})` },
+  {
+    name: 'ste-head',
+    type: 'string',
+    help: `head on the bits at the start of the STE phase: fit (trained on the frozen network's codes first) | random (default: ${STE_DEFAULTS.head})`,
+  },
   { name: 'ste-percentile', type: 'number', help: `thermometer range c = this percentile of each feature (default: ${STE_DEFAULTS.percentile})` },
   {
     name: 'shards',
@@ -50,6 +55,11 @@ export const TRAIN_OPTIONS: OptionSpec[] = [
   { name: 'workers', type: 'int', help: 'threads computing the shards, the main one included; results do not depend on it (default: min(shards, cores))' },
   { name: 'seed', type: 'int', help: 'seed of the initial weights, batch order and augmentation (default: 1993)' },
   { name: 'out', type: 'string', help: 'output folder (default: models/<arch>-<dataset>); `--backbone <arch>` reads it there' },
+  {
+    name: 'from',
+    type: 'string',
+    help: 'start from a network trained by this command (its folder): no main epochs, only the STE phase on its weights; architecture, data and base classes are its own',
+  },
   { name: 'fresh', type: 'boolean', help: 'start over, discarding a checkpoint or finished network in --out' },
   { name: 'backend', type: 'string', help: 'tensor backend: auto, webgpu, tensorflow, wasm, cpu (default: $GBM_BACKEND or auto)' },
 ];
@@ -78,6 +88,7 @@ export function trainOptionsFrom(o: Opts): TrainBackboneOptions {
     ['ste-lr', 'lr'],
     ['ste-levels', 'levels'],
     ['ste-percentile', 'percentile'],
+    ['ste-head', 'head'],
   ])
     if (o[flag] !== undefined) ste[key] = o[flag];
   return {
@@ -97,6 +108,7 @@ export function trainOptionsFrom(o: Opts): TrainBackboneOptions {
     seed: o['seed'] as number | undefined,
     out: o['out'] as string | undefined,
     fresh: o['fresh'] as boolean | undefined,
+    from: o['from'] as string | undefined,
     workers: o['workers'] as number | undefined,
     backend: o['backend'] as string | undefined,
   };

@@ -27,6 +27,14 @@ export interface SteLossSpec {
   levels: number;
   seed: number;
   trainFeatures: boolean;
+  /** The head's starting weights ([din x classes] kernel, bias); absent = drawn from `seed`. */
+  head?: SteHeadInit;
+}
+
+/** Starting weights of the STE phase's head on the bits. */
+export interface SteHeadInit {
+  kernel: Float32Array;
+  bias: Float32Array;
 }
 
 /** A phase description a worker thread can rebuild (today: the STE phase). */
@@ -34,13 +42,25 @@ export type PhaseSpec = SteLossSpec;
 
 /**
  * The STE phase's path: F's features in inference mode (batch-norm moments frozen, its scale and shift trained), the
- * thermometer with its straight-through gradient, a fresh linear head on the bits. The same spec gives the same
+ * thermometer with its straight-through gradient, a linear head on the bits (fresh, or the spec's starting weights). The same spec gives the same
  * variables in the same order on every thread.
  */
 export function buildLossPath(net: TrainableNet, spec: PhaseSpec): LossPath {
   const c = tf.tensor1d(spec.range);
   const extra = new ParamStore(spec.seed);
-  const head = dense(extra, 'ste_head', net.featureDim * spec.levels, net.config.numClasses);
+  const din = net.featureDim * spec.levels;
+  const classes = net.config.numClasses;
+  const head = dense(extra, 'ste_head', din, classes);
+  if (spec.head) {
+    if (spec.head.kernel.length !== din * classes || spec.head.bias.length !== classes)
+      throw new Error(`STE head init has ${spec.head.kernel.length} + ${spec.head.bias.length} values, the head needs ${din * classes} + ${classes}`);
+    const [kernel, bias] = extra.params.filter((p) => p.name.startsWith('ste_head/')).map((p) => p.variable);
+    const init = spec.head;
+    tf.tidy(() => {
+      kernel.assign(tf.tensor2d(init.kernel, [din, classes]));
+      bias.assign(tf.tensor1d(init.bias));
+    });
+  }
   const own = spec.trainFeatures ? net.params.params.filter((p) => p.trainable && !p.name.startsWith('head/')).map((p) => p.variable) : [];
   return {
     logits: (n, x) => head(thermometerSTE(n.features(x, INFERENCE), c, spec.levels)),

@@ -10,7 +10,9 @@ export interface TrainingRecord {
   initSeed: number;
   train: TrainConfig;
   /** STE phase (binarizer in the loop), if run. */
-  ste?: { epochs: number; lr: number; levels: number; percentile: number; records: EpochRecord[] };
+  ste?: { epochs: number; lr: number; levels: number; percentile: number; head?: 'fit' | 'random'; records: EpochRecord[] };
+  /** The finished network this one started from (`--from`): its folder and weights' fingerprint; the main epochs are its. */
+  from?: { path: string; fingerprint: string };
   data: {
     dataset: string;
     fingerprint: string;

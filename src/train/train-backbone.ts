@@ -3,7 +3,7 @@ import path from 'node:path';
 import { initBackend, parseBackend } from '../backend/index.js';
 import { environment } from '../backend/environment.js';
 import { datasetProtocol, defaultInputSize, openDataset } from '../data/registry.js';
-import { saveNet, readNetJson } from '../models/checkpoint.js';
+import { loadNet, netFingerprint, readNetJson, saveNet } from '../models/checkpoint.js';
 import type { NetConfig, TrainableNet } from '../models/net.js';
 import { buildNet, NETS } from '../models/nets.js';
 import { defaultNetDir } from '../models/trained.js';
@@ -40,6 +40,11 @@ export interface TrainBackboneOptions {
   seed?: number;
   /** Output folder (default models/<arch>-<dataset>). */
   out?: string;
+  /**
+   * Start from this finished network (a folder written by trainBackbone): its architecture, data, base classes and main
+   * epochs are taken from its record, no main epoch runs, and the STE phase runs on its weights.
+   */
+  from?: string;
   /** Start over even if the folder holds a checkpoint or a finished network. */
   fresh?: boolean;
   /** Threads computing the shards of each batch (default: min(shards, cores)); results do not depend on it. */
@@ -122,7 +127,10 @@ const FINAL_FILES = ['model.json', 'weights.bin', 'training.json'];
  * (TF.js weights manifest + weights.bin) with its training record. Returns the record.
  */
 export async function trainBackbone(input: TrainBackboneOptions): Promise<TrainingRecord> {
-  const o = resolveTrainBackbone(input);
+  const source = input.from ? readSource(input.from) : null;
+  const o = resolveTrainBackbone(source ? { ...input, ...source.options } : input);
+  if (source && path.resolve(o.out) === source.dir) throw new GbmError(`--out is the --from folder ${source.dir}.`, 'pass --out <a new folder>.');
+  if (source && o.ste.epochs === 0) throw new GbmError('--from runs only the STE phase, and --ste-epochs is 0.', 'pass --ste-epochs 1 or more.');
   checkTrainConfig(o.train); // bad options fail before any folder is touched
   if (!Number.isInteger(o.ste.epochs) || o.ste.epochs < 0)
     throw new GbmError(`--ste-epochs ${o.ste.epochs} must be 0 or a positive integer.`, 'pass e.g. --ste-epochs 3.');
@@ -145,7 +153,8 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       // Shards left to the default (one per core) were recorded as the number used: not a difference.
       JSON.stringify(o.train.shards === undefined ? { ...rec.train, shards: undefined } : rec.train) === JSON.stringify(o.train) &&
       JSON.stringify(rec.net) === JSON.stringify(netConfigOf(o.baseClasses)) &&
-      rec.data.dataset === o.dataset
+      rec.data.dataset === o.dataset &&
+      rec.from?.fingerprint === source?.fingerprint
     ) {
       log(`${shown(out)} already holds this network (trained ${rec.environment.date}); pass --fresh to train it again.`);
       return rec;
@@ -157,7 +166,9 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   // All cores by default on CPU backends: one shard of every batch per core (recorded in the training config).
   if (o.train.shards === undefined) o.train.shards = ['wasm', 'cpu'].includes(backend.name) ? defaultTrainWorkers() : 1;
   // Built first: an input size or width the network cannot take fails before minutes of decoding.
-  const net: TrainableNet = buildNet(netConfigOf(o.baseClasses), o.seed);
+  const net: TrainableNet = source ? loadNet(source.dir, netConfigOf(o.baseClasses)).net : buildNet(netConfigOf(o.baseClasses), o.seed);
+  if (source)
+    log(`starting from ${shown(source.dir)} (${source.record.epochs.length} epochs, base-task val ${pct(source.record.final.valAcc)}): the STE phase only`);
   let ds: Awaited<ReturnType<typeof openDataset>>;
   try {
     ds = await openDataset(o.dataset, { root: o.root });
@@ -189,13 +200,20 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     ds.close();
   }
   try {
-    const { records, resumedFrom } = await trainNet(net, train, val, o.train, {
-      checkpointDir: path.join(out, 'checkpoint'),
-      progress: o.progress,
-      stopAfter: o.stopAfter,
-      workers: o.workers,
-      netSeed: o.seed,
-    });
+    if (source && train.checksum !== source.record.data.trainChecksum)
+      throw new GbmError(
+        `the training images decoded here differ from those ${source.dir} was trained on (another dataset copy or --train-per-class).`,
+        'use the dataset and --train-per-class it was trained with.',
+      );
+    const { records, resumedFrom } = source
+      ? { records: source.record.epochs, resumedFrom: 0 }
+      : await trainNet(net, train, val, o.train, {
+          checkpointDir: path.join(out, 'checkpoint'),
+          progress: o.progress,
+          stopAfter: o.stopAfter,
+          workers: o.workers,
+          netSeed: o.seed,
+        });
     if (resumedFrom > 0) log(`resumed from the checkpoint after epoch ${resumedFrom}`);
     if (records.length < o.train.epochs) {
       log(`stopped after epoch ${records.length} of ${o.train.epochs}; run the same command again to resume.`);
@@ -224,6 +242,11 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     net.dispose();
   }
 
+  /** A fraction as a percentage for the log. */
+  function pct(v: number | null): string {
+    return v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`;
+  }
+
   function recordOf(records: EpochRecord[], ste: TrainingRecord['ste']): TrainingRecord {
     const all = ste?.records.length ? ste.records : records;
     const last = all[all.length - 1];
@@ -233,6 +256,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       initSeed: o.seed,
       train: o.train,
       ste,
+      ...(source ? { from: { path: shown(source.dir), fingerprint: source.fingerprint } } : {}),
       data: {
         dataset: o.dataset,
         fingerprint: ds.spec.fingerprint,
@@ -250,4 +274,34 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
       environment: { ...environment(backend), seconds: [...records, ...(ste?.records ?? [])].reduce((sum, r) => sum + r.seconds, 0) },
     };
   }
+}
+
+/** The finished network `--from` names: its folder, record, weights' fingerprint and the options its record fixes. */
+function readSource(from: string): { dir: string; record: TrainingRecord; fingerprint: string; options: Partial<TrainBackboneOptions> } {
+  const dir = path.resolve(from);
+  const json = readNetJson(dir);
+  const record = json.training as TrainingRecord | undefined;
+  if (!record?.data?.classIds)
+    throw new GbmError(
+      `${path.join(dir, 'model.json')} holds no training record naming its base classes (an imported network?).`,
+      'pass --from a folder written by gbm train-backbone.',
+    );
+  const t = json.modelTopology;
+  return {
+    dir,
+    record,
+    fingerprint: netFingerprint(dir, json),
+    options: {
+      arch: t.arch,
+      dataset: record.data.dataset,
+      inputSize: t.inputSize,
+      width: t.width,
+      ...(t.bits !== undefined ? { bits: t.bits } : {}),
+      ...(t.stemStride !== undefined ? { stemStride: t.stemStride } : {}),
+      baseClasses: record.data.baseClasses,
+      orderSeed: record.data.orderSeed,
+      seed: record.initSeed,
+      train: record.train,
+    },
+  };
 }
