@@ -345,6 +345,22 @@ describe('backbone training', function () {
     const order = JSON.parse(python('import numpy as np; np.random.seed(1993); print(list(map(int, np.random.permutation(200)[:100])))'));
     assert.deepEqual(rec.data.classIds, order, 'trained on the 100 base classes of the seed-1993 order, no others');
     assert.ok(fs.statSync(path.join(spec.path, 'weights.bin')).size < 5 * 2 ** 20, 'under 5 MB');
+    // Its folder named as a path is the same backbone (one feature cache): the name, not "trained", keys the cache.
+    for (const [name, folder] of [
+      ['resnet20', 'models/resnet20-tinyimagenet'],
+      ['resnet20-e8', './models/resnet20-e8-tinyimagenet'],
+    ]) {
+      const byName = await locateBackbone(name, undefined, 'tinyimagenet');
+      const byPath = await locateBackbone(folder, undefined, 'tinyimagenet');
+      assert.deepEqual(byPath, byName);
+    }
+    const other = tmpDir('named');
+    fs.cpSync(spec.path, path.join(other, 'resnet20-tinyimagenet'), { recursive: true });
+    assert.equal(
+      (await locateBackbone(path.join(other, 'resnet20-tinyimagenet'), undefined, 'tinyimagenet')).name,
+      'trained',
+      'a copy elsewhere keeps the path',
+    );
   });
 
   it('saves and reloads a network bit for bit; bad input: another architecture or class count, a non-writable folder, an input size the net cannot take', async () => {

@@ -71,7 +71,8 @@ export async function locateBackbone(name: string, inputSize?: number, dataset =
 
 /** Load a backbone from its spec (in this thread or a worker). */
 export async function loadBackbone(spec: BackboneSpec): Promise<Backbone> {
-  return entry(spec.name === 'trained' ? spec.path : spec.name).load(spec);
+  // A folder under models/ is named after it (trainedNetSpec) whether or not the name is registered.
+  return entry(spec.name === 'trained' || !BACKBONES[spec.name] ? spec.path : spec.name).load(spec);
 }
 
 /** Whether a backbone's embedding is already bits (a BNN), read from its model.json without loading it; false when unknown. */

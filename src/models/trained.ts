@@ -22,6 +22,18 @@ export function netDirFor(name: string, dataset: string): string {
 }
 
 /**
+ * The name whose default folder `dir` is (models/<name>-<dataset>), or null: `--backbone resnet20-e8` and
+ * `--backbone models/resnet20-e8-tinyimagenet` then name one backbone and share one feature cache.
+ */
+function nameOfDefaultDir(dir: string, dataset: string): string | null {
+  const base = path.basename(dir);
+  const suffix = `-${dataset}`;
+  if (!base.endsWith(suffix) || base.length === suffix.length) return null;
+  const name = base.slice(0, -suffix.length);
+  return path.resolve(defaultNetDir(name, dataset)) === path.resolve(dir) ? name : null;
+}
+
+/**
  * Describe a trained network as a backbone: its folder, input size (its own unless asked otherwise, which must
  * agree) and fingerprint. A missing network says how to train it.
  */
@@ -42,7 +54,7 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
       `pass --input-size ${size} (or leave it out), or train one at ${inputSize}.`,
     );
   }
-  return { name: isNetPath(name) ? 'trained' : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
+  return { name: isNetPath(name) ? (nameOfDefaultDir(dir, dataset) ?? 'trained') : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
 }
 
 /** A trained network as a frozen feature extractor: F's embedding (bits for a BNN), its head left out. */
