@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { expandGrid, parseGrid } from '../src/sweep/grid.js';
+import { expandGrid, overrideGrid, parseGrid, type Grid } from '../src/sweep/grid.js';
 import { collectSweep, runSweep, summarize } from '../src/sweep/sweep.js';
 import { requireData, tmpDir } from './helpers.js';
 
@@ -59,6 +59,19 @@ describe('sweeps', () => {
         ['fetril', 8, 'fc'],
       ],
     );
+  });
+
+  it('narrows a study from the command line: --grid replaces the values of the keys it names, in every grid of the study', () => {
+    const study: Grid[] = [
+      { method: ['gbm', 'ncm'], tasks: [5, 10, 20], seed: [1993, 1994] },
+      { method: ['fetril'], head: ['svm', 'fc'], tasks: [5, 10] },
+    ];
+    assert.deepEqual(overrideGrid(study, parseGrid('scenario.tasks=5 seed=1995')), [
+      { method: ['gbm', 'ncm'], tasks: [5], seed: [1995] },
+      { method: ['fetril'], head: ['svm', 'fc'], tasks: [5], seed: [1995] },
+    ]);
+    assert.equal(expandGrid({}, overrideGrid(study, { tasks: [5] })).length, 2 * 2 + 2);
+    assert.throws(() => overrideGrid(study, { Q: [1] }), /unknown grid key "Q"/);
   });
 
   it('drops keys that do not apply to a combination and merges the duplicates', () => {

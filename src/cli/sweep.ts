@@ -5,7 +5,7 @@ import { GbmError } from '../util/errors.js';
 import type * as Queue from '../sweep/queue.js';
 import type { Command } from './args.js';
 import { RUN_OPTIONS } from './run.js';
-import { parseGrid, checkGrids, gridColumns, gridKeys, type Grid } from '../sweep/grid.js';
+import { parseGrid, checkGrids, gridColumns, gridKeys, overrideGrid, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
 import { collectSweep, planSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
@@ -50,7 +50,11 @@ export const sweepCommand: Command = {
   ].join('\n'),
   options: [
     { name: 'study', type: 'string', help: `a predefined sweep: ${Object.keys(STUDIES).join(' | ')}` },
-    { name: 'grid', type: 'string', help: 'grid as "key=v1,v2 key2=v1,v2" (keys: gbm run flags or config paths, e.g. K or memory.em.K)' },
+    {
+      name: 'grid',
+      type: 'string',
+      help: 'grid as "key=v1,v2 key2=v1,v2" (keys: gbm run flags or config paths, e.g. K or memory.em.K); with --study, the keys it names replace the study\'s values (--study baselines --grid tasks=5)',
+    },
     { name: 'grid-file', type: 'string', help: 'grid as a JSON file {"memory.em.K": [1, 8], "seed": [1993, 1994]}, or a list of such grids (alternatives)' },
     { name: 'name', type: 'string', help: 'sweep folder name under <results>/sweeps/ (default: the study name, or "sweep")' },
     { name: 'jobs', type: 'int', help: 'runs at a time (default: number of cores)' },
@@ -71,7 +75,11 @@ export const sweepCommand: Command = {
     if (o['study']) {
       const s = STUDIES[String(o['study'])];
       if (!s) throw new GbmError(`unknown study "${o['study']}".`, `use one of: ${Object.keys(STUDIES).join(', ')}.`);
-      spec = { name: String(o['name'] ?? s.name), base: { ...s.base, ...base }, grid: s.grid };
+      if (o['grid-file'] !== undefined)
+        throw new GbmError('--grid-file replaces a grid, and --study brings its own.', 'use --grid "key=v1,v2" to narrow the study, or --grid-file alone.');
+      // --grid narrows a study: the keys it names take its values in every grid of the study (e.g. tasks=5).
+      const grid = o['grid'] !== undefined ? overrideGrid(s.grid, parseGrid(String(o['grid']))) : s.grid;
+      spec = { name: String(o['name'] ?? s.name), base: { ...s.base, ...base }, grid };
     } else {
       let grid: Grid | Grid[];
       if (o['grid-file']) {

@@ -56,6 +56,12 @@ export function checkGrid(grid: Grid): Grid {
   return out;
 }
 
+/** Grids with some keys' values replaced (a study narrowed from the command line: `--study baselines --grid tasks=5`). */
+export function overrideGrid(grids: Grid | Grid[], over: Grid): Grid[] {
+  const o = checkGrid(over);
+  return checkGrids(grids).map((g) => ({ ...g, ...o }));
+}
+
 /** A list of grids (alternatives, as scikit-learn's param_grid list), each checked; one grid is a list of one. */
 export function checkGrids(grids: Grid | Grid[]): Grid[] {
   const list = Array.isArray(grids) ? grids : [grids];
