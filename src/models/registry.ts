@@ -33,6 +33,8 @@ const NAMED_NETS: Record<string, string> = {
     'ResNet-20 at 32x32, 8 epochs on every core then one epoch of the STE phase (thermometer p = 1 in the loop): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 1 --out models/resnet20-ste-<dataset>',
   'resnet20-e8':
     'The same ResNet-20 before its STE phase (8 epochs at 32x32, on every core): gbm train-backbone --arch resnet20 --input-size 32 --epochs 8 --warmup-epochs 0.5 --ste-epochs 0 --out models/resnet20-e8-<dataset>',
+  'resnet20-e8ste':
+    'resnet20-e8 after one epoch of the STE phase whose head started fitted on its codes: gbm train-backbone --from models/resnet20-e8-<dataset> --ste-epochs 1 --out models/resnet20-e8ste-<dataset>',
 };
 
 /**

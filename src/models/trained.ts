@@ -57,6 +57,13 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
   return { name: isNetPath(name) ? (nameOfDefaultDir(dir, dataset) ?? 'trained') : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
 }
 
+/** A record's base-task accuracy as notes show it: through the STE phase's bits when it ran, after its main epochs too. */
+function valNote(rec: TrainingRecord): string {
+  const pct = (v: number | null | undefined) => `${(100 * (v ?? NaN)).toFixed(1)}%`;
+  const main = rec.epochs[rec.epochs.length - 1]?.valAcc;
+  return rec.ste?.records.length ? `${pct(main)}, ${pct(rec.final.valAcc)} through p = ${rec.ste.levels} bits after the STE phase` : pct(rec.final.valAcc);
+}
+
 /** A trained network as a frozen feature extractor: F's embedding (bits for a BNN), its head left out. */
 export function loadTrainedNet(spec: BackboneSpec): Backbone {
   const { net, json } = loadNet(spec.path, { inputSize: spec.inputSize });
@@ -64,7 +71,7 @@ export function loadTrainedNet(spec: BackboneSpec): Backbone {
   const notes = [
     json.imported
       ? `${json.modelTopology.arch} imported from a PyTorch checkpoint (${path.basename(json.imported.file)}, sha256 ${json.imported.sha256.slice(0, 12)}): the classes it was trained on are unknown to the kit, so make sure it saw only the base classes`
-      : `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${(100 * (rec.final.valAcc ?? NaN)).toFixed(1)}%` : ''}`,
+      : `${json.modelTopology.arch} trained by the kit${rec ? ` on ${rec.data.dataset} base classes (${rec.data.classIds.length}, order seed ${rec.data.orderSeed}), base-task val accuracy ${valNote(rec)}` : ''}`,
   ];
   return {
     spec,
