@@ -6,7 +6,7 @@ import { METHODS } from '../src/methods/registry.js';
 import { loadStudies, STUDIES, STUDY_FILES } from '../src/sweep/studies.js';
 import { tmpDir } from './helpers.js';
 import { expandGrid } from '../src/sweep/grid.js';
-import { comparisonTable, markdownTable } from '../src/tables/comparison.js';
+import { comparisonTable, markdownTable, sweepComparison } from '../src/tables/comparison.js';
 import { formatMeanStd, meanStd, pairedGap } from '../src/tables/uncertainty.js';
 
 describe('study tables and figures', () => {
@@ -67,6 +67,36 @@ describe('study tables and figures', () => {
     assert.match(t[2]['reported (source)'], /52.9 \/ 51.7 \/ 49.7.*FC head/);
     assert.equal(t[1]['reported (source)'], '');
     assert.match(markdownTable(t).split('\n')[2], /^\| gbm \| 25.00 ± 1.00 \| 29.00 ± 1.00 \| 21.00 \| 25.00 \| 2.0 \| {2}\|/);
+  });
+
+  it('a sweep that compares methods with GBM gets its comparison table (gbm sweep prints it and writes comparison.md); other sweeps none', () => {
+    const run = (method: string, seed: number, avg: number, head?: string) => ({
+      method,
+      tasks: 5,
+      seed,
+      avg_inc_acc: avg,
+      final_acc: avg,
+      memory_bits_per_class: 64,
+      ...(head ? { head } : {}),
+    });
+    const rows = [
+      run('gbm', 1, 0.3),
+      run('gbm', 2, 0.31),
+      run('fecam', 1, 0.35),
+      run('fecam', 2, 0.37),
+      run('fetril', 1, 0.3, 'svm'),
+      run('fetril', 1, 0.32, 'fc'),
+    ];
+    const md = sweepComparison(rows, [{ method: ['gbm', 'fecam', 'fetril'], head: ['svm', 'fc'], seed: [1, 2], tasks: [5] }]);
+    const lines = md!.split('\n');
+    assert.deepEqual(
+      lines.slice(2).map((l) => l.split(' | ')[0]),
+      ['| gbm', '| fetril (head fc)', '| fetril (head svm)', '| fecam'],
+    );
+    // fecam: differences +5 and +6 points, mean +5.50, se 0.50: a real gap.
+    assert.match(lines[5], /\| \+5\.50 \|/);
+    assert.equal(sweepComparison(rows, [{ K: [1, 8], seed: [1, 2] }]), null);
+    assert.equal(sweepComparison(rows, [{ method: ['fecam', 'ncm'] }]), null);
   });
 
   it('pairs seeds: a gap larger than twice the standard error of the paired differences is real, a smaller one a tie', () => {

@@ -8,7 +8,9 @@ import { RUN_OPTIONS } from './run.js';
 import { parseGrid, checkGrids, gridColumns, gridKeys, overrideGrid, type Grid } from '../sweep/grid.js';
 import { ProcessPoolExecutor } from '../sweep/executor.js';
 import { STUDIES } from '../sweep/studies.js';
-import { collectSweep, planSweep, runSweep, type SweepSpec } from '../sweep/sweep.js';
+import { collectSweep, planSweep, runSweep, type SweepRow, type SweepSpec } from '../sweep/sweep.js';
+import { sweepComparison } from '../tables/comparison.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
 
 /** A summary cell in percent: mean ± std over seeds, the mean alone for one seed. */
@@ -28,6 +30,15 @@ export function printSummary(rows: Array<Record<string, string | number>>, keys:
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   for (const line of [head, ...body]) console.log(line.map((c, i) => c.padStart(w[i])).join('  '));
+}
+
+/** A sweep that compares methods with GBM: print its comparison table (paired gaps to GBM) and write comparison.md. */
+function writeComparison(dir: string, runs: SweepRow[], grids: Grid[]): boolean {
+  const md = sweepComparison(runs, grids);
+  if (!md) return false;
+  console.log(`\nAgainst GBM (avg - gbm: mean of the per-seed differences; "(tie)" within twice its standard error):\n${md}\n`);
+  writeFileAtomic(path.join(dir, 'comparison.md'), `${md}\n`);
+  return true;
 }
 
 /** `gbm sweep`. */
@@ -100,8 +111,9 @@ export const sweepCommand: Command = {
     if (o['collect']) {
       const c = collectSweep(spec, { results });
       printSummary(c.summary, gridColumns(checkGrids(spec.grid)));
+      const cmp = writeComparison(c.dir, c.runs, checkGrids(spec.grid));
       console.log(`${c.runs.length} of ${c.jobs} runs finished, ${c.jobs - c.runs.length} left (rerun without --collect to run them)`);
-      console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json}`);
+      console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json${cmp ? ', comparison.md' : ''}}`);
       return;
     }
     if (o['plan']) {
@@ -125,8 +137,9 @@ export const sweepCommand: Command = {
       return;
     }
     printSummary(r.summary, gridColumns(checkGrids(spec.grid)));
+    const cmp = writeComparison(r.dir, r.runs, checkGrids(spec.grid));
     console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
-    console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json}`);
+    console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json${cmp ? ', comparison.md' : ''}}`);
     if (r.failed.length) throw new Error(`${r.failed.length} runs failed (see above); rerun the same command to retry them`);
   },
 };

@@ -1,4 +1,5 @@
 import { METHODS } from '../methods/registry.js';
+import type { Grid } from '../sweep/grid.js';
 import type { SweepRow } from '../sweep/sweep.js';
 import { formatMeanStd, meanStd, pairedGap } from './uncertainty.js';
 
@@ -102,4 +103,16 @@ export function comparisonTable(runs: SweepRow[], tasks: number[], variants: str
 export function markdownTable(rows: Array<Record<string, string>>): string {
   const cols = Object.keys(rows[0] ?? {});
   return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => r[c]).join(' | ')} |`)].join('\n');
+}
+
+/**
+ * The comparison table of a sweep that compares methods with GBM (its grid names gbm and at least one other
+ * method), as markdown, or null for any other sweep. Variants are the other grid keys (e.g. FeTrIL's head).
+ */
+export function sweepComparison(runs: SweepRow[], grids: Grid[]): string | null {
+  const methods = new Set(grids.flatMap((g) => (g.method ?? []).map(String)));
+  if (!methods.has('gbm') || methods.size < 2 || runs.length === 0) return null;
+  const variants = [...new Set(grids.flatMap((g) => Object.keys(g)))].filter((k) => !['method', 'seed', 'tasks'].includes(k));
+  const tasks = [...new Set(runs.map((r) => Number(r.tasks)))].sort((a, b) => a - b);
+  return markdownTable(comparisonTable(runs, tasks, variants));
 }
