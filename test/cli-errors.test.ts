@@ -30,7 +30,7 @@ describe('cli: the new options fail with one line and exit code 2', () => {
       [['run', '--method', 'fecam', '--class-mean', 'median'], /^gbm: fecam option class-mean = "median" is not known/],
       [
         ['run', '--base-classes', '50', '--results', results, '--no-figure'],
-        /^gbm: the backbone in .*resnet20-tinyimagenet was trained on 50 of this scenario's incremental classes .*--allow-backbone-overlap/,
+        /^gbm: the backbone in .*resnet20-e8ste-tinyimagenet was trained on 50 of this scenario's incremental classes .*--allow-backbone-overlap/,
       ],
       [['import-backbone'], /^gbm: no checkpoint given\. Fix: pass it first: gbm import-backbone FILE\.pth --arch resnet18/],
       [['import-backbone', 'x.pth'], /^gbm: --arch is required/],

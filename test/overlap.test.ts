@@ -6,13 +6,14 @@ import { buildScenario } from '../src/cil/scenario.js';
 import type { FeatureSet } from '../src/features/cache.js';
 import { readNetJson } from '../src/models/checkpoint.js';
 import { defaultNetDir } from '../src/models/trained.js';
+import { defaultBackbone } from '../src/data/registry.js';
 import type { TrainingRecord } from '../src/train/record.js';
 
 /** The class ids of a TinyImageNet scenario in order (200 classes, ids = positions in the sorted folder list). */
 const orderOf = (c: ReturnType<typeof resolveConfig>) => buildScenario(200, c.scenario).order;
 
 describe('a backbone never sees the incremental classes', () => {
-  const rec = (readNetJson(defaultNetDir('resnet20', 'tinyimagenet')) as { training: TrainingRecord }).training.data;
+  const rec = (readNetJson(defaultNetDir(defaultBackbone('tinyimagenet'), 'tinyimagenet')) as { training: TrainingRecord }).training.data;
 
   it('the committed default backbone and the default scenario: no overlap', () => {
     const c = resolveConfig({});

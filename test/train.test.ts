@@ -4,7 +4,7 @@ import path from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
 import { runExperiment } from '../src/run/runner.js';
-import { openDataset } from '../src/data/registry.js';
+import { defaultBackbone, openDataset } from '../src/data/registry.js';
 import { loadNet, saveNet } from '../src/models/checkpoint.js';
 import { batchNorm, batchNormTrain, INFERENCE, type Pass } from '../src/models/layers.js';
 import { buildNet } from '../src/models/nets.js';
@@ -331,7 +331,7 @@ describe('backbone training', function () {
   });
 
   it('the committed clean TinyImageNet backbone loads, with its record of the base classes it was trained on', async () => {
-    const spec = await locateBackbone('resnet20', undefined, 'tinyimagenet');
+    const spec = await locateBackbone(defaultBackbone('tinyimagenet'), undefined, 'tinyimagenet');
     assert.equal(spec.inputSize, 32);
     const bb = await loadBackbone(spec);
     assert.equal(bb.featureDim, 64);

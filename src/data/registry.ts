@@ -27,7 +27,7 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description: 'TinyImageNet-200 (official zip): 200 classes, 500 train + 50 val (used as test) per class, 64x64',
     defaultInputSize: 64,
     protocol: { baseClasses: 100, tasks: [5, 10, 20] },
-    defaultBackbone: 'resnet20',
+    defaultBackbone: 'resnet20-e8ste',
     locate: () => tinyImageNetSpec(),
     open: (spec) => new TinyImageNet(spec),
   },
@@ -117,7 +117,8 @@ export function datasetProtocol(name: string, root?: string): { baseClasses: num
 
 /**
  * The backbone a dataset is run with unless told otherwise: TinyImageNet's is the committed ResNet-20 trained on its
- * base classes only (models/resnet20-tinyimagenet); datasets without a committed clean backbone use MobileNet.
+ * base classes only, with the STE phase (models/resnet20-e8ste-tinyimagenet); datasets without a committed clean
+ * backbone use MobileNet.
  */
 export function defaultBackbone(name: string): string {
   return DATASETS[name]?.defaultBackbone ?? 'mobilenet';

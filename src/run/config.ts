@@ -14,7 +14,7 @@ import type { MethodSpec } from '../cil/method.js';
 
 /**
  * The default experiment (what `npm start` runs): TinyImageNet B100 + 5 x 20, the committed ResNet-20 trained on the
- * base classes only, thermometer p=1, K=8, seed 1993. Another dataset's default backbone is `defaultBackbone(dataset)`.
+ * base classes only with the STE phase, thermometer p=1, K=8, seed 1993. Another dataset's default backbone is `defaultBackbone(dataset)`.
  */
 export const RUN_DEFAULTS: RunConfig = {
   features: { dataset: 'tinyimagenet', backbone: defaultBackbone('tinyimagenet') },

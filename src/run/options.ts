@@ -76,7 +76,7 @@ export function sourceRunOptions(): RunOption[] {
       type: 'string',
       owner: 'features',
       help: `frozen feature extractor: ${Object.keys(BACKBONES).join(', ')}`,
-      defaultText: `${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only; mobilenet for the others`,
+      defaultText: `${RUN_DEFAULTS.features.backbone} for TinyImageNet, the committed ResNet-20 trained on its base classes only with the STE phase; mobilenet for the others`,
     }),
     core({
       name: 'input-size',
