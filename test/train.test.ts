@@ -212,6 +212,9 @@ describe('backbone training', function () {
       logitsRef(i).forEach((z, c) => assert.ok(Math.abs(got[k][c] - z) < 1e-3 * (1 + Math.abs(z)), `row ${i} class ${c}: ${got[k][c]} vs ${z}`)),
     );
     path_.dispose();
+    // A caller that names no head (as notebooks written before the option do) gets the default, 'fit'.
+    const r = await steFinetune(net, train, null, { epochs: 1, lr: 0.01, levels: 1, percentile: 75 }, { progress: false, seed: 2 });
+    assert.equal(r.records.length, 1);
     net.dispose();
   });
 

@@ -103,7 +103,7 @@ export async function steFinetune(
   net: TrainableNet,
   train: ImageSet,
   val: ImageSet | null,
-  cfg: SteConfig,
+  cfg: Omit<SteConfig, 'head'> & Partial<Pick<SteConfig, 'head'>>,
   opts: {
     checkpointDir?: string;
     progress?: boolean;
@@ -119,11 +119,12 @@ export async function steFinetune(
   if (net.binaryEmbedding)
     throw new GbmError('the STE phase puts a thermometer on real features; this network is already binary.', 'drop --ste-epochs for --arch bnn.');
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
-  if (cfg.head !== 'fit' && cfg.head !== 'random') throw new GbmError(`--ste-head ${String(cfg.head)} is not known.`, 'use --ste-head fit or random.');
+  const headInit = cfg.head ?? STE_DEFAULTS.head;
+  if (headInit !== 'fit' && headInit !== 'random') throw new GbmError(`--ste-head ${String(headInit)} is not known.`, 'use --ste-head fit or random.');
   const features = await inferenceFeatures(net, train, { progress: opts.progress });
   const range = rangeOf(features, train.count, net.featureDim, cfg.percentile);
   const head =
-    cfg.head === 'fit' ? await fitSteHead(features, train.labels, net.featureDim, net.config.numClasses, range, cfg.levels, opts.seed + 1) : undefined;
+    headInit === 'fit' ? await fitSteHead(features, train.labels, net.featureDim, net.config.numClasses, range, cfg.levels, opts.seed + 1) : undefined;
   const trainCfg = {
     ...TRAIN_DEFAULTS,
     epochs: cfg.epochs,
