@@ -54,6 +54,25 @@ describe('progress inside a notebook', () => {
     );
   });
 
+  it("skips an update while tslab's socket is busy (EBUSY), creating the line at the next one; other errors still fail", () => {
+    const msgs: boolean[] = [];
+    let busy = true;
+    jupyter.lastWriteDisplayData = (_m: unknown, update: boolean) => {
+      if (busy) throw Object.assign(new Error('Socket is busy writing; only one send operation may be in progress at any time'), { code: 'EBUSY' });
+      msgs.push(update);
+    };
+    const bar = new Progress({ label: 'train', total: 2 });
+    bar.tick(1);
+    busy = false;
+    bar.tick(1);
+    bar.finish();
+    assert.deepEqual(msgs, [false, true], 'the first update that got through created the line');
+    jupyter.lastWriteDisplayData = () => {
+      throw new Error('kernel gone');
+    };
+    assert.throws(() => new Progress({ label: 'x', total: 1 }).finish(), /kernel gone/);
+  });
+
   it('stays silent when asked to, in a notebook too', () => {
     const msgs: unknown[] = [];
     jupyter.lastWriteDisplayData = () => msgs.push(1);

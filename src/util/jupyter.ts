@@ -32,7 +32,13 @@ export function liveTextDisplay(): ((text: string) => void) | null {
   if (current?.write !== write) current = { write, id: `gbm-progress-${process.pid}-${++displays}`, shown: false };
   const line = current;
   return (text: string) => {
-    line.write({ data: { 'text/plain': text }, metadata: {}, transient: { display_id: line.id } }, line.shown);
-    line.shown = true;
+    try {
+      line.write({ data: { 'text/plain': text }, metadata: {}, transient: { display_id: line.id } }, line.shown);
+      line.shown = true;
+    } catch (err) {
+      // tslab sends on a zeromq socket that takes one message at a time: while another is in flight, the send throws
+      // EBUSY. A progress update is worth skipping (the next one shows the same state), never worth failing the cell.
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY') throw err;
+    }
   };
 }

@@ -49,12 +49,15 @@ export class Progress {
     return dt > 0 ? (this.done - this.initial) / dt : 0;
   }
 
-  /** Advance by n units and redraw at most every 200 ms (TTY) or 5 s (logs). */
+  /**
+   * Advance by n units and redraw at most every 200 ms (TTY), 1 s (a notebook: every redraw is a message on tslab's
+   * one-at-a-time socket, which its own messages must share) or 5 s (logs).
+   */
   tick(n = 1): void {
     this.done += n;
     const now = Date.now();
-    const tty = !!this.stream?.isTTY || this.live !== null;
-    if (now - this.lastDraw >= (tty ? 200 : 5000) || this.done >= this.opts.total) {
+    const every = this.live !== null ? 1000 : this.stream?.isTTY ? 200 : 5000;
+    if (now - this.lastDraw >= every || this.done >= this.opts.total) {
       this.lastDraw = now;
       this.draw(false);
     }
