@@ -57,8 +57,8 @@ export function trainedNetSpec(name: string, dataset: string, inputSize?: number
   return { name: isNetPath(name) ? (nameOfDefaultDir(dir, dataset) ?? 'trained') : name, path: dir, inputSize: size, fingerprint: netFingerprint(dir, json) };
 }
 
-/** A record's base-task accuracy as notes show it: through the STE phase's bits when it ran, after its main epochs too. */
-function valNote(rec: TrainingRecord): string {
+/** A record's base-task accuracy as notes and logs show it: after its main epochs, and through the STE phase's bits when it ran. */
+export function valNote(rec: TrainingRecord): string {
   const pct = (v: number | null | undefined) => `${(100 * (v ?? NaN)).toFixed(1)}%`;
   const main = rec.epochs[rec.epochs.length - 1]?.valAcc;
   return rec.ste?.records.length ? `${pct(main)}, ${pct(rec.final.valAcc)} through p = ${rec.ste.levels} bits after the STE phase` : pct(rec.final.valAcc);

@@ -42,11 +42,15 @@ export function steEpochsDefault(arch: string): number {
 }
 
 /** A network's inference-mode features of a whole image set, row-major [count x featureDim]. */
-export async function inferenceFeatures(net: TrainableNet, set: ImageSet, opts: { batchSize?: number; progress?: boolean } = {}): Promise<Float32Array> {
+export async function inferenceFeatures(
+  net: TrainableNet,
+  set: ImageSet,
+  opts: { batchSize?: number; progress?: boolean; label?: string } = {},
+): Promise<Float32Array> {
   const d = net.featureDim;
   const batchSize = opts.batchSize ?? 256;
   const all = new Float32Array(set.count * d);
-  const bar = opts.progress ? new Progress({ label: 'STE range', total: set.count, unit: 'img' }) : null;
+  const bar = opts.progress ? new Progress({ label: opts.label ?? 'features', total: set.count, unit: 'img' }) : null;
   for (let s = 0; s < set.count; s += batchSize) {
     const rows = Array.from({ length: Math.min(batchSize, set.count - s) }, (_, k) => s + k);
     const f = tf.tidy(() => net.features(batchOf(set, rows), INFERENCE));
@@ -61,11 +65,6 @@ export async function inferenceFeatures(net: TrainableNet, set: ImageSet, opts: 
 /** Per-feature thermometer range c of features [n x d]: the given percentile of each column. */
 export function rangeOf(features: Float32Array, n: number, d: number, percentile: number): Float32Array {
   return columnPercentiles(features, n, d, percentile, 'per-dim').map((c) => Math.max(c, 1e-6));
-}
-
-/** Per-feature thermometer range c of a network on a set: the given percentile of its inference-mode features. */
-export async function featureRange(net: TrainableNet, set: ImageSet, percentile: number, batchSize = 256): Promise<Float32Array> {
-  return rangeOf(await inferenceFeatures(net, set, { batchSize }), set.count, net.featureDim, percentile);
 }
 
 /**
@@ -121,7 +120,7 @@ export async function steFinetune(
   if (!Number.isInteger(cfg.levels) || cfg.levels < 1) throw new GbmError(`--ste-levels ${cfg.levels} must be a positive integer.`, 'use --ste-levels 1.');
   const headInit = cfg.head ?? STE_DEFAULTS.head;
   if (headInit !== 'fit' && headInit !== 'random') throw new GbmError(`--ste-head ${String(headInit)} is not known.`, 'use --ste-head fit or random.');
-  const features = await inferenceFeatures(net, train, { progress: opts.progress });
+  const features = await inferenceFeatures(net, train, { progress: opts.progress, label: 'STE range' });
   const range = rangeOf(features, train.count, net.featureDim, cfg.percentile);
   const head =
     headInit === 'fit' ? await fitSteHead(features, train.labels, net.featureDim, net.config.numClasses, range, cfg.levels, opts.seed + 1) : undefined;

@@ -6,7 +6,7 @@ import { datasetProtocol, defaultInputSize, openDataset } from '../data/registry
 import { loadNet, netFingerprint, readNetJson, saveNet } from '../models/checkpoint.js';
 import type { NetConfig, TrainableNet } from '../models/net.js';
 import { buildNet, NETS } from '../models/nets.js';
-import { defaultNetDir } from '../models/trained.js';
+import { defaultNetDir, valNote } from '../models/trained.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { GbmError } from '../util/errors.js';
 import { numpyPermutation } from '../util/mt19937.js';
@@ -167,8 +167,7 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
   if (o.train.shards === undefined) o.train.shards = ['wasm', 'cpu'].includes(backend.name) ? defaultTrainWorkers() : 1;
   // Built first: an input size or width the network cannot take fails before minutes of decoding.
   const net: TrainableNet = source ? loadNet(source.dir, netConfigOf(o.baseClasses)).net : buildNet(netConfigOf(o.baseClasses), o.seed);
-  if (source)
-    log(`starting from ${shown(source.dir)} (${source.record.epochs.length} epochs, base-task val ${pct(source.record.final.valAcc)}): the STE phase only`);
+  if (source) log(`starting from ${shown(source.dir)} (${source.record.epochs.length} epochs, base-task val ${valNote(source.record)}): the STE phase only`);
   let ds: Awaited<ReturnType<typeof openDataset>>;
   try {
     ds = await openDataset(o.dataset, { root: o.root });
@@ -240,11 +239,6 @@ export async function trainBackbone(input: TrainBackboneOptions): Promise<Traini
     return record;
   } finally {
     net.dispose();
-  }
-
-  /** A fraction as a percentage for the log. */
-  function pct(v: number | null): string {
-    return v === null ? 'n/a' : `${(100 * v).toFixed(1)} %`;
   }
 
   function recordOf(records: EpochRecord[], ste: TrainingRecord['ste']): TrainingRecord {
