@@ -121,8 +121,10 @@ class FetrilSvmMethod implements CilMethod {
     const tMemory = (Date.now() - ts) / 1000;
     ts = Date.now();
     const o = this.ctx.config.method.options;
-    this.svm = fitLinearSvm(set.x, set.y, d.oldClasses.length + d.newClasses.length, { C: Number(o['svm-c']), seed: this.ctx.rng.childSeed() });
-    return { trainLoss: NaN, extra: {}, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
+    const solver = o['svm-solver'] === 'dual' ? 'dual' : 'primal';
+    const config = { C: Number(o['svm-c']), solver, seed: this.ctx.rng.childSeed() } as const;
+    this.svm = await fitLinearSvm(set.x, set.y, d.oldClasses.length + d.newClasses.length, config);
+    return { trainLoss: NaN, extra: { svm_iterations: this.svm.iterations }, seconds: { memory: tMemory, train: (Date.now() - ts) / 1000 } };
   }
 
   async predict(x: tf.Tensor2D): Promise<Int32Array> {
@@ -162,6 +164,11 @@ export const FETRIL_METHOD: MethodSpec = {
       choices: ['svm', 'fc'],
     },
     'svm-c': { default: SVM_DEFAULTS.C, help: "the SVM head's C (inverse regularisation)", min: 0 },
+    'svm-solver': {
+      default: SVM_DEFAULTS.solver,
+      help: "the SVM head's solver, same objective: primal (FeTrIL's LinearSVC(dual=False): Newton, every class at once on the backend) | dual (coordinate descent, one class at a time on the host; slower)",
+      choices: ['primal', 'dual'],
+    },
   },
   create: (ctx) => (ctx.config.method.options.head === 'svm' ? new FetrilSvmMethod(ctx) : new LinearReplayMethod(ctx, new TranslationMemory(ctx))),
 };
