@@ -7,6 +7,7 @@ import { benchTrain, benchTrainCores } from './train.js';
 import { benchEmSafeguards } from './em-safeguards.js';
 import { benchQueue } from './queue.js';
 import { benchCli } from './cli.js';
+import { benchSvm } from './svm.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   'em-safeguards': benchEmSafeguards,
   queue: benchQueue,
   cli: benchCli,
+  svm: benchSvm,
 };
 
 async function main(): Promise<void> {

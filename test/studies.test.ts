@@ -125,12 +125,12 @@ describe('study tables and figures', () => {
 
   it('every study expands to valid, distinct runs', () => {
     const sizes = Object.fromEntries(Object.entries(STUDIES).map(([k, s]) => [k, expandGrid(s.base, s.grid).length]));
-    // Every study over 3 seeds: K x p x thermometer + K x Heaviside; p = 8 for every K; GBM K x mu + E per replay;
+    // Every study over 3 seeds: K x p x thermometer + K x Heaviside; p = 8 for every K; GBM K x mu + E (1 to 200) per replay;
     // 10 methods (FeTrIL with 2 heads: 11) x 3 T; K in {8, 32} x 3 re-seeding rules.
     assert.deepEqual(sizes, {
       'ablation-kp': (6 * 3 + 6) * 3,
       'ablation-p8': 6 * 3,
-      'memory-accuracy': (5 * 3 + 6 + 6) * 3,
+      'memory-accuracy': (5 * 3 + 8 + 8) * 3,
       baselines: 11 * 3 * 3,
       'em-safeguards': 2 * 3 * 3,
     });
