@@ -56,7 +56,11 @@ export async function benchSvm(quick: boolean): Promise<BenchRow[]> {
       rows.push({ what: `scikit-learn peer failed (${r.stderr.trim().split('\n').pop()}); install python3-sklearn`, value: NaN, unit: '' });
     } else {
       const ref = JSON.parse(r.stdout) as { seconds: number; sklearn: string; W: number[]; p: number[] };
-      rows.push({ what: `scikit-learn ${ref.sklearn} LinearSVC(dual=False, tol=1e-4), FeTrIL's call, same rows: fit (1 thread, liblinear)`, value: ref.seconds, unit: 's' });
+      rows.push({
+        what: `scikit-learn ${ref.sklearn} LinearSVC(dual=False, tol=1e-4), FeTrIL's call, same rows: fit (1 thread, liblinear)`,
+        value: ref.seconds,
+        unit: 's',
+      });
       rows.push({ what: 'ratio kit primal / scikit-learn (lower is better)', value: primal.seconds / ref.seconds, unit: 'x' });
       for (const [name, s] of [
         ['primal', primal],
@@ -69,7 +73,11 @@ export async function benchSvm(quick: boolean): Promise<BenchRow[]> {
         rows.push({ what: `kit ${name}: test predictions equal to scikit-learn's`, value: (100 * same) / task.test.n, unit: `% of ${task.test.n}` });
         rows.push({ what: `kit ${name}: max abs weight difference / max abs weight`, value: err / scale, unit: '' });
       }
-      rows.push({ what: 'test accuracy kit primal / kit dual / scikit-learn', value: acc(primal.p), unit: `% / ${acc(dual.p).toFixed(2)} % / ${acc(ref.p).toFixed(2)} %` });
+      rows.push({
+        what: 'test accuracy kit primal / kit dual / scikit-learn',
+        value: acc(primal.p),
+        unit: `% / ${acc(dual.p).toFixed(2)} % / ${acc(ref.p).toFixed(2)} %`,
+      });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

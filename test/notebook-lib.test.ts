@@ -54,6 +54,12 @@ describe('notebook library', () => {
       names: { K: 'prototypes K', avg_inc_acc: 'avg inc acc (%)' },
     });
     assert.deepEqual(named.columns, ['prototypes K', 'avg inc acc (%)', 'seeds']);
+    // A metric that does not vary with the seed (memory) shows its value alone, never "± 0.00".
+    const mem = studyTable(
+      runs.slice(0, 2).map((r) => ({ ...r, memory: 2048 })),
+      { rows: ['K'], metrics: ['avg_inc_acc', 'memory'], scale: { avg_inc_acc: 100, memory: 1 / 1024 }, fixed: ['memory'] },
+    );
+    assert.deepEqual(mem.values, [['8', '25.00 ± 7.07', '2.00', 2]]);
   });
 
   it('nearest Hamming distance equals a brute-force count, across 32-bit word boundaries', () => {

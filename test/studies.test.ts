@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { frontierCrossings, paretoFrontier, sweepCurveFigure, seriesBy } from '../src/figures/studies.js';
+import { comparisonFigure, frontierCrossings, paretoFrontier, sweepCurveFigure, seriesBy } from '../src/figures/studies.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { METHODS } from '../src/methods/registry.js';
@@ -121,6 +121,25 @@ describe('study tables and figures', () => {
       tr.error_y.array.map((v) => Math.round(v)),
       [1, 1, 1],
     );
+  });
+
+  it('the comparison dot plot: mean ± sample std per method and T, best of the first T on top', () => {
+    const run = (method: string, tasks: number, seed: number, acc: number) => ({ method, tasks, seed, avg_inc_acc: acc });
+    const runs = [run('gbm', 5, 1, 0.2), run('gbm', 5, 2, 0.3), run('ncm', 5, 1, 0.4), run('ncm', 5, 2, 0.4), run('gbm', 10, 1, 0.1), run('ncm', 10, 1, 0.5)];
+    const fig = comparisonFigure(runs, [5, 10], (r) => String(r.method), 't');
+    const [t5, t10] = fig.data as unknown as Array<{ x: number[]; y: string[]; error_x: { array: number[]; visible: boolean } }>;
+    // Plotly draws the first category at the bottom: ascending means put the best on top.
+    assert.deepEqual(t5.y, ['gbm', 'ncm']);
+    assert.deepEqual(
+      t5.x.map((v) => Math.round(v * 100) / 100),
+      [25, 40],
+    );
+    // gbm at T=5: sample std of (20, 30) = 7.07; ncm: 0; one seed at T=10: no bar.
+    assert.deepEqual(
+      t5.error_x.array.map((v) => Math.round(v * 100) / 100),
+      [7.07, 0],
+    );
+    assert.ok(t10.error_x.array.every((v) => Number.isNaN(v)) && !t10.error_x.visible);
   });
 
   it('every study expands to valid, distinct runs', () => {

@@ -147,3 +147,43 @@ export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: 
   };
   return setting ? withSetting(fig, setting) : fig;
 }
+
+/**
+ * The method comparison as a dot plot: one row per method (and variant, e.g. FeTrIL's head), its mean average
+ * incremental accuracy over seeds with ± std error bars, one marker shape per number of tasks T; rows in the order
+ * of the first T's means (best on top), names as a paper writes them. `label` keys a run to its row.
+ */
+export function comparisonFigure(runs: SweepRow[], tasks: number[], label: (r: SweepRow) => string, title: string, setting?: string): Figure {
+  const rows = [...new Set(runs.map(label))];
+  const stats = (name: string, T: number) => {
+    const v = runs.filter((r) => label(r) === name && Number(r.tasks) === T).map((r) => 100 * Number(r.avg_inc_acc));
+    const mean = v.reduce((a, b) => a + b, 0) / v.length;
+    const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : Number.NaN;
+    return { mean: v.length ? mean : Number.NaN, std };
+  };
+  rows.sort((a, b) => stats(a, tasks[0]).mean - stats(b, tasks[0]).mean);
+  const symbols = ['circle', 'square', 'diamond', 'triangle-up'];
+  const greys = ['#000000', '#555555', '#999999', '#BBBBBB'];
+  const fig: Figure = {
+    data: tasks.map((T, i) => {
+      const s = rows.map((r) => stats(r, T));
+      return {
+        x: s.map((v) => v.mean),
+        y: rows,
+        error_x: { type: 'data', array: s.map((v) => v.std), visible: s.some((v) => Number.isFinite(v.std)) },
+        type: 'scatter',
+        mode: 'markers',
+        name: `T = ${T}`,
+        marker: { symbol: symbols[i % symbols.length], color: greys[i % greys.length], size: 8 },
+      } as never;
+    }),
+    layout: baseLayout(title, {
+      xaxis: { title: { text: 'average incremental accuracy (%)' } },
+      yaxis: { automargin: true },
+      legend: { orientation: 'h', y: -0.2 },
+      height: 120 + 28 * rows.length,
+      margin: { l: 60, r: 20, t: 60, b: 90 },
+    }),
+  };
+  return setting ? withSetting(fig, setting) : fig;
+}

@@ -43,7 +43,7 @@ export { RUN_DEFAULTS } from '../run/config.js';
 export { accuracyFigure } from '../run/results.js';
 export type { RunResult } from '../run/runner.js';
 export { type SeedGroup, seedAccuracyFigure, seedStepsTable, summarizeSeeds } from '../run/seeds.js';
-export { checkGrids } from '../sweep/grid.js';
+export { checkGrids, overrideGrid } from '../sweep/grid.js';
 export { studySweeps } from '../sweep/studies.js';
 export type { SweepRow } from '../sweep/sweep.js';
 
@@ -76,5 +76,5 @@ export {
   withReferenceLine,
 } from '../figures/charts.js';
 export { baseLayout } from '../figures/figure.js';
-export { frontierCrossings, type MemoryPoint, memoryAccuracyFigure, seriesBy, sweepCurveFigure } from '../figures/studies.js';
+export { comparisonFigure, frontierCrossings, type MemoryPoint, memoryAccuracyFigure, seriesBy, sweepCurveFigure } from '../figures/studies.js';
 export { binarizerKey, forPrint, labelOf, styleOf, withSetting } from '../figures/style.js';

@@ -14,6 +14,8 @@ export interface StudyTableSpec {
   /** Multiply means and stds by this before printing (100: fractions as %); per metric, or one for all. */
   scale?: number | Record<string, number>;
   digits?: number;
+  /** Metrics that do not vary with the seed (memory, code length): printed as the value alone, no ± 0. */
+  fixed?: string[];
   /** Column headings for keys and metrics, e.g. { avg_inc_acc: 'avg inc acc (%)' } (default: the names themselves). */
   names?: Record<string, string>;
 }
@@ -35,7 +37,13 @@ export function studyTable(runs: SweepRow[], spec: StudyTableSpec): DataFrame {
   const at = (row: unknown[], c: string) => row[cols.indexOf(c)];
   const scaleOf = (m: string) => (typeof spec.scale === 'number' ? spec.scale : (spec.scale?.[m] ?? 1));
   const cell = (row: unknown[], m: string) =>
-    formatMeanStd(Number(at(row, `${m}_mean`)), Number(at(row, `${m}_std`)), Number(at(row, `${m}_count`)), spec.digits ?? 2, scaleOf(m));
+    formatMeanStd(
+      Number(at(row, `${m}_mean`)),
+      Number(at(row, `${m}_std`)),
+      spec.fixed?.includes(m) ? 1 : Number(at(row, `${m}_count`)),
+      spec.digits ?? 2,
+      scaleOf(m),
+    );
   const order = (a: string, b: string) => (Number.isFinite(Number(a)) && Number.isFinite(Number(b)) ? Number(a) - Number(b) : a.localeCompare(b));
   const rowKey = (row: unknown[]) => spec.rows.map((k) => String(at(row, k)));
   const grouped = (agg.values as unknown[][]).slice().sort((x, y) => {
