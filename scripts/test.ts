@@ -1,5 +1,5 @@
 /**
- * npm test: format and lint (Biome, no writes), type-check, unit tests (mocha), then every notebook in quick mode; prints one closing line
+ * npm test: format and lint (Biome, no writes), type-check, the stored notebooks' outputs, unit tests (mocha), then every notebook in quick mode; prints one closing line
  * "tests: N passed, N failed, N skipped" over all of them. Stops at the first failing stage.
  */
 import { spawnSync } from 'node:child_process';
@@ -28,6 +28,17 @@ const num = (out: string, re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
 const ok =
   stage('format and lint (biome ci; `npm run format` fixes formatting)', path.join(root, 'node_modules/.bin/biome'), ['ci', '--colors=off'], () => 0) &&
   stage('typecheck (tsc --noEmit, strict)', process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit'], () => 0) &&
+  stage(
+    'stored notebooks (no error, stderr or machine path in their outputs; npm run check-notebooks)',
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'scripts/check-notebooks.ts')],
+    (out) => {
+      const f = (out.match(/^\S+\.ipynb.*: (?!ok$).*$/gm) ?? []).length;
+      passed += (out.match(/^\S+\.ipynb: ok$/gm) ?? []).length;
+      failed += f;
+      return f;
+    },
+  ) &&
   stage('unit tests (mocha)', process.execPath, [path.join(root, 'node_modules/mocha/bin/mocha.js')], (out) => {
     passed += num(out, /(\d+) passing/);
     skipped += num(out, /(\d+) pending/);
