@@ -133,6 +133,7 @@ describe('sweeps', () => {
   });
 
   it('runs a grid in worker processes, resumes after being killed, and refuses a folder of another config', async function () {
+    this.timeout(600000); // worker processes: generous on a loaded machine (CI may share its cores)
     requireData(this, 'tiny-imagenet-200.zip');
     const results = tmpDir('sweep');
     const grid = 'K=1,2,4,8';
