@@ -97,6 +97,18 @@ describe('study tables and figures', () => {
     assert.match(lines[5], /\| \+5\.50 \|/);
     assert.equal(sweepComparison(rows, [{ K: [1, 8], seed: [1, 2] }]), null);
     assert.equal(sweepComparison(rows, [{ method: ['fecam', 'ncm'] }]), null);
+    // A study over GBM's own options (several GBM configurations, e.g. memory against accuracy) is no method comparison.
+    const kRows = [
+      { ...rows[0], K: 1 },
+      { ...rows[0], K: 8 },
+      { ...rows[2], K: '' },
+    ];
+    assert.equal(sweepComparison(kRows, [{ method: ['gbm', 'fecam'], K: [1, 8], seed: [1] }], 5), null);
+    // A grid without tasks: the runs' own T (given) heads the columns.
+    const noT = rows.slice(0, 4).map(({ tasks, ...r }) => r);
+    const md2 = sweepComparison(noT, [{ method: ['gbm', 'fecam'], seed: [1, 2] }], 5);
+    assert.match(md2!.split('\n')[0], /avg \(T=5\)/);
+    assert.match(md2!, /\| fecam \| .*\| \+5\.50 \|/);
   });
 
   it('pairs seeds: a gap larger than twice the standard error of the paired differences is real, a smaller one a tie', () => {

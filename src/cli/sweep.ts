@@ -12,6 +12,8 @@ import { collectSweep, planSweep, runSweep, type SweepRow, type SweepSpec } from
 import { sweepComparison } from '../tables/comparison.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { formatMeanStd } from '../tables/uncertainty.js';
+import { resolveConfig } from '../run/config.js';
+import { configFromOptions } from '../run/options.js';
 
 /** A summary cell in percent: mean ± std over seeds, the mean alone for one seed. */
 const pm = (r: Record<string, string | number>, m: string) => formatMeanStd(Number(r[`${m}_mean`]), Number(r[`${m}_std`]), Number(r.n), 2, 100);
@@ -33,8 +35,8 @@ export function printSummary(rows: Array<Record<string, string | number>>, keys:
 }
 
 /** A sweep that compares methods with GBM: print its comparison table (paired gaps to GBM) and write comparison.md. */
-function writeComparison(dir: string, runs: SweepRow[], grids: Grid[]): boolean {
-  const md = sweepComparison(runs, grids);
+function writeComparison(dir: string, runs: SweepRow[], grids: Grid[], base: SweepSpec['base']): boolean {
+  const md = sweepComparison(runs, grids, resolveConfig(configFromOptions(base)).scenario.tasks);
   if (!md) return false;
   console.log(`\nAgainst GBM (avg - gbm: mean of the per-seed differences; "(tie)" within twice its standard error):\n${md}\n`);
   writeFileAtomic(path.join(dir, 'comparison.md'), `${md}\n`);
@@ -111,7 +113,7 @@ export const sweepCommand: Command = {
     if (o['collect']) {
       const c = collectSweep(spec, { results });
       printSummary(c.summary, gridColumns(checkGrids(spec.grid)));
-      const cmp = writeComparison(c.dir, c.runs, checkGrids(spec.grid));
+      const cmp = writeComparison(c.dir, c.runs, checkGrids(spec.grid), spec.base);
       console.log(`${c.runs.length} of ${c.jobs} runs finished, ${c.jobs - c.runs.length} left (rerun without --collect to run them)`);
       console.log(`wrote ${path.relative(process.cwd(), c.dir)}/{runs.csv, summary.csv, summary.json${cmp ? ', comparison.md' : ''}}`);
       return;
@@ -137,7 +139,7 @@ export const sweepCommand: Command = {
       return;
     }
     printSummary(r.summary, gridColumns(checkGrids(spec.grid)));
-    const cmp = writeComparison(r.dir, r.runs, checkGrids(spec.grid));
+    const cmp = writeComparison(r.dir, r.runs, checkGrids(spec.grid), spec.base);
     console.log(`${r.jobs} runs: ${r.ran} ran, ${r.skipped} already done, ${r.failed.length} failed; ${r.seconds.toFixed(0)} s`);
     console.log(`wrote ${path.relative(process.cwd(), r.dir)}/{runs.csv, summary.csv, summary.json${cmp ? ', comparison.md' : ''}}`);
     if (r.failed.length) throw new Error(`${r.failed.length} runs failed (see above); rerun the same command to retry them`);

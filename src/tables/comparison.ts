@@ -107,12 +107,18 @@ export function markdownTable(rows: Array<Record<string, string>>): string {
 
 /**
  * The comparison table of a sweep that compares methods with GBM (its grid names gbm and at least one other
- * method), as markdown, or null for any other sweep. Variants are the other grid keys (e.g. FeTrIL's head).
+ * method, and GBM itself runs in one configuration), as markdown, or null for any other sweep (a study over GBM's
+ * own options, such as memory against accuracy, is not a method comparison). Variants are the other grid keys (e.g.
+ * FeTrIL's head). `tasks` is the number of tasks of runs whose grid does not vary it (their config's T).
  */
-export function sweepComparison(runs: SweepRow[], grids: Grid[]): string | null {
+export function sweepComparison(runs: SweepRow[], grids: Grid[], tasks?: number): string | null {
   const methods = new Set(grids.flatMap((g) => (g.method ?? []).map(String)));
   if (!methods.has('gbm') || methods.size < 2 || runs.length === 0) return null;
   const variants = [...new Set(grids.flatMap((g) => Object.keys(g)))].filter((k) => !['method', 'seed', 'tasks'].includes(k));
-  const tasks = [...new Set(runs.map((r) => Number(r.tasks)))].sort((a, b) => a - b);
-  return markdownTable(comparisonTable(runs, tasks, variants));
+  const gbmVariants = new Set(runs.filter((r) => r.method === 'gbm').map((r) => variants.map((k) => String(r[k] ?? '')).join('\u0000')));
+  if (gbmVariants.size > 1) return null;
+  const rows = runs.map((r) => (r.tasks === undefined || r.tasks === '' ? { ...r, tasks: tasks ?? Number.NaN } : r));
+  const ts = [...new Set(rows.map((r) => Number(r.tasks)))].filter(Number.isFinite).sort((a, b) => a - b);
+  if (ts.length === 0) return null;
+  return markdownTable(comparisonTable(rows, ts, variants));
 }
