@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expandGrid, overrideGrid, parseGrid, type Grid } from '../src/sweep/grid.js';
-import { collectSweep, runSweep, summarize } from '../src/sweep/sweep.js';
+import { collectSweep, planSweep, runSweep, summarize } from '../src/sweep/sweep.js';
 import { requireData, tmpDir } from './helpers.js';
 
 // A 10-class subset renumbers the order, so the default backbone saw some incremental classes: allowed for these tests.
@@ -189,6 +189,15 @@ describe('sweeps', () => {
     );
     assert.equal(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8'), record);
     assert.equal(finished().length, 4);
+    // A narrowed grid (a study with --grid) reuses the folder and its runs; sweep.json keeps the wider grid.
+    const narrow = await runSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 8] } }, { results, progress: false });
+    assert.deepEqual([narrow.jobs, narrow.skipped, narrow.ran], [2, 2, 0]);
+    assert.equal(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8'), record);
+    // A grid that holds the folder's runs widens it (the whole study after a narrowed part); one that neither holds
+    // nor is held by them is refused.
+    planSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 2, 4, 8, 16] } }, { results });
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(r.dir, 'sweep.json'), 'utf8')).grid.K, [1, 2, 4, 8, 16]);
+    assert.throws(() => planSweep({ name: 's', base: SUBSET_OPTS, grid: { K: [1, 32] } }, { results }), /neither grid holds the other's runs/);
 
     // A results.json cut short (a crash or a full disk) is an unfinished run: said, and run again; the rest are kept.
     const cut = path.join(runs, before[0], 'results.json');

@@ -82,7 +82,8 @@ function extraMetrics(r: RunResult): Record<string, number> {
 
 /**
  * A sweep's folder and runs: the grid expanded (every config checked), sweep.json written on first use and compared
- * on every later one, so a folder never mixes two configs.
+ * on every later one, so a folder never mixes two configs (a narrowed grid within it, or a wider one that holds it, is
+ * the same study: accepted, and sweep.json keeps the wider grid).
  */
 function openSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'>): { dir: string; jobs: SweepJob[]; grids: Grid[]; record: object } {
   const { grids, record: grid } = specGrids(spec);
@@ -104,10 +105,26 @@ function openSweep(spec: SweepSpec, opts: Pick<SweepOptions, 'results'>): { dir:
       );
     }
     if (JSON.stringify({ base: old.base, grid: old.grid }) !== JSON.stringify({ base, grid })) {
-      throw new GbmError(
-        `${dir} holds a sweep written by a different config (base options or grid differ).`,
-        'give this sweep another --name, or delete that folder to start it over.',
-      );
+      // A study narrowed from the command line (--grid tasks=5) shares the folder of the whole study, and the whole
+      // study continues a narrowed one: same base, and one grid's runs all among the other's. Anything else is refused.
+      const mine = new Set(jobs.map((j) => j.id));
+      let theirs: Set<string> | null = null;
+      if (JSON.stringify(old.base) === JSON.stringify(base)) {
+        try {
+          theirs = new Set(expandGrid(spec.base, checkGrids(old.grid)).map((j) => j.id));
+        } catch {
+          theirs = null;
+        }
+      }
+      const held = theirs ?? new Set<string>();
+      const within = theirs !== null && [...mine].every((id) => held.has(id));
+      const widens = theirs !== null && [...held].every((id) => mine.has(id));
+      if (!within && !widens)
+        throw new GbmError(
+          `${dir} holds a sweep written by a different config (base options differ, or neither grid holds the other's runs).`,
+          'give this sweep another --name, or delete that folder to start it over.',
+        );
+      if (widens && !within) writeJsonAtomic(recordFile, record);
     }
   } else writeJsonAtomic(recordFile, record);
   return { dir, jobs, grids, record };
