@@ -1,6 +1,7 @@
 import type { SweepRow } from '../sweep/sweep.js';
 import { baseLayout, type Figure } from './figure.js';
 import { styleOf, withSetting } from './style.js';
+import { meanStd } from '../tables/uncertainty.js';
 
 const PCT = (v: unknown) => 100 * Number(v);
 
@@ -155,12 +156,7 @@ export function memoryAccuracyFigure(groups: Map<string, MemoryPoint[]>, title: 
  */
 export function comparisonFigure(runs: SweepRow[], tasks: number[], label: (r: SweepRow) => string, title: string, setting?: string): Figure {
   const rows = [...new Set(runs.map(label))];
-  const stats = (name: string, T: number) => {
-    const v = runs.filter((r) => label(r) === name && Number(r.tasks) === T).map((r) => 100 * Number(r.avg_inc_acc));
-    const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    const std = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1)) : Number.NaN;
-    return { mean: v.length ? mean : Number.NaN, std };
-  };
+  const stats = (name: string, T: number) => meanStd(runs.filter((r) => label(r) === name && Number(r.tasks) === T).map((r) => 100 * Number(r.avg_inc_acc)));
   rows.sort((a, b) => stats(a, tasks[0]).mean - stats(b, tasks[0]).mean);
   const symbols = ['circle', 'square', 'diamond', 'triangle-up'];
   const greys = ['#000000', '#555555', '#999999', '#BBBBBB'];
