@@ -140,9 +140,9 @@ async function fitLinearSvmPrimal(xRows: Float32Array, y: Int32Array, classes: n
       // Armijo step per class: the change of the objective is computed as a sum of per-row changes (not as a
       // difference of two large sums), so float32 resolves steps down to the optimum.
       const Z = tf.tidy(() => tf.matMul(X, s) as tf.Tensor2D);
-      const gs = await read(tf.tidy(() => colSum(tf.mul(G, s))));
-      const ws = await read(tf.tidy(() => colSum(tf.mul(W, s))));
-      const ss = await read(tf.tidy(() => colSum(tf.square(s))));
+      const viol2 = tf.tidy(() => tf.square(viol) as tf.Tensor2D);
+      const sums = await read(tf.tidy(() => tf.concat([colSum(tf.mul(G, s)), colSum(tf.mul(W, s)), colSum(tf.square(s))], 0)));
+      const [gs, ws, ss] = [0, 1, 2].map((k) => sums.subarray(k * classes, (k + 1) * classes));
       const step = Float64Array.from(done, (v) => (v ? 0 : 1));
       const settled = Uint8Array.from(done);
       for (let trial = 0; trial < 40 && !settled.every((v) => v === 1); trial++) {
@@ -150,7 +150,7 @@ async function fitLinearSvmPrimal(xRows: Float32Array, y: Int32Array, classes: n
         const loss = await read(
           tf.tidy(() => {
             const v2 = tf.relu(tf.sub(1, tf.mul(Y, tf.add(M, tf.mul(Z, t)))));
-            return colSum(tf.sub(tf.square(v2), tf.square(viol)));
+            return colSum(tf.sub(tf.square(v2), viol2));
           }),
         );
         t.dispose();
@@ -169,7 +169,7 @@ async function fitLinearSvmPrimal(xRows: Float32Array, y: Int32Array, classes: n
       }
       const t = tf.tensor2d(Float32Array.from(step), [1, classes]);
       const W2 = tf.tidy(() => tf.add(W, tf.mul(s, t)) as tf.Tensor2D);
-      tf.dispose([W, s, r, d, rr, Z, t, open, M, viol, act, G]);
+      tf.dispose([W, s, r, d, rr, Z, viol2, t, open, M, viol, act, G]);
       W = W2;
     }
     const w = (await W.data()) as Float32Array;
