@@ -7,15 +7,12 @@ import { tf } from '../src/backend/tf.js';
 import { fitLinearSvm, type LinearSvm, predictLinearSvm } from '../src/classifier/svm.js';
 import { BASE_TASK_FULL, BASE_TASK_QUICK, openBaseTask } from '../src/notebook/setup.js';
 import type { BenchRow } from './run.js';
+import { PYTHON } from './python.js';
+import { l2normalize } from '../src/methods/stats.js';
 
 /** Rows L2-normalised in place (FeTrIL's input to the SVM). */
 function l2rows(x: Float32Array, dim: number): Float32Array {
-  for (let i = 0; i < x.length; i += dim) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += x[i + d] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < dim; d++) x[i + d] *= inv;
-  }
+  for (let i = 0; i < x.length; i += dim) x.set(l2normalize(x.subarray(i, i + dim)), i);
   return x;
 }
 
@@ -50,8 +47,7 @@ export async function benchSvm(quick: boolean): Promise<BenchRow[]> {
     fs.writeFileSync(path.join(dir, 'y.i32'), new Uint8Array(task.train.y.buffer, task.train.y.byteOffset, task.train.y.byteLength));
     fs.writeFileSync(path.join(dir, 't.f32'), new Uint8Array(t.buffer));
     fs.writeFileSync(path.join(dir, 'shape.json'), JSON.stringify({ N: task.train.n, M: task.test.n, D }));
-    const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-    const r = spawnSync(python, [path.join(__dirname, 'svm_sklearn.py'), dir], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const r = spawnSync(PYTHON, [path.join(__dirname, 'svm_sklearn.py'), dir], { encoding: 'utf8', maxBuffer: 256 << 20 });
     if (r.status !== 0) {
       rows.push({ what: `scikit-learn peer failed (${r.stderr.trim().split('\n').pop()}); install python3-sklearn`, value: NaN, unit: '' });
     } else {

@@ -8,8 +8,7 @@ import type { BenchRow } from './run.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
-
-const PYTHON = process.env.GBM_PYTHON || '/usr/bin/python3';
+import { PYTHON } from './python.js';
 
 /** Mean ms of `f` over `n` runs after one warm-up run (each run synchronised by reading its result). */
 function timeIt(f: () => tf.Tensor, n: number): number {
