@@ -3,7 +3,7 @@ import { nearestHamming } from '../src/analysis/codes.js';
 import * as gbm from '../src/notebook/index.js';
 import { notebookParams } from '../src/notebook/params.js';
 import type { SweepRow } from '../src/sweep/sweep.js';
-import { studyTable } from '../src/tables/study.js';
+import { equalMemoryGaps, studyTable } from '../src/tables/study.js';
 import { MT19937 } from '../src/util/mt19937.js';
 
 describe('notebook library', () => {
@@ -60,6 +60,41 @@ describe('notebook library', () => {
       { rows: ['K'], metrics: ['avg_inc_acc', 'memory'], scale: { avg_inc_acc: 100, memory: 1 / 1024 }, fixed: ['memory'] },
     );
     assert.deepEqual(mem.values, [['8', '25.00 ± 7.07', '2.00', 2]]);
+  });
+
+  it('equal-memory gaps: each option against the best other option that fits in its memory, paired by seed', () => {
+    const r = (method: string, option: string, bits: number, seed: number, acc: number): SweepRow => ({
+      method,
+      option,
+      memory_bits_per_class: bits,
+      seed,
+      avg_inc_acc: acc,
+    });
+    const runs = [
+      r('gbm', 'B', 300, 1, 0.4),
+      r('gbm', 'B', 300, 2, 0.42),
+      r('gbm', 'A', 100, 1, 0.3),
+      r('gbm', 'A', 100, 2, 0.32),
+      r('rep', 'E1', 50, 1, 0.2),
+      r('rep', 'E1', 50, 2, 0.22),
+      r('rep', 'E2', 200, 1, 0.35),
+      r('rep', 'E2', 200, 2, 0.36),
+      r('rep', 'E3', 400, 1, 0.5),
+      r('rep', 'E3', 400, 2, 0.5),
+      r('rep', 'E0', 400, 1, 0.1),
+    ];
+    const g = equalMemoryGaps(runs, 'gbm', ['rep'], (x) => String(x.option));
+    // Cheapest first; A (100 bits) only fits E1 (50): differences 0.10, 0.10. B (300) fits E1 and E2, E2 is better
+    // (0.355): differences 0.05, 0.06, mean 0.055, sample sd 0.00707, se 0.005, a real gap. E3 (400) never fits.
+    assert.deepEqual(
+      g.map((x) => [x.option, x.otherOption]),
+      [
+        ['A', 'E1'],
+        ['B', 'E2'],
+      ],
+    );
+    assert.ok(Math.abs(g[0].diff - 0.1) < 1e-12 && g[0].n === 2);
+    assert.ok(Math.abs(g[1].diff - 0.055) < 1e-12 && Math.abs(g[1].se - 0.005) < 1e-9 && g[1].real);
   });
 
   it('nearest Hamming distance equals a brute-force count, across 32-bit word boundaries', () => {

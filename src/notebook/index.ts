@@ -59,7 +59,7 @@ export { MT19937 } from '../util/mt19937.js';
 // Tables
 export { comparisonTable, markdownTable } from '../tables/comparison.js';
 export { classFeatureStats, classStatsFrame } from '../tables/feature-stats.js';
-export { rankWithTies, studyTable } from '../tables/study.js';
+export { equalMemoryGaps, rankWithTies, studyTable } from '../tables/study.js';
 export { formatMeanStd, meanStd, pairedGap } from '../tables/uncertainty.js';
 
 // Figures

@@ -127,3 +127,52 @@ export function rankWithTies(runs: SweepRow[], key: string, metric = 'avg_inc_ac
     };
   });
 }
+
+/** One option of a method against the best option of another method that fits in the same memory, paired over seeds. */
+export interface MemoryGap {
+  option: string;
+  bits: number;
+  mean: number;
+  other: string;
+  otherOption: string;
+  otherBits: number;
+  otherMean: number;
+  /** Mean over shared seeds of (this - other), its standard error, the seeds, and whether it exceeds twice the se. */
+  diff: number;
+  se: number;
+  n: number;
+  real: boolean;
+}
+
+/**
+ * Equal-memory comparison of a study's runs: for every option of `method` (runs grouped by `optionOf`, memory from
+ * memory_bits_per_class), cheapest first, and each method in `others`, the other's option with the best mean among those
+ * that need at most as many bits per class, and the paired per-seed gap to it (notebook 06: GBM against replay).
+ */
+export function equalMemoryGaps(runs: SweepRow[], method: string, others: string[], optionOf: (r: SweepRow) => string, metric = 'avg_inc_acc'): MemoryGap[] {
+  const options = (m: string) => {
+    const by = new Map<string, { bits: number; seeds: Map<number, number> }>();
+    for (const r of runs.filter((x) => x.method === m)) {
+      const o = optionOf(r);
+      const e = by.get(o) ?? { bits: Number(r.memory_bits_per_class), seeds: new Map<number, number>() };
+      e.seeds.set(Number(r.seed ?? 0), Number(r[metric]));
+      by.set(o, e);
+    }
+    return [...by.entries()].map(([option, e]) => ({ option, ...e, mean: [...e.seeds.values()].reduce((a, b) => a + b, 0) / e.seeds.size }));
+  };
+  const out: MemoryGap[] = [];
+  for (const a of options(method).sort((x, y) => x.bits - y.bits)) {
+    for (const other of others) {
+      const fits = options(other).filter((b) => b.bits <= a.bits);
+      if (fits.length === 0) continue;
+      const b = fits.reduce((x, y) => (y.mean > x.mean ? y : x));
+      const seeds = [...a.seeds.keys()].filter((s) => b.seeds.has(s));
+      const g = pairedGap(
+        seeds.map((s) => a.seeds.get(s) as number),
+        seeds.map((s) => b.seeds.get(s) as number),
+      );
+      out.push({ option: a.option, bits: a.bits, mean: a.mean, other, otherOption: b.option, otherBits: b.bits, otherMean: b.mean, ...g });
+    }
+  }
+  return out;
+}
