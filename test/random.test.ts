@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { MT19937, numpyPermutation } from '../src/util/mt19937.js';
+import { Xoshiro128 } from '../src/util/xoshiro.js';
 import { python } from './helpers.js';
 
 describe('seeded randomness: numpy-compatible MT19937', () => {
@@ -20,5 +21,21 @@ print(json.dumps([p200, p50, r]))`),
     assert.deepEqual(numpyPermutation(50, 7), ref[1]);
     const g = new MT19937(42);
     (ref[2] as number[]).forEach((v) => assert.equal(g.random(), v));
+  });
+});
+
+describe('xoshiro128** bulk Bernoulli draws', () => {
+  it('fillBernoulli draws the same stream as nextUint32 one call at a time', () => {
+    const t = Uint32Array.from({ length: 300 }, (_, j) => (j * 2654435761) >>> 0);
+    const a = new Xoshiro128(new MT19937(7));
+    const b = new Xoshiro128(new MT19937(7));
+    const bulk = new Float32Array(310);
+    a.fillBernoulli(t, 20, bulk, 5, 280);
+    a.fillBernoulli(t, 0, bulk, 285, 20);
+    const one = Float32Array.from({ length: 300 }, (_, j) => ((j < 280 ? b.nextUint32() < t[20 + j] : b.nextUint32() < t[j - 280]) ? 1 : 0));
+    assert.deepEqual(Array.from(bulk.subarray(5, 305)), Array.from(one));
+    assert.equal(a.nextUint32(), b.nextUint32());
+    // A threshold of 0 never fires, 2^32 - 1 almost always: both values occur.
+    assert.ok(one.includes(0) && one.includes(1));
   });
 });

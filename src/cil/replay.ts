@@ -1,5 +1,6 @@
 import { tf } from '../backend/tf.js';
 import type { ClassifierConfig, LinearClassifier } from '../classifier/linear.js';
+import { HostStepTrainer, hostStepsOnThisBackend } from '../classifier/host-step.js';
 import type { Progress } from '../util/progress.js';
 import { GbmError } from '../util/errors.js';
 import type { MT19937 } from '../util/mt19937.js';
@@ -39,17 +40,20 @@ export type OldRowSampler = (labels: Int32Array, seed: number) => Float32Array;
  * Train G for `epochs` on one step: every epoch walks the real rows once in Equation-4 batches, each topped up
  * with rows of old classes drawn from `sampleOld` (none when it is null: fine-tuning). Returns the last
  * epoch's mean loss. Every method that trains G goes through here, so they differ only in their memory.
+ * With the rows on the host (`real.xHost`) on wasm or cpu, the steps run through HostStepTrainer (3 kernels a
+ * step, the optimizer on the host); otherwise through tfjs's optimizer on tensor batches.
  */
 export async function trainWithReplay(
   g: LinearClassifier,
   cfg: ClassifierConfig,
-  real: { x: tf.Tensor2D; y: Int32Array; n: number; numClasses: number },
+  real: { x: tf.Tensor2D; y: Int32Array; n: number; numClasses: number; xHost?: Float32Array },
   oldClasses: readonly number[],
   sampleOld: OldRowSampler | null,
   rng: MT19937,
   bar: Progress,
 ): Promise<number> {
   const D = real.x.shape[1];
+  if (real.xHost && hostStepsOnThisBackend()) return trainOnHost(g, cfg, { ...real, xHost: real.xHost }, oldClasses, sampleOld, rng, bar);
   const opt = g.optimizer(cfg);
   const yReal = tf.tensor1d(real.y, 'int32');
   const replayOld = sampleOld ? oldClasses : [];
@@ -90,6 +94,54 @@ export async function trainWithReplay(
     bar.finish();
     opt.dispose();
     yReal.dispose();
+  }
+  return lastLoss;
+}
+
+/** trainWithReplay's loop through HostStepTrainer: the same batches, labels and draws, the rows gathered on the host. */
+async function trainOnHost(
+  g: LinearClassifier,
+  cfg: ClassifierConfig,
+  real: { y: Int32Array; n: number; numClasses: number; xHost: Float32Array },
+  oldClasses: readonly number[],
+  sampleOld: OldRowSampler | null,
+  rng: MT19937,
+  bar: Progress,
+): Promise<number> {
+  const trainer = new HostStepTrainer(g, cfg);
+  const replayOld = sampleOld ? oldClasses : [];
+  let lastLoss = Number.NaN;
+  try {
+    for (let e = 0; e < cfg.epochs; e++) {
+      const batches = replayEpoch(real.n, replayOld, real.numClasses, cfg.batchSize, rng);
+      const allOld = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
+      let o = 0;
+      for (const b of batches) {
+        allOld.set(b.pseudoLabels, o);
+        o += b.pseudoLabels.length;
+      }
+      const old = allOld.length ? sampleOld!(allOld, rng.childSeed()) : null;
+      const last = e === cfg.epochs - 1;
+      let lossSum = 0;
+      let off = 0;
+      for (const b of batches) {
+        const nOld = b.pseudoLabels.length;
+        const D = g.dim;
+        const labels = new Int32Array(b.realIndices.length);
+        for (let i = 0; i < labels.length; i++) labels[i] = real.y[b.realIndices[i]];
+        const extra = old && nOld ? { x: old.subarray(off * D, (off + nOld) * D), y: b.pseudoLabels } : undefined;
+        off += nOld;
+        const loss = trainer.step(real.xHost, b.realIndices, labels, last, extra);
+        if (last) lossSum += loss;
+      }
+      if (last) lastLoss = batches.length ? lossSum / batches.length : Number.NaN;
+      bar.tick();
+      // Let the event loop run (progress output, signals) between epochs, as the tensor path's awaits do.
+      await new Promise((r) => setImmediate(r));
+    }
+  } finally {
+    trainer.finish();
+    bar.finish();
   }
   return lastLoss;
 }

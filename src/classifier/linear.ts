@@ -15,6 +15,11 @@ export interface ClassifierConfig {
 /** Defaults of ClassifierConfig, in one place. */
 export const CLASSIFIER_DEFAULTS: ClassifierConfig = { epochs: 8, batchSize: 256, optimizer: 'adam', learningRate: 1e-3, perTask: 'continue' };
 
+/** Refuse options G cannot train with, naming the option to change. */
+export function checkClassifierConfig(cfg: ClassifierConfig): void {
+  if (!(cfg.learningRate > 0)) throw new GbmError(`learning rate ${cfg.learningRate} must be > 0.`, 'use e.g. --lr 0.001.');
+}
+
 /** A linear softmax classifier over binary codes that grows as classes arrive. */
 export class LinearClassifier {
   private W: tf.Variable;
@@ -62,7 +67,7 @@ export class LinearClassifier {
 
   /** A fresh optimizer over the current weights (a grown classifier needs new optimizer state). */
   optimizer(cfg: ClassifierConfig): tf.Optimizer {
-    if (!(cfg.learningRate > 0)) throw new GbmError(`learning rate ${cfg.learningRate} must be > 0.`, 'use e.g. --lr 0.001.');
+    checkClassifierConfig(cfg);
     return cfg.optimizer === 'sgd' ? tf.train.momentum(cfg.learningRate, 0.9) : tf.train.adam(cfg.learningRate);
   }
 
@@ -108,6 +113,24 @@ export class LinearClassifier {
     const v = (await sum.data())[0];
     sum.dispose();
     return count ? v / count : NaN;
+  }
+
+  /** A host copy of [W; b] as one (dim + 1) x classes row-major matrix (the bias is the last row). */
+  readParams(): Float32Array {
+    const p = tf.tidy(() => tf.concat([this.W, tf.reshape(this.b, [1, this.classes])], 0));
+    const out = p.dataSync() as Float32Array;
+    p.dispose();
+    return Float32Array.from(out);
+  }
+
+  /** Set W and b from a (dim + 1) x classes matrix laid out as readParams returns it. */
+  writeParams(p: Float32Array): void {
+    const C = this.classes;
+    if (p.length !== (this.dim + 1) * C) throw new Error(`writeParams: ${p.length} values for a ${this.dim + 1} x ${C} matrix`);
+    tf.tidy(() => {
+      this.W.assign(tf.tensor2d(p.subarray(0, this.dim * C), [this.dim, C]));
+      this.b.assign(tf.tensor1d(p.subarray(this.dim * C)));
+    });
   }
 
   /** The weights as tensors (read-only view, for tests and analysis). */

@@ -118,9 +118,7 @@ export class BinaryMemory {
       let u = rng.random();
       let k = 0;
       while (k < this.K - 1 && u >= pi[k]) u -= pi[k++];
-      const base = k * D;
-      const row = i * D;
-      for (let d = 0; d < D; d++) out[row + d] = bits.nextUint32() < t[base + d] ? 1 : 0;
+      bits.fillBernoulli(t, k * D, out, i * D, D);
     }
     return out;
   }

@@ -35,7 +35,7 @@ class JointMethod implements CilMethod {
     const xt = tf.tensor2d(x, [this.rows, d.dim]);
     try {
       const bar = this.ctx.progress(`step ${d.step} train G (joint)`, config.classifier.epochs);
-      const loss = await trainWithReplay(this.G, config.classifier, { x: xt, y, n: this.rows, numClasses: seen }, [], null, rng, bar);
+      const loss = await trainWithReplay(this.G, config.classifier, { x: xt, xHost: x, y, n: this.rows, numClasses: seen }, [], null, rng, bar);
       return { trainLoss: loss, extra: {}, seconds: { memory: 0, train: (Date.now() - ts) / 1000 } };
     } finally {
       xt.dispose();

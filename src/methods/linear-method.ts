@@ -46,7 +46,7 @@ export class LinearReplayMethod implements CilMethod {
     const loss = await trainWithReplay(
       this.G,
       config.classifier,
-      { x: d.xTensor, y: d.y, n: d.n, numClasses: d.newClasses.length },
+      { x: d.xTensor, xHost: d.x, y: d.y, n: d.n, numClasses: d.newClasses.length },
       d.oldClasses,
       this.memory ? this.memory.sample : null,
       rng,
