@@ -7,7 +7,7 @@ import { formatMeanStd } from '../tables/uncertainty.js';
 import { writeRunResults } from '../run/results.js';
 import { runFolder, runExperiment, runName, type RunResult, type StepResult } from '../run/runner.js';
 import { PROJECT_ROOT } from '../util/project.js';
-import { closeFigureRenderer, chromiumPath } from '../figures/render.js';
+import { closeFigureRenderer, chromiumPath, warmFigureRenderer } from '../figures/render.js';
 import { assertWritableDir, readJsonOrNull } from '../util/atomic.js';
 import { configHash } from '../util/hash.js';
 import { GbmError } from '../util/errors.js';
@@ -81,6 +81,8 @@ export async function runCommand(o: Opts): Promise<void> {
   // Names looked up and data located once, for every seed.
   const run = await resolveRun(config);
   const runs: RunResult[] = [];
+  // The browser that draws the figures starts beside the computation, not after it.
+  if (!o['no-figure']) warmFigureRenderer();
   try {
     for (const seed of seeds) {
       if (runs.length) console.log('');

@@ -72,10 +72,21 @@ function scheduleClose(): void {
   idleTimer = setTimeout(() => void closeFigureRenderer(), 1500);
 }
 
-/** Close the headless browser now (it also closes itself when idle). */
+/**
+ * Start the headless browser now, in the background, so that a run's figures at its end do not wait for it: the
+ * browser is a process of its own and starts on the core the computation leaves idle. Errors surface when a figure
+ * is drawn (or never, if none is); the caller closes it with closeFigureRenderer.
+ */
+export function warmFigureRenderer(): void {
+  if (session || starting) return;
+  getPage().catch(() => undefined);
+}
+
+/** Close the headless browser now (it also closes itself when idle); waits for one still starting. */
 export async function closeFigureRenderer(): Promise<void> {
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = null;
+  if (starting) await starting.catch(() => undefined);
   const s = session;
   session = null;
   pdfPage = null;
