@@ -30,6 +30,19 @@ webgpu_software() {
   echo "software WebGPU adapter: done"
 }
 
+# GBM_KERNEL_TOOLCHAIN=1 also installs clang and lld, which rebuild the kit's WebAssembly kernels from their C
+# (scripts/build-kernels.sh); the built .wasm files are committed, so running the kit never needs them (CI checks them).
+kernel_toolchain() {
+  [ "${GBM_KERNEL_TOOLCHAIN:-0}" = "1" ] || return 0
+  if command -v clang >/dev/null 2>&1 && command -v wasm-ld >/dev/null 2>&1; then
+    echo "kernel toolchain: present ($(clang --version | head -1))"
+    return 0
+  fi
+  echo "kernel toolchain: installing clang and lld"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends clang lld >/dev/null
+}
+
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi
 PKGS=(jupyter-nbconvert python3-nbclient jupyter-client jupyter-core chromium dataset-fashion-mnist python3-numpy redis-server)
@@ -41,6 +54,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present (${PKGS[*]})"
   webgpu_software
+  kernel_toolchain
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -60,3 +74,4 @@ $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "system packages: done"
 webgpu_software
+kernel_toolchain

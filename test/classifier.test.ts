@@ -144,63 +144,74 @@ describe("G's host-side training steps (HostStepTrainer)", () => {
     await initBackend('wasm');
   });
 
-  const D = 10;
-  const C = 6;
-  const rng = new MT19937(17);
-  // 30 steps on batches of 0/1 codes (one batch with extra rows, as pseudo-exemplars arrive), labels spread over C.
-  const pool = Float32Array.from({ length: 200 * D }, () => (rng.random() < 0.3 ? 1 : 0));
-  const poolY = Int32Array.from({ length: 200 }, (_, i) => i % C);
-  const steps = Array.from({ length: 30 }, () => {
-    const rows = Int32Array.from({ length: 24 }, () => rng.interval(199));
-    const extraY = Int32Array.from({ length: 8 }, () => rng.interval(C - 1));
-    const extraX = Float32Array.from({ length: 8 * D }, () => (rng.random() < 0.5 ? 1 : 0));
-    return { rows, y: Int32Array.from(rows, (r) => poolY[r]), extra: { x: extraX, y: extraY } };
-  });
-  const asBatch = (s: (typeof steps)[number]) => {
-    const n = s.rows.length + s.extra.y.length;
-    const x = new Float64Array(n * D);
-    s.rows.forEach((r, i) => x.set(pool.subarray(r * D, (r + 1) * D), i * D));
-    x.set(s.extra.x, s.rows.length * D);
-    return { x, y: Int32Array.from([...s.y, ...s.extra.y]) };
-  };
-
-  for (const optimizer of ['adam', 'sgd'] as const) {
-    it(`follows a float64 reference of softmax cross-entropy + ${optimizer} step for step, as tfjs's optimizer does`, async () => {
-      const lr = optimizer === 'adam' ? 0.01 : 0.1;
-      const cfg = { epochs: 1, batchSize: 32, optimizer, learningRate: lr, perTask: 'continue' as const };
-      const g = new LinearClassifier(D, C, 5);
-      const P0 = Float64Array.from(g.readParams());
-      const { P: ref, losses: refLosses } = referenceTraining(P0, D, C, steps.map(asBatch), optimizer, lr);
-      // The host trainer.
-      const trainer = new HostStepTrainer(g, cfg);
-      const losses = steps.map((s) => trainer.step(pool, s.rows, s.y, true, s.extra));
-      trainer.finish();
-      const host = g.readParams();
-      // tfjs's optimizer on the same batches, from the same start.
-      const g2 = new LinearClassifier(D, C, 5);
-      const opt = g2.optimizer(cfg);
-      for (const s of steps) {
-        const b = asBatch(s);
-        await g2.steps(opt, [[tf.tensor2d(Float32Array.from(b.x), [b.y.length, D]), tf.tensor1d(b.y, 'int32')]]);
-      }
-      const viaTfjs = g2.readParams();
-      const scale = Math.max(...ref.map(Math.abs));
-      const maxDiff = (a: Float32Array) => Math.max(...a.map((v, j) => Math.abs(v - ref[j])));
-      // The weights moved far beyond the tolerance; both agree with the reference to float32 rounding.
-      const tol = 2e-5 * scale;
-      assert.ok(Math.max(...ref.map((v, j) => Math.abs(v - P0[j]))) > 100 * tol);
-      assert.ok(maxDiff(host) < tol, `host trainer off by ${maxDiff(host)}`);
-      assert.ok(maxDiff(viaTfjs) < tol, `tfjs optimizer off by ${maxDiff(viaTfjs)}`);
-      // The loss it reports is the batch's cross-entropy before the step.
-      assert.ok(Math.max(...losses.map((l, k) => Math.abs(l - refLosses[k]))) < 1e-5);
-      g.dispose();
-      g2.dispose();
-      opt.dispose();
+  // Shapes that take every path of the kernel: fewer classes than one vector, blocks of 32 plus 4-wide and scalar
+  // tails, 0/1 codes (sums of weights) and real-valued rows (products, zeros skipped).
+  for (const { D, C, values } of [
+    { D: 10, C: 6, values: 'codes' },
+    { D: 20, C: 70, values: 'codes' },
+    { D: 12, C: 37, values: 'real' },
+  ] as const) {
+    const rng = new MT19937(17 + C);
+    const draw = (p: number) => (values === 'codes' ? (rng.random() < p ? 1 : 0) : rng.random() < p ? 2 * rng.random() - 0.5 : 0);
+    // 30 steps on batches of rows (each with extra rows, as pseudo-exemplars arrive), labels spread over C.
+    const pool = Float32Array.from({ length: 200 * D }, () => draw(0.3));
+    const poolY = Int32Array.from({ length: 200 }, (_, i) => i % C);
+    const steps = Array.from({ length: 30 }, () => {
+      const rows = Int32Array.from({ length: 24 }, () => rng.interval(199));
+      const extraY = Int32Array.from({ length: 8 }, () => rng.interval(C - 1));
+      const extraX = Float32Array.from({ length: 8 * D }, () => draw(0.5));
+      return { rows, y: Int32Array.from(rows, (r) => poolY[r]), extra: { x: extraX, y: extraY } };
     });
+    const asBatch = (s: (typeof steps)[number]) => {
+      const n = s.rows.length + s.extra.y.length;
+      const x = new Float64Array(n * D);
+      s.rows.forEach((r, i) => x.set(pool.subarray(r * D, (r + 1) * D), i * D));
+      x.set(s.extra.x, s.rows.length * D);
+      return { x, y: Int32Array.from([...s.y, ...s.extra.y]) };
+    };
+
+    for (const optimizer of ['adam', 'sgd'] as const) {
+      it(`follows a float64 reference of softmax cross-entropy + ${optimizer} step for step, as tfjs's optimizer does (D = ${D}, C = ${C}, ${values})`, async () => {
+        const lr = optimizer === 'adam' ? 0.01 : 0.1;
+        const cfg = { epochs: 1, batchSize: 32, optimizer, learningRate: lr, perTask: 'continue' as const };
+        const g = new LinearClassifier(D, C, 5);
+        const P0 = Float64Array.from(g.readParams());
+        const { P: ref, losses: refLosses } = referenceTraining(P0, D, C, steps.map(asBatch), optimizer, lr);
+        // The host trainer.
+        const trainer = new HostStepTrainer(g, cfg);
+        const losses = steps.map((s) => trainer.step(pool, s.rows, s.y, true, s.extra));
+        trainer.finish();
+        const host = g.readParams();
+        // tfjs's optimizer on the same batches, from the same start.
+        const g2 = new LinearClassifier(D, C, 5);
+        const opt = g2.optimizer(cfg);
+        for (const s of steps) {
+          const b = asBatch(s);
+          await g2.steps(opt, [[tf.tensor2d(Float32Array.from(b.x), [b.y.length, D]), tf.tensor1d(b.y, 'int32')]]);
+        }
+        const viaTfjs = g2.readParams();
+        const scale = Math.max(...ref.map(Math.abs));
+        const maxDiff = (a: Float32Array) => Math.max(...a.map((v, j) => Math.abs(v - ref[j])));
+        // The weights moved far beyond the tolerance; both agree with the reference to float32 rounding.
+        const tol = 2e-5 * scale;
+        assert.ok(Math.max(...ref.map((v, j) => Math.abs(v - P0[j]))) > 100 * tol);
+        assert.ok(maxDiff(host) < tol, `host trainer off by ${maxDiff(host)}`);
+        assert.ok(maxDiff(viaTfjs) < tol, `tfjs optimizer off by ${maxDiff(viaTfjs)}`);
+        // The loss it reports is the batch's cross-entropy before the step.
+        assert.ok(Math.max(...losses.map((l, k) => Math.abs(l - refLosses[k]))) < 1e-5);
+        g.dispose();
+        g2.dispose();
+        opt.dispose();
+      });
+    }
   }
 
   it('trainWithReplay gives the same classifier on the host path as through tfjs optimizer ops', async () => {
     const cfg = { epochs: 3, batchSize: 16, optimizer: 'adam' as const, learningRate: 0.01, perTask: 'continue' as const };
+    const D = 10;
+    const C = 6;
+    const rng = new MT19937(3);
+    const pool = Float32Array.from({ length: 60 * D }, () => (rng.random() < 0.3 ? 1 : 0));
     const oldRows = (labels: Int32Array, seed: number) => {
       const r = new MT19937(seed);
       return Float32Array.from({ length: labels.length * D }, () => (r.random() < 0.4 ? 1 : 0));

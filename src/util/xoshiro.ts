@@ -47,7 +47,7 @@ export class Xoshiro128 {
       a ^= d;
       c ^= sh;
       d = (d << 11) | (d >>> 21);
-      out[o + j] = r < t[tOff + j] ? 1 : 0;
+      out[o + j] = +(r < t[tOff + j]); // a number from the comparison, no branch (the outcomes are random)
     }
     this.a = a;
     this.b = b;
