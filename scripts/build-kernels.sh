@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Build the kit's own WebAssembly kernels from C (src/classifier/kernels/*.c -> *.wasm, committed beside them).
+# Build the kit's own WebAssembly kernels from C (src/*/kernels/*.c -> *.wasm, committed beside them; given a folder,
+# write them all there instead).
 # Needs clang and lld with the wasm32 target (Debian: apt-get install clang lld). The output is deterministic for a
-# given clang; test/gstep-kernel.test.ts rebuilds into a temporary folder and compares, when clang is installed.
+# given clang; test/wasm-kernels.test.ts rebuilds into a temporary folder and compares, when clang is installed.
 set -euo pipefail
-out_dir="${1:-src/classifier/kernels}"
-src_dir="$(cd "$(dirname "$0")/.." && pwd)/src/classifier/kernels"
-for c in "$src_dir"/*.c; do
+root="$(cd "$(dirname "$0")/.." && pwd)"
+for c in "$root"/src/*/kernels/*.c; do
   name="$(basename "$c" .c)"
+  src_dir="$(dirname "$c")"
+  out_dir="${1:-$src_dir}"
   clang --target=wasm32 -O3 -msimd128 -mbulk-memory -ffast-math -fno-math-errno -nostdlib -ffile-prefix-map="$src_dir"=. \
     -Wl,--no-entry -Wl,--export-dynamic -Wl,--export=__heap_base -Wl,--growable-table -Wl,--strip-all \
     -o "$out_dir/$name.wasm" "$c"

@@ -1,6 +1,7 @@
 import { tf } from '../backend/tf.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
+import { BmmKernel } from './bmm-kernel.js';
 
 /** Options of the per-class Bernoulli-mixture EM; every safeguard is a named option (method.md). */
 export interface EmConfig {
@@ -111,13 +112,36 @@ function initialise(cfg: EmConfig, data: ClassCodes, rng: MT19937): EmInit {
 }
 
 /**
- * Fit a K-component Bernoulli mixture to every class's codes at once by EM in the log domain: all classes
- * are padded into one [C, N, D] tensor, so an E-step is one batched matMul plus a log-sum-exp, and an M-step
- * one batched matMul (Z^T gamma). Deterministic for a given seed on a given backend.
+ * How EM runs: 'kernel' in WebAssembly on the host (kernels/bmm.c: each class on its own rows, each code costing its
+ * set bits), 'tensor' as batched tensor ops on the active backend (classes padded to the largest; the reference).
  */
-export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit): Promise<EmResult> {
+export type EmImpl = 'kernel' | 'tensor';
+
+/** The kernel unless a collapsed component is to be re-seeded (the tensor path implements that) or a GPU runs the tensors. */
+export function defaultEmImpl(cfg: EmConfig): EmImpl {
+  return cfg.reseed === 'none' && tf.getBackend() !== 'webgpu' ? 'kernel' : 'tensor';
+}
+
+/**
+ * Fit a K-component Bernoulli mixture to every class's codes at once by EM in the log domain. With the tensor
+ * implementation all classes are padded into one [C, N, D] tensor, so an E-step is one batched matMul plus a
+ * log-sum-exp, and an M-step one batched matMul (Z^T gamma); the kernel computes the same iteration class by class.
+ * Deterministic for a given seed and implementation on a given backend.
+ */
+export async function fitBernoulliMixtures(
+  data: ClassCodes,
+  config: Partial<EmConfig> = {},
+  seed = 0,
+  init?: EmInit,
+  impl?: EmImpl,
+): Promise<EmResult> {
   const cfg = { ...EM_DEFAULTS, ...config };
   validate(cfg, data);
+  const how = impl ?? defaultEmImpl(cfg);
+  if (how === 'kernel') {
+    if (cfg.reseed !== 'none') throw new Error(`the EM kernel does not re-seed components (reseed ${cfg.reseed}): use the tensor implementation`);
+    return fitWithKernel(data, cfg, init ?? initialise(cfg, data, new MT19937(seed)));
+  }
   const C = data.codes.length;
   const D = data.dim;
   const K = cfg.K;
@@ -231,6 +255,31 @@ export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmC
   const finalLogLik = Array.from(await finalLl.data());
   tf.dispose([finalLl, Z, ZT, mask, nPerClass, mu, logPi]);
   return { mu: muOut, pi: piOut, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds };
+}
+
+/** fitBernoulliMixtures through the WebAssembly kernel: the same iterations, stopping rule and result. */
+function fitWithKernel(data: ClassCodes, cfg: EmConfig, start: EmInit): EmResult {
+  const C = data.codes.length;
+  const D = data.dim;
+  const K = cfg.K;
+  const kernel = new BmmKernel(data.codes, D, K);
+  kernel.mu.set(start.mu);
+  kernel.logPi.set(start.pi.map(Math.log));
+  const trace: number[][] = [];
+  let converged = false;
+  for (let iter = 0; iter < cfg.maxIter; iter++) {
+    const llv = Array.from(kernel.iterate(true, iter >= cfg.warmup, cfg.eps).ll);
+    trace.push(llv);
+    const prev = trace.length > 1 ? trace[trace.length - 2] : null;
+    if (prev && iter > cfg.warmup && llv.every((v, c) => Math.abs(v - prev[c]) < cfg.tol * Math.abs(prev[c]))) {
+      converged = true;
+      break;
+    }
+  }
+  const mu = kernel.mu.slice();
+  const pi = kernel.logPi.map(Math.exp);
+  const finalLogLik = Array.from(kernel.iterate(false, false, cfg.eps).ll);
+  return { mu, pi, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds: [] };
 }
 
 /** pi on the host from log pi on the backend. */

@@ -1,7 +1,7 @@
 /*
  * One training step of G (a linear softmax classifier) in WebAssembly with 128-bit SIMD: forward product, softmax
  * cross-entropy gradient, backward product and Adam, in one call. Built by scripts/build-kernels.sh into gstep.wasm
- * (committed beside this file; test/gstep-kernel.test.ts checks both the numbers and that the build is current).
+ * (committed beside this file; test/classifier.test.ts and test/wasm-kernels.test.ts check both the numbers and that the build is current).
  *
  * The products skip zero inputs: G's inputs are 0/1 codes, a quarter of them ones by default, so a row costs its
  * set bits, not its length; a row of real features costs what a dense product does. P = [W; b] is (D+1) x C
