@@ -5,6 +5,7 @@ float32 (warm-up with pi fixed, mu clamped to [eps, 1 - eps], as src/memory/em.t
 per iteration and the final mean log-likelihood per class. Run by bench/em.ts; Debian's python3-numpy.
 """
 import json
+import os
 import sys
 import time
 
@@ -44,5 +45,7 @@ if __name__ == "__main__":
     t0 = time.perf_counter()
     trace = em(z, mu0.copy(), pi0.copy(), shape["iters"], shape["warmup"], shape["eps"])
     secs = time.perf_counter() - t0
+    maps = {line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() and line.split()[-1].startswith("/")}
     print(json.dumps({"seconds": secs, "per_iteration_ms": 1000 * secs / shape["iters"],
-                      "final_loglik": [float(v) for v in trace[-1]], "numpy": np.__version__}))
+                      "final_loglik": [float(v) for v in trace[-1]], "numpy": np.__version__,
+                      "blas": ", ".join(sorted({os.path.realpath(p) for p in maps})) or "none found"}))

@@ -8,6 +8,7 @@ import { benchEmSafeguards } from './em-safeguards.js';
 import { benchQueue } from './queue.js';
 import { benchCli } from './cli.js';
 import { benchSvm } from './svm.js';
+import { benchPeers } from './peers.js';
 
 /** One measured number. */
 export interface BenchRow {
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<BenchRow[]>> = {
   queue: benchQueue,
   cli: benchCli,
   svm: benchSvm,
+  peers: benchPeers,
 };
 
 async function main(): Promise<void> {
