@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GSTEP_WASM, GStepKernel } from '../src/classifier/gstep-kernel.js';
+import { BMM_WASM } from '../src/memory/bmm-kernel.js';
 import { MT19937 } from '../src/util/mt19937.js';
 import { PROJECT_ROOT } from '../src/util/project.js';
 
-describe("the kit's own WebAssembly kernels (src/classifier/kernels)", () => {
+describe("the kit's own WebAssembly kernels (src/*/kernels)", () => {
   it('the committed .wasm files are what their C sources build to (scripts/build-kernels.sh)', function () {
     this.timeout(120000);
     const hasClang = spawnSync('sh', ['-c', 'command -v clang && command -v wasm-ld']).status === 0;
@@ -21,11 +22,15 @@ describe("the kit's own WebAssembly kernels (src/classifier/kernels)", () => {
       const r = spawnSync('bash', [path.join(PROJECT_ROOT, 'scripts/build-kernels.sh'), dir], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const built = fs.readdirSync(dir).filter((f) => f.endsWith('.wasm'));
-      assert.deepEqual(built, ['gstep.wasm']);
-      assert.ok(
-        fs.readFileSync(path.join(dir, 'gstep.wasm')).equals(fs.readFileSync(GSTEP_WASM)),
-        'gstep.wasm is stale: run bash scripts/build-kernels.sh and commit it',
-      );
+      assert.deepEqual(built.sort(), ['bmm.wasm', 'gstep.wasm']);
+      for (const [name, committed] of [
+        ['gstep.wasm', GSTEP_WASM],
+        ['bmm.wasm', BMM_WASM],
+      ])
+        assert.ok(
+          fs.readFileSync(path.join(dir, name)).equals(fs.readFileSync(committed)),
+          `${name} is stale: run bash scripts/build-kernels.sh and commit it`,
+        );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
