@@ -124,7 +124,10 @@ async function trainOnHost(
       const last = e === cfg.epochs - 1;
       let lossSum = 0;
       let off = 0;
-      for (const b of batches) {
+      for (const [i, b] of batches.entries()) {
+        // Let the event loop turn every few ms of steps: work in flight beside the run (the figure browser starting)
+        // needs its turns, and a step is only ~0.3 ms.
+        if (i % 32 === 31) await new Promise((r) => setImmediate(r));
         const nOld = b.pseudoLabels.length;
         const D = g.dim;
         const labels = new Int32Array(b.realIndices.length);
