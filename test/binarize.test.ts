@@ -39,6 +39,30 @@ describe('binarizers', () => {
     assert.equal(bin.codeLength, 2 * p);
   });
 
+  it('thermometer codes computed on the host are bit for bit those of the tensor ops, thresholds and c included', () => {
+    const rng = new MT19937(12);
+    for (const p of [1, 3, 7]) {
+      const F = 9;
+      const range = Float32Array.from({ length: F }, (_, d) => (d === 0 ? 0 : 0.1 + 3 * rng.random())); // a dead dimension: c = 1e-6
+      const bin = new ThermometerBinarizer({ kind: 'thermometer', levels: p, percentile: 75, scope: 'per-dim' }, range);
+      const n = 400;
+      const x = new Float32Array(n * F);
+      for (let i = 0; i < n; i++)
+        for (let d = 0; d < F; d++) {
+          const c = Math.max(range[d], 1e-6);
+          // Values on the thresholds (as float32 forms them) and on c, negatives, and values between.
+          const pick = rng.interval(3);
+          x[i * F + d] =
+            pick === 0 ? Math.fround(c * Math.fround((1 + rng.interval(p - 1)) / (p + 1))) : pick === 1 ? c : pick === 2 ? -rng.random() : 4 * rng.random();
+        }
+      const host = bin.encodeHost(x, n);
+      const viaTensors = tf.tidy(() => bin.encode(tf.tensor2d(x, [n, F]))).dataSync();
+      assert.deepEqual(Array.from(host), Array.from(viaTensors));
+      assert.ok(host.includes(0) && host.includes(1));
+      bin.dispose();
+    }
+  });
+
   it('calibrates c as a percentile, per dimension or globally', () => {
     const n = 101;
     const x = new Float32Array(n * 2);

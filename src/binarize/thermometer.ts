@@ -68,6 +68,24 @@ export class ThermometerBinarizer implements Binarizer {
     return thermometerSTE(features, this.c, this.config.levels);
   }
 
+  encodeHost(features: Float32Array, n: number): Float32Array {
+    const F = this.range.length;
+    const p = this.config.levels;
+    // The thresholds as thermometerSTE forms them in float32: c_d * (j / (p + 1)).
+    const c = this.range.map((v) => Math.max(v, 1e-6));
+    const theta = new Float32Array(F * p);
+    for (let d = 0; d < F; d++) for (let j = 0; j < p; j++) theta[d * p + j] = Math.fround(c[d] * Math.fround((j + 1) / (p + 1)));
+    const out = new Float32Array(n * F * p);
+    for (let i = 0; i < n; i++)
+      for (let d = 0; d < F; d++) {
+        const v = features[i * F + d];
+        const clipped = v > 0 ? Math.min(v, c[d]) : 0;
+        const o = (i * F + d) * p;
+        for (let j = 0; j < p; j++) out[o + j] = +(clipped > theta[d * p + j]);
+      }
+    return out;
+  }
+
   state(): Record<string, unknown> {
     return { kind: 'thermometer', levels: this.config.levels, percentile: this.config.percentile, scope: this.config.scope, range: Array.from(this.range) };
   }

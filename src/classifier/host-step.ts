@@ -47,11 +47,7 @@ export class HostStepTrainer {
     }
     this.t++;
     const adam = this.cfg.optimizer === 'adam';
-    return this.kernel.step(
-      N,
-      { kind: adam ? 'adam' : 'sgd', lr: this.cfg.learningRate, c1: 1 - 0.9 ** this.t, c2: 1 - 0.999 ** this.t, eps: 1e-7 },
-      withLoss,
-    );
+    return this.kernel.step(N, { kind: adam ? 'adam' : 'sgd', lr: this.cfg.learningRate, c1: 1 - 0.9 ** this.t, c2: 1 - 0.999 ** this.t, eps: 1e-7 }, withLoss);
   }
 
   /** Write the trained weights back into G. */

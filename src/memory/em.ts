@@ -128,13 +128,7 @@ export function defaultEmImpl(cfg: EmConfig): EmImpl {
  * log-sum-exp, and an M-step one batched matMul (Z^T gamma); the kernel computes the same iteration class by class.
  * Deterministic for a given seed and implementation on a given backend.
  */
-export async function fitBernoulliMixtures(
-  data: ClassCodes,
-  config: Partial<EmConfig> = {},
-  seed = 0,
-  init?: EmInit,
-  impl?: EmImpl,
-): Promise<EmResult> {
+export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit, impl?: EmImpl): Promise<EmResult> {
   const cfg = { ...EM_DEFAULTS, ...config };
   validate(cfg, data);
   const how = impl ?? defaultEmImpl(cfg);
@@ -259,7 +253,6 @@ export async function fitBernoulliMixtures(
 
 /** fitBernoulliMixtures through the WebAssembly kernel: the same iterations, stopping rule and result. */
 function fitWithKernel(data: ClassCodes, cfg: EmConfig, start: EmInit): EmResult {
-  const C = data.codes.length;
   const D = data.dim;
   const K = cfg.K;
   const kernel = new BmmKernel(data.codes, D, K);

@@ -301,17 +301,20 @@ export async function runExperiment(input: ResolvedRun | RunConfigInput, opts: R
         }
         const bz = binarizer;
         testX = tf.tidy(() => {
+          if (bz?.encodeHost) return tf.tensor2d(bz.encodeHost(feats.test.features, feats.test.count), [feats.test.count, bz.codeLength]);
           const f = tf.tensor2d(feats.test.features, [feats.test.count, F]);
           return bz ? bz.encode(f) : f;
         });
         method = spec.create({ config, dim: bz ? bz.codeLength : F, rng, progress });
       }
       const bin = binarizer;
+      const hostCodes = bin?.encodeHost ? bin.encodeHost(sel.x, sel.n) : null;
       const xTensor = tf.tidy(() => {
+        if (hostCodes) return tf.tensor2d(hostCodes, [sel.n, bin!.codeLength]);
         const f = tf.tensor2d(sel.x, [sel.n, F]);
         return bin ? bin.encode(f) : f;
       });
-      const x = bin ? ((await xTensor.data()) as Float32Array) : sel.x;
+      const x = hostCodes ?? (bin ? ((await xTensor.data()) as Float32Array) : sel.x);
       if (t === 0) {
         const backbone = feats.meta.key?.backbone;
         const small = backbone?.name === 'mobilenet' ? mobilenetInputWarning(backbone.inputSize) : null;
