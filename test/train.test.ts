@@ -91,6 +91,39 @@ describe('backbone training', function () {
     ps.dispose();
   });
 
+  for (const padding of ['same', 'symmetric'] as const) {
+    it(`ResNet-20's embedding with batch norm folded into the convolutions equals the unfolded inference pass (${padding} padding)`, () => {
+      const net = buildNet({ arch: 'resnet20', inputSize: 32, numClasses: 10, width: 1, padding }, 4);
+      // Running moments and affine parameters far from their initial 0 / 1, so that folding has work to do.
+      const rng = new MT19937(5);
+      for (const p of net.params.params) {
+        const n = p.variable.size;
+        if (/moving_variance|gamma/.test(p.name))
+          p.variable.assign(
+            tf.tensor(
+              Float32Array.from({ length: n }, () => 0.3 + 2 * rng.random()),
+              p.variable.shape,
+            ),
+          );
+        if (/moving_mean|beta/.test(p.name))
+          p.variable.assign(
+            tf.tensor(
+              Float32Array.from({ length: n }, () => rng.random() - 0.5),
+              p.variable.shape,
+            ),
+          );
+      }
+      const x = tf.randomUniform([6, 32, 32, 3], -1, 1, 'float32', 6) as tf.Tensor4D;
+      const folded = net.embed(x).dataSync();
+      const unfolded = tf.tidy(() => net.features(x, INFERENCE)).dataSync();
+      const scale = Math.max(...unfolded.map(Math.abs));
+      const worst = Math.max(...folded.map((v, i) => Math.abs(v - unfolded[i])));
+      assert.ok(scale > 0.1 && worst < 1e-4 * scale, `largest difference ${worst} against values up to ${scale}`);
+      x.dispose();
+      net.dispose();
+    });
+  }
+
   it('crops and flips by exact pixel copies (one op for the batch)', () => {
     const x = tf.tensor4d(
       Float32Array.from({ length: 2 * 6 * 6 * 1 }, (_, i) => i),

@@ -30,7 +30,27 @@ export function conv(ps: ParamStore, name: string, k: number, cin: number, cout:
           [p, p],
           [0, 0],
         ];
-  return (x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, stride, pad);
+  return Object.assign((x: tf.Tensor4D): tf.Tensor4D => tf.conv2d(x, w as tf.Tensor4D, stride, pad), { weight: w as tf.Tensor4D, stride, pad });
+}
+
+/** A convolution made by conv(): callable, with its weights and geometry for folding. */
+export type ConvLayer = ReturnType<typeof conv>;
+/** A batch norm made by batchNorm(): callable, with its parameters for folding. */
+export type BatchNormLayer = ReturnType<typeof batchNorm>;
+
+/**
+ * conv then batch norm in inference mode (then ReLU), as one fused convolution: the running moments folded into the
+ * weights (W * gamma / sqrt(var + eps) per output channel) and a bias (beta - mean * gamma / sqrt(var + eps)).
+ * Folded at each call, so it never goes stale while the network trains; the same function up to float rounding.
+ */
+export function foldedConvBn(c: ConvLayer, bn: BatchNormLayer, activation: 'relu' | 'linear') {
+  return (x: tf.Tensor4D): tf.Tensor4D =>
+    tf.tidy(() => {
+      const scale = tf.mul(bn.gamma, tf.rsqrt(tf.add(bn.variance, bn.eps)));
+      const filter = tf.mul(c.weight, scale) as tf.Tensor4D; // scale broadcasts over the last (output) axis
+      const bias = tf.sub(bn.beta, tf.mul(bn.mean, scale));
+      return tf.fused.conv2d({ x, filter, strides: c.stride, pad: c.pad, bias, activation }) as tf.Tensor4D;
+    });
 }
 
 /**
@@ -68,7 +88,7 @@ export function batchNorm(ps: ParamStore, name: string, channels: number) {
   const beta = ps.constant(`${name}/beta`, [channels], 0);
   const mean = ps.constant(`${name}/moving_mean`, [channels], 0, false);
   const variance = ps.constant(`${name}/moving_variance`, [channels], 1, false);
-  return (x: tf.Tensor4D, pass: Pass): tf.Tensor4D => {
+  const apply = (x: tf.Tensor4D, pass: Pass): tf.Tensor4D => {
     if (!pass.training) return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5) as tf.Tensor4D;
     const n = x.size / channels;
     return batchNormTrain(x, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-5, (m, v) => {
@@ -77,6 +97,7 @@ export function batchNorm(ps: ParamStore, name: string, channels: number) {
       pass.updates.push({ variable: variance, value: tf.keep(runningAverage(variance, v, 0.9, (0.1 * n) / Math.max(1, n - 1))) });
     });
   };
+  return Object.assign(apply, { gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, eps: 1e-5 });
 }
 
 /** Fully connected layer with bias. */

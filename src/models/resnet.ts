@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
 import { GbmError } from '../util/errors.js';
-import { batchNorm, conv, dense, globalAvgPool, INFERENCE, type Pass } from './layers.js';
+import { batchNorm, conv, dense, foldedConvBn, globalAvgPool, type Pass } from './layers.js';
 import type { NetConfig, TrainableNet } from './net.js';
 import { ParamStore } from './params.js';
 
@@ -22,6 +22,8 @@ export class ResNet implements TrainableNet {
   readonly featureDim: number;
   readonly binaryEmbedding = false;
   private readonly body: (x: tf.Tensor4D, pass: Pass) => tf.Tensor2D;
+  /** The inference body with every batch norm folded into its convolution (embed). */
+  private readonly folded: (x: tf.Tensor4D) => tf.Tensor2D;
   private readonly head: (x: tf.Tensor2D) => tf.Tensor2D;
   private readonly disposeExtra: () => void;
 
@@ -49,6 +51,7 @@ export class ResNet implements TrainableNet {
     const stemBn = batchNorm(ps, 'stem/bn', w(layout.stem));
     type Block = (x: tf.Tensor4D, pass: Pass) => tf.Tensor4D;
     const blocks: Block[] = [];
+    const foldedBlocks: ((x: tf.Tensor4D) => tf.Tensor4D)[] = [];
     let cin = w(layout.stem);
     layout.blocks.forEach((n, s) => {
       const cout = w(layout.channels[s]);
@@ -68,6 +71,10 @@ export class ResNet implements TrainableNet {
           const shortcut = sc && scBn ? scBn(sc(x), pass) : x;
           return tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
         });
+        const f1 = foldedConvBn(c1, bn1, 'relu');
+        const f2 = foldedConvBn(c2, bn2, 'linear');
+        const fsc = sc && scBn ? foldedConvBn(sc, scBn, 'linear') : null;
+        foldedBlocks.push((x) => tf.relu(tf.add(f2(f1(x)), fsc ? fsc(x) : x)) as tf.Tensor4D);
         cin = cout;
       }
     });
@@ -90,6 +97,13 @@ export class ResNet implements TrainableNet {
       for (const b of blocks) h = b(h, pass);
       return globalAvgPool(h);
     };
+    const fstem = foldedConvBn(stem, stemBn, 'relu');
+    this.folded = (x) => {
+      const xin = scale && shift ? (tf.add(tf.mul(x, scale), shift) as tf.Tensor4D) : x;
+      let h = fstem(xin);
+      for (const b of foldedBlocks) h = b(h);
+      return globalAvgPool(h);
+    };
   }
 
   logits(x: tf.Tensor4D, pass: Pass): tf.Tensor2D {
@@ -100,8 +114,9 @@ export class ResNet implements TrainableNet {
     return this.body(x, pass);
   }
 
+  /** The embedding in inference mode, through the folded body (batch norm inside the convolutions: fewer kernels). */
   embed(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.body(x, INFERENCE));
+    return tf.tidy(() => this.folded(x));
   }
 
   deployedBits(): number {
