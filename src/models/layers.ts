@@ -97,7 +97,13 @@ export function batchNorm(ps: ParamStore, name: string, channels: number) {
       pass.updates.push({ variable: variance, value: tf.keep(runningAverage(variance, v, 0.9, (0.1 * n) / Math.max(1, n - 1))) });
     });
   };
-  return Object.assign(apply, { gamma: gamma as tf.Tensor1D, beta: beta as tf.Tensor1D, mean: mean as tf.Tensor1D, variance: variance as tf.Tensor1D, eps: 1e-5 });
+  return Object.assign(apply, {
+    gamma: gamma as tf.Tensor1D,
+    beta: beta as tf.Tensor1D,
+    mean: mean as tf.Tensor1D,
+    variance: variance as tf.Tensor1D,
+    eps: 1e-5,
+  });
 }
 
 /** Fully connected layer with bias. */
