@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
 import { BinaryMemory } from '../src/memory/memory.js';
 import { MT19937 } from '../src/util/mt19937.js';
+import { Xoshiro128 } from '../src/util/xoshiro.js';
 import { tmpDir } from './helpers.js';
 
 describe('memory: binary memory and pseudo-exemplars', () => {
@@ -70,6 +71,43 @@ describe('memory: binary memory and pseudo-exemplars', () => {
       counts[best]++;
     }
     counts.forEach((c, k) => assert.ok(Math.abs(c / n - pi[k]) < 0.02, `component ${k}: ${c / n} vs ${pi[k]}`));
+  });
+
+  it('draws in bulk exactly the bits of the xoshiro128** stream a row-by-row loop draws', () => {
+    // A class added between draws (the thresholds are rebuilt), 6-bit mu, classes drawn out of order.
+    const D = 37;
+    const K = 3;
+    const mem = new BinaryMemory(D, K, 6);
+    const rng = new MT19937(21);
+    const addClass = (c: number) =>
+      mem.add(
+        c,
+        Float32Array.from({ length: K * D }, () => rng.random()),
+        Float32Array.from([0.5, 0.3, 0.2]),
+      );
+    [4, 9, 2].forEach(addClass);
+    const reference = (labels: Int32Array, seed: number) => {
+      const r = new MT19937(seed);
+      const bits = new Xoshiro128(r);
+      const out = new Float32Array(labels.length * D);
+      labels.forEach((c, i) => {
+        const thr = Uint32Array.from(mem.mu(c), (p) => Math.min(0xffffffff, Math.round(p * 4294967296)));
+        const pi = mem.pi(c);
+        let u = r.random();
+        let k = 0;
+        while (k < K - 1 && u >= pi[k]) u -= pi[k++];
+        for (let d = 0; d < D; d++) out[i * D + d] = bits.nextUint32() < thr[k * D + d] ? 1 : 0;
+      });
+      return out;
+    };
+    const labels = Int32Array.from({ length: 500 }, (_, i) => [9, 2, 4][(i * 7) % 3]);
+    assert.deepEqual(Array.from(mem.sampleCodes(labels, 5)), Array.from(reference(labels, 5)));
+    addClass(1);
+    const more = Int32Array.from({ length: 300 }, (_, i) => [1, 4, 9, 2][i % 4]);
+    const drawn = mem.sampleCodes(more, 6);
+    assert.deepEqual(Array.from(drawn), Array.from(reference(more, 6)));
+    assert.ok(drawn.includes(0) && drawn.includes(1));
+    assert.throws(() => mem.sampleCodes(Int32Array.of(7), 1), /class 7 is not in the memory/);
   });
 
   it('is deterministic for a seed, and the tensor form equals the host form', () => {
