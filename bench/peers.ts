@@ -66,12 +66,21 @@ function wholeJob(rows: BenchRow[], rounds: number): void {
   const t: Record<string, number[]> = { kit: [], kitNoFig: [], np1: [], npDef: [] };
   let kitAcc = NaN;
   let npAcc = NaN;
+  let kitPhases: Record<string, number> = {};
+  let npPhases: Record<string, number> = {};
   let blas = '';
   let numpy = '';
   for (let r = 0; r < rounds; r++) {
     const k = wall(process.execPath, gbm);
     t.kit.push(k.secs);
     kitAcc = Number(/average incremental accuracy\s+([\d.]+) %/.exec(k.stdout)?.[1]);
+    // The run's own phase times, summed over its steps (results.json, in the folder the run printed).
+    const folder = /\(results in ([^)]+)\)/.exec(k.stdout)?.[1];
+    if (folder) {
+      const res = JSON.parse(fs.readFileSync(path.resolve(PROJECT_ROOT, folder, 'results.json'), 'utf8')) as { steps: { seconds: Record<string, number> }[] };
+      kitPhases = {};
+      for (const st of res.steps) for (const [name, v] of Object.entries(st.seconds)) kitPhases[name] = (kitPhases[name] ?? 0) + v;
+    }
     for (const threads of [1, 'default'] as const) {
       const t0 = performance.now();
       const p = python('job_numpy.py', [path.join(cache, dir)], threads);
@@ -81,6 +90,7 @@ function wholeJob(rows: BenchRow[], rounds: number): void {
       }
       (threads === 1 ? t.np1 : t.npDef).push((performance.now() - t0) / 1000);
       npAcc = 100 * (p.out.average_incremental_accuracy as number);
+      if (threads === 1) npPhases = p.out.seconds as Record<string, number>;
       blas = String(p.out.blas);
       numpy = String(p.out.numpy);
     }
@@ -95,6 +105,12 @@ function wholeJob(rows: BenchRow[], rounds: number): void {
   rows.push({ what: 'kit (no figure) / numpy 1 thread', value: kitNoFig / np1, unit: 'x' });
   rows.push({ what: 'kit (no figure) / numpy default threads', value: kitNoFig / npDef, unit: 'x' });
   rows.push({ what: 'average incremental accuracy, kit / numpy (random streams differ)', value: kitAcc, unit: `% / ${npAcc.toFixed(2)} %` });
+  const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(2));
+  rows.push({
+    what: '  phases of the last round, kit / numpy 1 thread: binarize, EM, G training (with sampling), evaluation',
+    value: NaN,
+    unit: `${f(kitPhases.binarize)} / ${f(npPhases.binarize)}, ${f(kitPhases.memory)} / ${f(npPhases.em)}, ${f(kitPhases.train)} / ${f(npPhases.train)}, ${f(kitPhases.eval)} / ${f(npPhases.eval)} s`,
+  });
   rows.push({ what: `  numpy's BLAS: ${blas}`, value: NaN, unit: '' });
   if (Math.abs(kitAcc - npAcc) > 0.5) throw new Error(`the numpy peer's accuracy ${npAcc} % is not the kit's ${kitAcc} %: the peers do not run the same job`);
 }
@@ -209,8 +225,12 @@ async function em(rows: BenchRow[], quick: boolean): Promise<void> {
   rows.push({ what: '  kit tensor path (tfjs wasm, the reference)', value: tensor, unit: 'ms' });
   rows.push({ what: '  numpy, 1 thread; kit kernel / numpy', value: np1, unit: `ms; ${(kernel / np1).toFixed(2)} x` });
   rows.push({ what: '  numpy, default threads; kit kernel / numpy', value: npDef, unit: `ms; ${(kernel / npDef).toFixed(2)} x` });
-  const gap = Math.max(...finals.map((v, c) => Math.abs(v - npFinals[c])));
-  rows.push({ what: '  largest |final log-likelihood, kit kernel - numpy| per code', value: gap, unit: 'nats' });
+  const gap = Math.max(...finals.map((v, c) => Math.abs(v - npFinals[c]) / Math.abs(npFinals[c])));
+  rows.push({
+    what: `  largest relative difference of a class's log-likelihood after ${iters} iterations, kit kernel vs numpy (both float32)`,
+    value: gap,
+    unit: '',
+  });
   rows.push({ what: `  numpy's BLAS: ${blas}`, value: NaN, unit: '' });
 }
 
