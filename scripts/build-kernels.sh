@@ -9,7 +9,7 @@ for c in "$root"/src/*/kernels/*.c; do
   name="$(basename "$c" .c)"
   src_dir="$(dirname "$c")"
   out_dir="${1:-$src_dir}"
-  clang --target=wasm32 -O3 -msimd128 -mbulk-memory -ffast-math -fno-math-errno -nostdlib -ffile-prefix-map="$src_dir"=. \
+  clang --target=wasm32 -I"$root/src/util/kernels" -O3 -msimd128 -mbulk-memory -ffast-math -fno-math-errno -nostdlib -ffile-prefix-map="$src_dir"=. -ffile-prefix-map="$root"=. \
     -Wl,--no-entry -Wl,--export-dynamic -Wl,--export=__heap_base -Wl,--growable-table -Wl,--strip-all \
     -o "$out_dir/$name.wasm" "$c"
   echo "built $out_dir/$name.wasm ($(stat -c %s "$out_dir/$name.wasm") bytes)"

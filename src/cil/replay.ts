@@ -33,6 +33,17 @@ export function replayEpoch(numReal: number, oldClasses: readonly number[], numN
   return batches;
 }
 
+/** The old-class labels of an epoch's batches, in batch order (one draw of their rows serves the whole epoch). */
+function epochOldLabels(batches: readonly ReplayBatch[]): Int32Array {
+  const all = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
+  let o = 0;
+  for (const b of batches) {
+    all.set(b.pseudoLabels, o);
+    o += b.pseudoLabels.length;
+  }
+  return all;
+}
+
 /** Where the old classes' training rows come from during replay: GBM's BMM samples, stored exemplars, shifted features. */
 export type OldRowSampler = (labels: Int32Array, seed: number) => Float32Array;
 
@@ -40,8 +51,8 @@ export type OldRowSampler = (labels: Int32Array, seed: number) => Float32Array;
  * Train G for `epochs` on one step: every epoch walks the real rows once in Equation-4 batches, each topped up
  * with rows of old classes drawn from `sampleOld` (none when it is null: fine-tuning). Returns the last
  * epoch's mean loss. Every method that trains G goes through here, so they differ only in their memory.
- * With the rows on the host (`real.xHost`) on wasm or cpu, the steps run through HostStepTrainer (3 kernels a
- * step, the optimizer on the host); otherwise through tfjs's optimizer on tensor batches.
+ * With the rows on the host (`real.xHost`) on wasm or cpu, the steps run through HostStepTrainer (one WebAssembly
+ * call a step: products, softmax cross-entropy and the optimizer); otherwise through tfjs's optimizer on tensor batches.
  */
 export async function trainWithReplay(
   g: LinearClassifier,
@@ -61,11 +72,7 @@ export async function trainWithReplay(
   try {
     for (let e = 0; e < cfg.epochs; e++) {
       const batches = replayEpoch(real.n, replayOld, real.numClasses, cfg.batchSize, rng);
-      const allOld = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
-      batches.reduce((o, b) => {
-        allOld.set(b.pseudoLabels, o);
-        return o + b.pseudoLabels.length;
-      }, 0);
+      const allOld = epochOldLabels(batches);
       // One draw of the epoch's old rows; each batch uploads its own (no slicing of a big tensor).
       const old = allOld.length ? sampleOld!(allOld, rng.childSeed()) : null;
       // Batches are built lazily, one at a time, as the classifier consumes them.
@@ -110,16 +117,12 @@ async function trainOnHost(
 ): Promise<number> {
   const trainer = new HostStepTrainer(g, cfg);
   const replayOld = sampleOld ? oldClasses : [];
+  const D = g.dim;
   let lastLoss = Number.NaN;
   try {
     for (let e = 0; e < cfg.epochs; e++) {
       const batches = replayEpoch(real.n, replayOld, real.numClasses, cfg.batchSize, rng);
-      const allOld = new Int32Array(batches.reduce((n, b) => n + b.pseudoLabels.length, 0));
-      let o = 0;
-      for (const b of batches) {
-        allOld.set(b.pseudoLabels, o);
-        o += b.pseudoLabels.length;
-      }
+      const allOld = epochOldLabels(batches);
       const old = allOld.length ? sampleOld!(allOld, rng.childSeed()) : null;
       const last = e === cfg.epochs - 1;
       let lossSum = 0;
@@ -129,9 +132,7 @@ async function trainOnHost(
         // needs its turns, and a step is only ~0.3 ms.
         if (i % 32 === 31) await new Promise((r) => setImmediate(r));
         const nOld = b.pseudoLabels.length;
-        const D = g.dim;
-        const labels = new Int32Array(b.realIndices.length);
-        for (let i = 0; i < labels.length; i++) labels[i] = real.y[b.realIndices[i]];
+        const labels = Int32Array.from(b.realIndices, (r) => real.y[r]);
         const extra = old && nOld ? { x: old.subarray(off * D, (off + nOld) * D), y: b.pseudoLabels } : undefined;
         off += nOld;
         const loss = trainer.step(real.xHost, b.realIndices, labels, last, extra);

@@ -9,28 +9,7 @@
  */
 #include <wasm_simd128.h>
 
-typedef unsigned int u32;
-
-/* e^x for x <= 0 (softmax arguments after the row maximum): Cephes' expf, range reduction by ln 2 and a degree-6
- * polynomial, relative error about 1e-7; below -87 it returns e^-87 (a term of ~1e-38 in a sum of at least 1). */
-static inline float exp_nonpos(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  float k = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
-  float r = x - k * 0.693359375f + k * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  union {
-    u32 i;
-    float f;
-  } s;
-  s.i = (u32)((int)k + 127) << 23;
-  return p * s.f;
-}
+#include "cephes-math.h"
 
 /* acc[0..C) (+)= sum over the n_idx entries of val[j] * rows[idx[j] * C + c] (val null: every weight is 1), with
  * 8 vectors of accumulators held in registers across the entries: one store per 32 outputs. */
