@@ -1,13 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../util/project.js';
+import { growTo, heapStart, kernelInstance, type KernelExports } from '../util/wasm.js';
 
 /** The compiled kernel file (built from kernels/gstep.c by scripts/build-kernels.sh). */
 export const GSTEP_WASM = path.join(PROJECT_ROOT, 'src', 'classifier', 'kernels', 'gstep.wasm');
 
-interface GStepExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+interface GStepExports extends KernelExports {
   gstep(
     x: number,
     y: number,
@@ -30,14 +28,6 @@ interface GStepExports {
   logits(x: number, n: number, D: number, P: number, C: number, out: number, index: number): void;
 }
 
-let compiled: WebAssembly.Module | null = null;
-
-/** The kernel module, compiled once per process. */
-function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(fs.readFileSync(GSTEP_WASM));
-  return compiled;
-}
-
 /**
  * One instance of the G-step kernel with its own memory, laid out for a (D+1) x C parameter matrix and batches of
  * up to `maxRows` rows: parameters, optimizer state, the batch and scratch all live in the kernel's memory, so a
@@ -53,7 +43,7 @@ export class GStepKernel {
     readonly C: number,
     maxRows: number,
   ) {
-    this.ex = new WebAssembly.Instance(kernelModule(), {}).exports as unknown as GStepExports;
+    this.ex = kernelInstance<GStepExports>(GSTEP_WASM);
     this.layout(maxRows);
   }
 
@@ -61,7 +51,7 @@ export class GStepKernel {
   private layout(rows: number): void {
     const keep = this.maxRows ? [this.P.slice(), this.m.slice(), this.v.slice()] : null;
     const len = (this.D + 1) * this.C;
-    let at = Math.ceil((this.ex.__heap_base.value as number) / 16) * 16;
+    let at = heapStart(this.ex);
     const take = (floats: number) => {
       const o = at;
       at += Math.ceil(floats / 4) * 16;
@@ -78,8 +68,7 @@ export class GStepKernel {
       stats: take(3 * rows),
       index: take(4 * rows * this.D + 2 * rows + this.D + 2),
     };
-    const need = Math.ceil(at / 65536) - this.ex.memory.buffer.byteLength / 65536;
-    if (need > 0) this.ex.memory.grow(need);
+    growTo(this.ex, at);
     this.maxRows = rows;
     if (keep) {
       this.P.set(keep[0]);

@@ -1,13 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../util/project.js';
+import { growTo, heapStart, kernelInstance, type KernelExports } from '../util/wasm.js';
 
 /** The compiled EM kernel (built from kernels/bmm.c by scripts/build-kernels.sh). */
 export const BMM_WASM = path.join(PROJECT_ROOT, 'src', 'memory', 'kernels', 'bmm.wasm');
 
-interface BmmExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+interface BmmExports extends KernelExports {
   index_codes(z: number, n: number, D: number, rstart: number, idx: number): number;
   em_iteration(
     C: number,
@@ -28,8 +26,6 @@ interface BmmExports {
   ): void;
 }
 
-let compiled: WebAssembly.Module | null = null;
-
 /**
  * EM over the codes of several classes in the kernel's memory: each class on its own rows (no padding), each code
  * stored as the indices of its set bits. mu [C x K x D] and log pi [C x K] live there between iterations.
@@ -44,12 +40,11 @@ export class BmmKernel {
     readonly D: number,
     readonly K: number,
   ) {
-    compiled ??= new WebAssembly.Module(fs.readFileSync(BMM_WASM));
-    this.ex = new WebAssembly.Instance(compiled, {}).exports as unknown as BmmExports;
+    this.ex = kernelInstance<BmmExports>(BMM_WASM);
     this.C = codes.length;
     const counts = codes.map((z) => z.length / D);
     const rows = counts.reduce((a, b) => a + b, 0);
-    let top = Math.ceil((this.ex.__heap_base.value as number) / 16) * 16;
+    let top = heapStart(this.ex);
     const take = (bytes: number) => {
       const o = top;
       top += Math.ceil(bytes / 16) * 16;
@@ -86,8 +81,7 @@ export class BmmKernel {
   }
 
   private grow(bytes: number): void {
-    const need = Math.ceil(bytes / 65536) - this.ex.memory.buffer.byteLength / 65536;
-    if (need > 0) this.ex.memory.grow(need);
+    growTo(this.ex, bytes);
   }
 
   private f32(at: number, n: number): Float32Array {
