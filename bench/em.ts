@@ -9,7 +9,7 @@ import { fitBernoulliMixtures } from '../src/memory/em.js';
 import { BinaryMemory } from '../src/memory/memory.js';
 import { MT19937 } from '../src/util/mt19937.js';
 import type { BenchRow } from './run.js';
-import { PYTHON } from './python.js';
+import { PYTHON, peerEnv } from './python.js';
 
 const C = 100;
 const N = 500;
@@ -62,7 +62,7 @@ export async function benchEm(quick: boolean): Promise<BenchRow[]> {
     fs.writeFileSync(path.join(dir, 'mu0.f32'), new Uint8Array(mu0.buffer));
     fs.writeFileSync(path.join(dir, 'pi0.f32'), new Uint8Array(pi0.buffer));
     fs.writeFileSync(path.join(dir, 'shape.json'), JSON.stringify({ C, N, D, K, iters, warmup: cfg.warmup, eps: cfg.eps }));
-    const r = spawnSync(PYTHON, [path.join(__dirname, 'em_numpy.py'), dir], { encoding: 'utf8' });
+    const r = spawnSync(PYTHON, [path.join(__dirname, 'em_numpy.py'), dir], { encoding: 'utf8', env: peerEnv('default') });
     if (r.status !== 0) {
       rows.push({ what: `numpy reference failed (${r.stderr.trim().split('\n').pop()}); install python3-numpy`, value: NaN, unit: '' });
     } else {

@@ -19,25 +19,10 @@ import { buildNet } from '../src/models/nets.js';
 import { MT19937 } from '../src/util/mt19937.js';
 import { PROJECT_ROOT } from '../src/util/project.js';
 import { makeData } from './em.js';
-import { PYTHON } from './python.js';
+import { PYTHON, peerEnv } from './python.js';
 import type { BenchRow } from './run.js';
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-
-/** The environment of a peer: OpenBLAS left to pick its own kernels, at `threads` threads (or its default). */
-function peerEnv(threads: number | 'default'): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  if (threads === 'default') {
-    delete env.OPENBLAS_NUM_THREADS;
-    delete env.OMP_NUM_THREADS;
-  } else {
-    env.OPENBLAS_NUM_THREADS = String(threads);
-    env.OMP_NUM_THREADS = String(threads);
-  }
-  return env;
-}
 
 /** Run a Python peer and parse the JSON of its last line, or explain why it could not run. */
 function python(script: string, args: string[], threads: number | 'default'): { ok: true; out: Record<string, unknown> } | { ok: false; why: string } {

@@ -7,7 +7,7 @@ import { tf } from '../src/backend/tf.js';
 import { fitLinearSvm, type LinearSvm, predictLinearSvm } from '../src/classifier/svm.js';
 import { BASE_TASK_FULL, BASE_TASK_QUICK, openBaseTask } from '../src/notebook/setup.js';
 import type { BenchRow } from './run.js';
-import { PYTHON } from './python.js';
+import { PYTHON, peerEnv } from './python.js';
 import { l2normalize } from '../src/methods/stats.js';
 
 /** Rows L2-normalised in place (FeTrIL's input to the SVM). */
@@ -47,7 +47,7 @@ export async function benchSvm(quick: boolean): Promise<BenchRow[]> {
     fs.writeFileSync(path.join(dir, 'y.i32'), new Uint8Array(task.train.y.buffer, task.train.y.byteOffset, task.train.y.byteLength));
     fs.writeFileSync(path.join(dir, 't.f32'), new Uint8Array(t.buffer));
     fs.writeFileSync(path.join(dir, 'shape.json'), JSON.stringify({ N: task.train.n, M: task.test.n, D }));
-    const r = spawnSync(PYTHON, [path.join(__dirname, 'svm_sklearn.py'), dir], { encoding: 'utf8', maxBuffer: 256 << 20 });
+    const r = spawnSync(PYTHON, [path.join(__dirname, 'svm_sklearn.py'), dir], { encoding: 'utf8', env: peerEnv('default'), maxBuffer: 256 << 20 });
     if (r.status !== 0) {
       rows.push({ what: `scikit-learn peer failed (${r.stderr.trim().split('\n').pop()}); install python3-sklearn`, value: NaN, unit: '' });
     } else {

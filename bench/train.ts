@@ -8,7 +8,7 @@ import type { BenchRow } from './run.js';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { TRAIN_DEFAULTS, trainNet } from '../src/train/trainer.js';
-import { PYTHON } from './python.js';
+import { PYTHON, peerEnv } from './python.js';
 
 /** Mean ms of `f` over `n` runs after one warm-up run (each run synchronised by reading its result). */
 function timeIt(f: () => tf.Tensor, n: number): number {
@@ -91,7 +91,7 @@ export async function benchTrainCores(quick: boolean): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const py = spawnSync(PYTHON, [path.join(__dirname, 'torch_train.py'), String(batch), String(steps), '1,2'], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: undefined },
+    env: peerEnv('default'),
   });
   const torch =
     py.status === 0 ? (JSON.parse(py.stdout.trim().split('\n').pop()!) as { config: string; torch: string; img_per_s: Record<string, number> }) : null;
