@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { initBackend } from '../src/backend/index.js';
-import { checkEmConfig, EM_DEFAULTS, fitBernoulliMixtures } from '../src/memory/em.js';
+import { checkEmConfig, defaultEmImpl, EM_DEFAULTS, fitBernoulliMixtures } from '../src/memory/em.js';
+import { BmmKernel } from '../src/memory/bmm-kernel.js';
 import { MT19937 } from '../src/util/mt19937.js';
 import { em64 } from './reference/bmm64.js';
 
@@ -212,6 +213,8 @@ describe('memory: Bernoulli-mixture EM', () => {
       // The fit moved: the final likelihood is well above the first iteration's.
       fits.kernel.finalLogLik.forEach((ll, c) => assert.ok(ll > fits.kernel.trace[0][c] + 1));
       await assert.rejects(fitBernoulliMixtures({ codes: classes, dim: D }, { ...cfg, reseed: 'sample' }, 4, undefined, 'kernel'), /does not re-seed/);
+      assert.throws(() => new BmmKernel([new Uint8Array(2 * 70000)], 70000, 2), /at most 65536 bits/);
+      assert.equal(defaultEmImpl({ ...EM_DEFAULTS }, 70000), 'tensor');
     });
   }
 

@@ -5,6 +5,9 @@ import { growTo, heapStart, kernelInstance, type KernelExports } from '../util/w
 /** The compiled EM kernel (built from kernels/bmm.c by scripts/build-kernels.sh). */
 export const BMM_WASM = path.join(PROJECT_ROOT, 'src', 'memory', 'kernels', 'bmm.wasm');
 
+/** The longest code the kernel takes: it stores set-bit positions as 16-bit integers. */
+export const BMM_MAX_DIM = 65536;
+
 interface BmmExports extends KernelExports {
   index_codes(z: number, n: number, D: number, rstart: number, idx: number): number;
   em_iteration(
@@ -40,6 +43,7 @@ export class BmmKernel {
     readonly D: number,
     readonly K: number,
   ) {
+    if (D > BMM_MAX_DIM) throw new Error(`the EM kernel takes codes of at most ${BMM_MAX_DIM} bits, not ${D}: use the tensor implementation`);
     this.ex = kernelInstance<BmmExports>(BMM_WASM);
     this.C = codes.length;
     const counts = codes.map((z) => z.length / D);

@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
 import { GbmError } from '../util/errors.js';
 import { MT19937 } from '../util/mt19937.js';
-import { BmmKernel } from './bmm-kernel.js';
+import { BMM_MAX_DIM, BmmKernel } from './bmm-kernel.js';
 
 /** Options of the per-class Bernoulli-mixture EM; every safeguard is a named option (method.md). */
 export interface EmConfig {
@@ -117,9 +117,12 @@ function initialise(cfg: EmConfig, data: ClassCodes, rng: MT19937): EmInit {
  */
 export type EmImpl = 'kernel' | 'tensor';
 
-/** The kernel unless a collapsed component is to be re-seeded (the tensor path implements that) or a GPU runs the tensors. */
-export function defaultEmImpl(cfg: EmConfig): EmImpl {
-  return cfg.reseed === 'none' && tf.getBackend() !== 'webgpu' ? 'kernel' : 'tensor';
+/**
+ * The kernel unless a collapsed component is to be re-seeded (the tensor path implements that), a GPU runs the
+ * tensors, or codes are longer than the kernel's 16-bit bit indices reach.
+ */
+export function defaultEmImpl(cfg: EmConfig, dim: number): EmImpl {
+  return cfg.reseed === 'none' && tf.getBackend() !== 'webgpu' && dim <= BMM_MAX_DIM ? 'kernel' : 'tensor';
 }
 
 /**
@@ -131,7 +134,7 @@ export function defaultEmImpl(cfg: EmConfig): EmImpl {
 export async function fitBernoulliMixtures(data: ClassCodes, config: Partial<EmConfig> = {}, seed = 0, init?: EmInit, impl?: EmImpl): Promise<EmResult> {
   const cfg = { ...EM_DEFAULTS, ...config };
   validate(cfg, data);
-  const how = impl ?? defaultEmImpl(cfg);
+  const how = impl ?? defaultEmImpl(cfg, data.dim);
   if (how === 'kernel') {
     if (cfg.reseed !== 'none') throw new Error(`the EM kernel does not re-seed components (reseed ${cfg.reseed}): use the tensor implementation`);
     return fitWithKernel(data, cfg, init ?? initialise(cfg, data, new MT19937(seed)));
