@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import type { BenchRow } from './run.js';
+import { median } from './stats.js';
 
 export async function benchCli(quick: boolean): Promise<BenchRow[]> {
   const reps = quick ? 3 : 7;
@@ -22,7 +23,6 @@ export async function benchCli(quick: boolean): Promise<BenchRow[]> {
       spawnSync(process.execPath, args, { stdio: 'ignore' });
       times[i].push(Number(process.hrtime.bigint() - t) / 1e9);
     });
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const bare = median(times[0]);
   return cases.flatMap(([name], i) =>
     i === 0

@@ -21,8 +21,7 @@ import { PROJECT_ROOT } from '../src/util/project.js';
 import { makeData } from './em.js';
 import { PYTHON, peerEnv } from './python.js';
 import type { BenchRow } from './run.js';
-
-const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+import { median } from './stats.js';
 
 /** Run a Python peer and parse the JSON of its last line, or explain why it could not run. */
 function python(script: string, args: string[], threads: number | 'default'): { ok: true; out: Record<string, unknown> } | { ok: false; why: string } {
