@@ -18,6 +18,7 @@ import time
 
 T0 = time.perf_counter()
 import numpy as np  # noqa: E402
+from gbm_numpy import Adam, em_iterations, mapped_blas, xent_grads  # noqa: E402
 
 
 def load(d, split, dim):
@@ -37,28 +38,11 @@ def fit_em(codes, K, rng, max_iter=100, tol=1e-4, warmup=5, eps=1e-3, pert=0.05)
     for c, x in enumerate(codes):
         z[c, : len(x)] = x
         mask[c, : len(x)] = 1
-    zt = np.ascontiguousarray(z.transpose(0, 2, 1))
     centroid = z.sum(1) / counts[:, None]
     mu = np.clip(centroid[:, None, :] + rng.uniform(-pert, pert, (C, K, D)), eps, 1 - eps).astype(np.float32)
     log_pi = np.full((C, K), np.log(1.0 / K), dtype=np.float32)
-    prev = None
-    it = 0
-    for it in range(max_iter):
-        log_1m = np.log1p(-mu)
-        a = (np.log(mu) - log_1m).transpose(0, 2, 1)
-        logp = np.matmul(z, a) + (log_1m.sum(2) + log_pi)[:, None, :]
-        m = logp.max(2, keepdims=True)
-        lse = m + np.log(np.exp(logp - m).sum(2, keepdims=True))
-        ll = (lse * mask).sum((1, 2)) / counts
-        gamma = np.exp(logp - lse) * mask
-        nk = gamma.sum(1)
-        mu = np.clip(np.matmul(zt, gamma).transpose(0, 2, 1) / np.maximum(nk, 1e-12)[:, :, None], eps, 1 - eps).astype(np.float32)
-        if it >= warmup:
-            log_pi = np.log(np.maximum(nk / counts[:, None], 1e-30)).astype(np.float32)
-        if prev is not None and it > warmup and np.all(np.abs(ll - prev) < tol * np.abs(prev)):
-            break
-        prev = ll
-    return mu, np.exp(log_pi), it + 1
+    mu, log_pi, trace = em_iterations(z, mu, log_pi, max_iter, warmup, eps, mask=mask, tol=tol)
+    return mu, np.exp(log_pi), len(trace)
 
 
 def sample(labels, mus, pis, rng):
@@ -71,25 +55,6 @@ def sample(labels, mus, pis, rng):
         k = rng.choice(len(pis[c]), size=len(rows), p=pis[c] / pis[c].sum())
         out[rows] = (u[rows] < mus[c][k]).astype(np.float32)
     return out
-
-
-class Adam:
-    def __init__(self, shapes, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7):
-        self.m = [np.zeros(s, np.float32) for s in shapes]
-        self.v = [np.zeros(s, np.float32) for s in shapes]
-        self.t = 0
-        self.lr, self.b1, self.b2, self.eps = lr, b1, b2, eps
-
-    def step(self, params, grads):
-        self.t += 1
-        c1 = 1 - self.b1**self.t
-        c2 = 1 - self.b2**self.t
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m *= self.b1
-            m += (1 - self.b1) * g
-            v *= self.b2
-            v += (1 - self.b2) * g * g
-            p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
 
 
 def main():
@@ -158,13 +123,7 @@ def main():
                     xb = np.concatenate([xb, pseudo[off : off + no]])
                     yb = np.concatenate([yb, old_labels[off : off + no]])
                     off += no
-                logits = xb @ W + b
-                logits -= logits.max(1, keepdims=True)
-                p = np.exp(logits)
-                p /= p.sum(1, keepdims=True)
-                p[np.arange(len(yb)), yb] -= 1
-                p /= len(yb)
-                opt.step([W, b], [xb.T @ p, p.sum(0)])
+                opt.step([W, b], xent_grads(xb, W, b, yb))
         seconds["train"] += time.perf_counter() - t
         for i, p in enumerate(new):
             mus[p], pis[p] = mu[i], pi[i]
@@ -182,18 +141,9 @@ def main():
         "seconds": seconds,
         "process_seconds": time.perf_counter() - T0,
         "numpy": np.__version__,
-        "blas": loaded_blas(),
+        "blas": mapped_blas(),
         "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
     }))
-
-
-def loaded_blas():
-    """The BLAS library this process mapped (which one numpy really uses, whatever it was built against)."""
-    try:
-        libs = {line.split()[-1] for line in open("/proc/self/maps") if "blas" in line.lower() and line.split()[-1].startswith("/")}
-        return ", ".join(sorted(os.path.realpath(p) for p in libs)) or "none found"
-    except OSError:
-        return "unknown"
 
 
 if __name__ == "__main__":
