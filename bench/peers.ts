@@ -107,9 +107,9 @@ function kitGStep(D: number, C: number, batch: number, steps: number): number {
   const rows = Int32Array.from({ length: batch }, (_, i) => i);
   const g = new LinearClassifier(D, C, 1);
   const trainer = new HostStepTrainer(g, { epochs: 1, batchSize: batch, optimizer: 'adam', learningRate: 1e-3, perTask: 'continue' });
-  for (let i = 0; i < 5; i++) trainer.step(x, rows, y, false);
+  for (let i = 0; i < 5; i++) trainer.step(x, y, rows, false);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) trainer.step(x, rows, y, false);
+  for (let i = 0; i < steps; i++) trainer.step(x, y, rows, false);
   const ms = (performance.now() - t0) / steps;
   g.dispose();
   return ms;

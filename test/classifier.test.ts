@@ -179,7 +179,7 @@ describe("G's host-side training steps (HostStepTrainer)", () => {
         const { P: ref, losses: refLosses } = referenceTraining(P0, D, C, steps.map(asBatch), optimizer, lr);
         // The host trainer.
         const trainer = new HostStepTrainer(g, cfg);
-        const losses = steps.map((s) => trainer.step(pool, s.rows, s.y, true, s.extra));
+        const losses = steps.map((s) => trainer.step(pool, poolY, s.rows, true, s.extra));
         trainer.finish();
         const host = g.readParams();
         // tfjs's optimizer on the same batches, from the same start.

@@ -132,10 +132,9 @@ async function trainOnHost(
         // needs its turns, and a step is only ~0.3 ms.
         if (i % 32 === 31) await new Promise((r) => setImmediate(r));
         const nOld = b.pseudoLabels.length;
-        const labels = Int32Array.from(b.realIndices, (r) => real.y[r]);
         const extra = old && nOld ? { x: old.subarray(off * D, (off + nOld) * D), y: b.pseudoLabels } : undefined;
         off += nOld;
-        const loss = trainer.step(real.xHost, b.realIndices, labels, last, extra);
+        const loss = trainer.step(real.xHost, real.y, b.realIndices, last, extra);
         if (last) lossSum += loss;
       }
       if (last) lastLoss = batches.length ? lossSum / batches.length : Number.NaN;

@@ -31,16 +31,18 @@ export class HostStepTrainer {
   }
 
   /**
-   * One step on the host rows x[rows[i]] (each `dim` long) with labels y[i], plus `extra` rows given whole; returns
-   * the batch's mean cross-entropy before the step when `withLoss`, else NaN.
+   * One step on the host rows x[rows[i]] (each `dim` long) with their labels y[rows[i]], plus `extra` rows and labels
+   * given whole; returns the batch's mean cross-entropy before the step when `withLoss`, else NaN.
    */
-  step(x: Float32Array, rows: Int32Array, y: Int32Array, withLoss: boolean, extra?: { x: Float32Array; y: Int32Array }): number {
+  step(x: Float32Array, y: Int32Array, rows: Int32Array, withLoss: boolean, extra?: { x: Float32Array; y: Int32Array }): number {
     const D = this.g.dim;
     const n = rows.length;
     const N = n + (extra ? extra.y.length : 0);
     const b = this.kernel.batch(N);
-    for (let i = 0; i < n; i++) b.x.set(x.subarray(rows[i] * D, (rows[i] + 1) * D), i * D);
-    b.y.set(y.subarray(0, n));
+    for (let i = 0; i < n; i++) {
+      b.x.set(x.subarray(rows[i] * D, (rows[i] + 1) * D), i * D);
+      b.y[i] = y[rows[i]];
+    }
     if (extra) {
       b.x.set(extra.x.subarray(0, extra.y.length * D), n * D);
       b.y.set(extra.y, n);

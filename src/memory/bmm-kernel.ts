@@ -104,11 +104,11 @@ export class BmmKernel {
 
   /**
    * One EM iteration over every class: returns each class's mean log-likelihood per code under the parameters it
-   * started from and the responsibility masses; with update false, only the likelihood (parameters unchanged).
+   * started from; with update false, only that likelihood (parameters unchanged).
    */
-  iterate(update: boolean, freePi: boolean, eps: number): { ll: Float32Array; nk: Float32Array } {
+  iterate(update: boolean, freePi: boolean, eps: number): Float32Array {
     const a = this.at;
     this.ex.em_iteration(this.C, this.K, this.D, a.counts, a.first, a.rstart, a.idx, a.mu, a.logPi, a.ll, a.nk, update ? 1 : 0, freePi ? 1 : 0, eps, a.scratch);
-    return { ll: this.f32(a.ll, this.C).slice(), nk: this.f32(a.nk, this.C * this.K).slice() };
+    return this.f32(a.ll, this.C).slice();
   }
 }

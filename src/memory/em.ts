@@ -264,7 +264,7 @@ function fitWithKernel(data: ClassCodes, cfg: EmConfig, start: EmInit): EmResult
   const trace: number[][] = [];
   let converged = false;
   for (let iter = 0; iter < cfg.maxIter; iter++) {
-    const llv = Array.from(kernel.iterate(true, iter >= cfg.warmup, cfg.eps).ll);
+    const llv = Array.from(kernel.iterate(true, iter >= cfg.warmup, cfg.eps));
     trace.push(llv);
     const prev = trace.length > 1 ? trace[trace.length - 2] : null;
     if (prev && iter > cfg.warmup && llv.every((v, c) => Math.abs(v - prev[c]) < cfg.tol * Math.abs(prev[c]))) {
@@ -274,7 +274,7 @@ function fitWithKernel(data: ClassCodes, cfg: EmConfig, start: EmInit): EmResult
   }
   const mu = kernel.mu.slice();
   const pi = kernel.logPi.map(Math.exp);
-  const finalLogLik = Array.from(kernel.iterate(false, false, cfg.eps).ll);
+  const finalLogLik = Array.from(kernel.iterate(false, false, cfg.eps));
   return { mu, pi, K, dim: D, trace, finalLogLik, iterations: trace.length, converged, reseeds: [] };
 }
 
